@@ -1,0 +1,98 @@
+/**
+ * The one definition of each DynamoDB table. The CDK stack builds its tables from these and the local
+ * runtime creates the very same tables in DynamoDB Local, so the two can never drift apart.
+ * Handlers find a table's name in the environment variable named by `environmentVariable`.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  name: string;
+  type: AttributeType;
+}
+
+export interface TableDefinition {
+  /** Logical name: the CDK construct id, and the local table name (after an optional prefix). */
+  logicalName: string;
+  environmentVariable: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalSecondaryIndexes?: readonly { indexName: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+  /** Attribute holding an epoch-seconds expiry (DynamoDB Local accepts TTL but never deletes: filter in code). */
+  timeToLiveAttribute?: string;
+  /** Local-only tables emulate an AWS service (the SES outbox, Step Functions executions); CDK skips them. */
+  localOnly?: boolean;
+}
+
+/** Partner profiles: stage, contacts, alliance manager. */
+export const partnersTable: TableDefinition = {
+  logicalName: 'Partners',
+  environmentVariable: 'PARTNERS_TABLE',
+  partitionKey: { name: 'partnerId', type: 'S' },
+};
+
+/** Changes with their notices, acknowledgements, sent-message markers and submission idempotency keys. */
+export const changesTable: TableDefinition = {
+  logicalName: 'Changes',
+  environmentVariable: 'CHANGES_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byPartner',
+      partitionKey: { name: 'partnerId', type: 'S' },
+      sortKey: { name: 'submittedAt', type: 'S' },
+    },
+  ],
+};
+
+/** Each partner's dated commission-rate schedule: entries are only ever added, never overwritten. */
+export const rateScheduleTable: TableDefinition = {
+  logicalName: 'RateSchedule',
+  environmentVariable: 'RATE_SCHEDULE_TABLE',
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'entryKey', type: 'S' },
+};
+
+/** Per-partner trust ledger: one item per trust-affecting event, keyed so a retry cannot count it twice. */
+export const trustLedgerTable: TableDefinition = {
+  logicalName: 'TrustLedger',
+  environmentVariable: 'TRUST_LEDGER_TABLE',
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'eventId', type: 'S' },
+};
+
+/** Append-only, hash-chained audit entries; `seq` 0 of each stream is its head (last seq and hash). */
+export const auditTrailTable: TableDefinition = {
+  logicalName: 'AuditTrail',
+  environmentVariable: 'AUDIT_TRAIL_TABLE',
+  partitionKey: { name: 'stream', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+};
+
+/** Local mode's email outbox (stands in for SES): one item per message, keyed by its idempotency key. */
+export const localOutboxTable: TableDefinition = {
+  logicalName: 'LocalOutbox',
+  environmentVariable: 'LOCAL_OUTBOX_TABLE',
+  partitionKey: { name: 'messageId', type: 'S' },
+  localOnly: true,
+};
+
+/** Local mode's Step Functions executions, persisted so in-flight changes survive a restart. */
+export const localExecutionsTable: TableDefinition = {
+  logicalName: 'LocalExecutions',
+  environmentVariable: 'LOCAL_EXECUTIONS_TABLE',
+  partitionKey: { name: 'executionArn', type: 'S' },
+  localOnly: true,
+};
+
+export const allTables: readonly TableDefinition[] = [
+  partnersTable,
+  changesTable,
+  rateScheduleTable,
+  trustLedgerTable,
+  auditTrailTable,
+  localOutboxTable,
+  localExecutionsTable,
+];
+
+export const deployedTables = allTables.filter((table) => !table.localOnly);
