@@ -1,0 +1,67 @@
+import { GetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditEntry,
+  type AuditEntryDraft,
+  type AuditStreamHead,
+  chainEntries,
+} from '../../domain/audit-chain.ts';
+import { ConditionNotMet, failedConditionIndexes } from './transaction-errors.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+export type { TransactItem };
+
+const HEAD_SEQ = 0;
+const MAX_HEAD_RACES = 8;
+
+export async function readAuditHead(
+  documentClient: DynamoDBDocumentClient,
+  auditTable: string,
+  stream: string,
+): Promise<AuditStreamHead | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: auditTable, Key: { stream, seq: HEAD_SEQ }, ConsistentRead: true }),
+  );
+  return Item ? { seq: Item.lastSeq as number, hash: Item.lastHash as string } : undefined;
+}
+
+/**
+ * Commits domain writes and their audit entries in one DynamoDB transaction, so a step and its audit entry
+ * exist together or not at all. The stream head (seq 0) is updated under a condition on its previous value:
+ * two writers racing on one stream cannot both link to the same predecessor; the loser re-chains and retries.
+ * A failed condition on one of the caller's own items is not retried: it surfaces as ConditionNotMet.
+ */
+export async function commitWithAudit(
+  documentClient: DynamoDBDocumentClient,
+  auditTable: string,
+  stream: string,
+  drafts: readonly AuditEntryDraft[],
+  items: readonly TransactItem[],
+): Promise<AuditEntry[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    const head = await readAuditHead(documentClient, auditTable, stream);
+    const { entries, head: newHead } = chainEntries(stream, head, drafts);
+    const headWrite: TransactItem = {
+      Put: {
+        TableName: auditTable,
+        Item: { stream, seq: HEAD_SEQ, lastSeq: newHead.seq, lastHash: newHead.hash },
+        ConditionExpression: head ? 'lastSeq = :previous' : 'attribute_not_exists(stream)',
+        ...(head ? { ExpressionAttributeValues: { ':previous': head.seq } } : {}),
+      },
+    };
+    const entryWrites: TransactItem[] = entries.map((entry) => ({
+      Put: { TableName: auditTable, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' },
+    }));
+    try {
+      await documentClient.send(new TransactWriteCommand({ TransactItems: [...items, headWrite, ...entryWrites] }));
+      return entries;
+    } catch (error) {
+      const failed = failedConditionIndexes(error);
+      if (!failed) throw error;
+      const own = failed.filter((index) => index < items.length);
+      if (own.length > 0) throw new ConditionNotMet(`Guarded write failed on ${stream}`, own);
+      // Otherwise the head moved or a concurrent transaction touched the same items: re-chain and retry.
+      if (attempt >= MAX_HEAD_RACES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}

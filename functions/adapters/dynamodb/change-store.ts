@@ -1,0 +1,109 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../../domain/audit-chain.ts';
+import type { CommissionChange, RecordedAcknowledgement } from '../../domain/commission-change.ts';
+import type { NoticeContent } from '../../domain/notice.ts';
+import type { TableNames } from './table-names.ts';
+
+/** Item keys in the Changes table: a change, its notices and acknowledgements share one partition. */
+export const changeKeys = {
+  change: (changeId: string) => ({ pk: `change#${changeId}`, sk: 'change' }),
+  notice: (changeId: string, version: number) => ({ pk: `change#${changeId}`, sk: `notice#${version}` }),
+  acknowledgement: (changeId: string, noticeId: string) => ({
+    pk: `change#${changeId}`,
+    sk: `acknowledgement#${noticeId}`,
+  }),
+  idempotency: (caller: string, key: string) => ({ pk: `idempotency#${caller}#${key}`, sk: 'idempotency' }),
+};
+
+export const auditStreamOf = (changeId: string) => `change#${changeId}`;
+
+export interface StoredChange extends CommissionChange {
+  /** The callback token of the workflow waiting for this change's acknowledgement, if it waits. */
+  acknowledgementTaskToken?: string;
+}
+
+export interface StoredNotice {
+  noticeId: string;
+  changeId: string;
+  version: number;
+  contentHash: string;
+  content: NoticeContent;
+  deliveredAt: string;
+}
+
+export interface IdempotencyRecord {
+  changeId: string;
+  requestFingerprint: string;
+}
+
+function withoutKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
+
+export class ChangeStore {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tables: TableNames,
+  ) {}
+
+  async get(changeId: string): Promise<StoredChange | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({ TableName: this.tables.changes, Key: changeKeys.change(changeId), ConsistentRead: true }),
+    );
+    return withoutKeys<StoredChange>(Item);
+  }
+
+  async notice(changeId: string, version: number): Promise<StoredNotice | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: changeKeys.notice(changeId, version),
+        ConsistentRead: true,
+      }),
+    );
+    return withoutKeys<StoredNotice>(Item);
+  }
+
+  async acknowledgement(changeId: string, noticeId: string): Promise<RecordedAcknowledgement | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: changeKeys.acknowledgement(changeId, noticeId),
+        ConsistentRead: true,
+      }),
+    );
+    return withoutKeys<RecordedAcknowledgement>(Item);
+  }
+
+  async idempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: changeKeys.idempotency(caller, key),
+        ConsistentRead: true,
+      }),
+    );
+    return withoutKeys<IdempotencyRecord>(Item);
+  }
+
+  async auditEntries(changeId: string): Promise<AuditEntry[]> {
+    const entries: AuditEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documentClient.send(
+        new QueryCommand({
+          TableName: this.tables.auditTrail,
+          KeyConditionExpression: 'stream = :stream AND seq > :head',
+          ExpressionAttributeValues: { ':stream': auditStreamOf(changeId), ':head': 0 },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      entries.push(...((page.Items ?? []) as AuditEntry[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}

@@ -1,0 +1,38 @@
+import {
+  auditTrailTable,
+  changesTable,
+  localOutboxTable,
+  partnersTable,
+  rateScheduleTable,
+  type TableDefinition,
+  trustLedgerTable,
+} from './table-definitions.ts';
+
+/** The deployed tables' names, as handlers find them in their environment. */
+export interface TableNames {
+  partners: string;
+  changes: string;
+  rateSchedule: string;
+  trustLedger: string;
+  auditTrail: string;
+  /** Only in local mode: the email outbox standing in for SES. */
+  localOutbox?: string;
+}
+
+function required(environment: Record<string, string | undefined>, table: TableDefinition): string {
+  const name = environment[table.environmentVariable];
+  if (!name) throw new Error(`Environment variable ${table.environmentVariable} (table ${table.logicalName}) is not set`);
+  return name;
+}
+
+export function tableNamesFromEnvironment(environment: Record<string, string | undefined>): TableNames {
+  const localOutbox = environment[localOutboxTable.environmentVariable];
+  return {
+    partners: required(environment, partnersTable),
+    changes: required(environment, changesTable),
+    rateSchedule: required(environment, rateScheduleTable),
+    trustLedger: required(environment, trustLedgerTable),
+    auditTrail: required(environment, auditTrailTable),
+    ...(localOutbox ? { localOutbox } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
+
+/**
+ * Principle 8: every step writes an append-only audit entry, and each entry's hash covers the previous
+ * entry's hash, so altering or removing any entry (or the tail, thanks to the stream head) is detectable.
+ */
+export type AuditEntryType =
+  | 'change-submitted'
+  | 'notice-sent'
+  | 'acknowledgement-recorded'
+  | 'reminder-sent'
+  | 'escalated-to-alliance-manager'
+  | 'change-applied';
+
+export interface AuditEntryDraft {
+  type: AuditEntryType;
+  at: string;
+  /** Who caused it: a user id, 'partner:<contactId>' or 'workflow'. */
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditEntryDraft {
+  stream: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditStreamHead {
+  seq: number;
+  hash: string;
+}
+
+export const GENESIS_HASH = 'sha256:genesis';
+
+export function auditEntryHash(entry: Omit<AuditEntry, 'hash'>): string {
+  const { stream, seq, prevHash, type, at, actor, details } = entry;
+  return `sha256:${createHash('sha256').update(canonicalJson({ stream, seq, prevHash, type, at, actor, details })).digest('hex')}`;
+}
+
+export function chainEntries(
+  stream: string,
+  head: AuditStreamHead | undefined,
+  drafts: readonly AuditEntryDraft[],
+): { entries: AuditEntry[]; head: AuditStreamHead } {
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const entries = drafts.map((draft) => {
+    seq += 1;
+    const unhashed = { ...draft, stream, seq, prevHash };
+    const entry = { ...unhashed, hash: auditEntryHash(unhashed) };
+    prevHash = entry.hash;
+    return entry;
+  });
+  return { entries, head: { seq, hash: prevHash } };
+}
+
+export type ChainVerdict = { intact: true; entries: number } | { intact: false; seq: number; problem: string };
+
+/** Recomputes every hash and link; the head proves the tail was not cut off. */
+export function verifyChain(entries: readonly AuditEntry[], head: AuditStreamHead | undefined): ChainVerdict {
+  const sorted = [...entries].sort((a, b) => a.seq - b.seq);
+  let prevHash = GENESIS_HASH;
+  for (const [index, entry] of sorted.entries()) {
+    if (entry.seq !== index + 1) return { intact: false, seq: index + 1, problem: 'entry missing' };
+    if (entry.prevHash !== prevHash) return { intact: false, seq: entry.seq, problem: 'link to previous entry broken' };
+    const { hash, ...unhashed } = entry;
+    if (auditEntryHash(unhashed) !== hash) return { intact: false, seq: entry.seq, problem: 'entry altered' };
+    prevHash = hash;
+  }
+  const last = sorted.at(-1);
+  if ((head?.seq ?? 0) !== (last?.seq ?? 0) || (head?.hash ?? GENESIS_HASH) !== prevHash) {
+    return { intact: false, seq: (last?.seq ?? 0) + 1, problem: 'entries after the last one were removed' };
+  }
+  return { intact: true, entries: sorted.length };
+}
