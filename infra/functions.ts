@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: bundling resolves entries, package-lock.json and node_modules from here. */
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** The `POWERTOOLS_SERVICE_NAME` of every function (their logs and traces share one service). */
+export const serviceName = 'partner-change-notice';
+
+/**
+ * ESM bundles may still contain CommonJS `require()` calls (from dependencies bundled as CJS, e.g. parts
+ * of the AWS SDK); ESM has no `require`, so give the bundle one. Aliased import to avoid name clashes.
+ */
+const createRequireBanner =
+  "import { createRequire as __pcnCreateRequire } from 'node:module'; const require = __pcnCreateRequire(import.meta.url);";
+
+export interface HandlerFunctionProps {
+  /** Path of the entry file relative to the repository root; it must export `handler`. */
+  entry: string;
+  description: string;
+  environment?: Record<string, string>;
+}
+
+/**
+ * One Lambda function built from a handler entry file, with the settings every function of the app shares.
+ * Bundled locally with the esbuild devDependency (no Docker).
+ */
+export function handlerFunction(
+  scope: Construct,
+  id: string,
+  props: HandlerFunctionProps,
+): nodejs.NodejsFunction {
+  // Created explicitly (rather than `logRetention`, which adds a custom-resource Lambda): notice periods
+  // run 30–90 days, so keep logs long enough to investigate a change across its whole lifecycle.
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
+  return new nodejs.NodejsFunction(scope, id, {
+    entry: fileURLToPath(new URL(`../${props.entry}`, import.meta.url)),
+    handler: 'handler',
+    description: props.description,
+    projectRoot: repoRoot,
+    depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+    tracing: lambda.Tracing.ACTIVE,
+    logGroup,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: serviceName,
+      // sourceMap below is only useful if Node applies it to stack traces.
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    },
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      banner: createRequireBanner,
+      // Bundle everything, the AWS SDK included (the default for Node 18+ would leave `@aws-sdk/*` to the
+      // runtime's copy): the functions then run exactly the SDK versions pinned in package-lock.json, that
+      // the tests and local mode exercise, instead of whatever version the Lambda runtime ships that day.
+      // Tree-shaken and minified, the clients we use add little to cold starts.
+      externalModules: [],
+    },
+  });
+}

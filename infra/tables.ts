@@ -1,0 +1,102 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  auditTrailTable,
+  deployedTables,
+  type KeyAttribute,
+  type TableDefinition,
+} from '../functions/adapters/dynamodb/table-definitions.ts';
+
+/** Tables whose items are never deleted: nobody gets DeleteItem/BatchWriteItem on them. */
+export const appendOnlyTables: ReadonlySet<string> = new Set([auditTrailTable.logicalName]);
+
+/** One deployed table together with the definition it was built from. */
+export interface DeployedTable {
+  definition: TableDefinition;
+  table: dynamodb.TableV2;
+}
+
+function attribute(key: KeyAttribute): dynamodb.Attribute {
+  return {
+    name: key.name,
+    type: key.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
+  };
+}
+
+/**
+ * Builds every table of `deployedTables` (local-only tables are skipped by that list) from the one shared
+ * definition, so the deployed tables and DynamoDB Local's can never drift apart. No physical names: the
+ * generated name reaches the functions through each definition's `environmentVariable`.
+ */
+export class Tables extends Construct {
+  readonly all: readonly DeployedTable[];
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.all = deployedTables.map((definition) => ({
+      definition,
+      table: new dynamodb.TableV2(this, definition.logicalName, {
+        partitionKey: attribute(definition.partitionKey),
+        ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
+        globalSecondaryIndexes: (definition.globalSecondaryIndexes ?? []).map((index) => ({
+          indexName: index.indexName,
+          partitionKey: attribute(index.partitionKey),
+          ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+        })),
+        ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    }));
+  }
+
+  /** `{ [environmentVariable]: tableName }` for every deployed table. */
+  environment(): Record<string, string> {
+    return Object.fromEntries(
+      this.all.map(({ definition, table }) => [definition.environmentVariable, table.tableName]),
+    );
+  }
+
+  /**
+   * Skeleton policy: every function gets read/write on every table (the handlers are still being written,
+   * and DynamoDB Local does not enforce IAM, so a too-narrow guess would only fail in AWS). Narrow it per
+   * function once the handlers settle. One exception already: the audit trail is append-only (PRODUCT.md,
+   * principle 8), so nobody may delete from it (no DeleteItem, no BatchWriteItem, which can delete):
+   * entries and the stream head are written with conditional PutItem/UpdateItem, possibly in a
+   * TransactWriteItems (which IAM checks per contained action).
+   * Three statements for all tables rather than CDK's two per table: keeps the role's inline policy small.
+   */
+  grantReadWriteAll(grantee: iam.IGrantable): void {
+    const arns = (tables: readonly DeployedTable[]) => tables.map(({ table }) => table.tableArn);
+    const mutable = this.all.filter(({ definition }) => !appendOnlyTables.has(definition.logicalName));
+    const withIndexes = this.all.filter(
+      ({ definition }) => (definition.globalSecondaryIndexes ?? []).length > 0,
+    );
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+      ],
+      resourceArns: [...arns(this.all), ...arns(withIndexes).map((arn) => `${arn}/index/*`)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: arns(this.all),
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      resourceArns: arns(mutable),
+    });
+  }
+}

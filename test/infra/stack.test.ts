@@ -1,0 +1,488 @@
+/**
+ * The CDK app, checked on its synthesized CloudFormation template. The stack is synthesized once (with the
+ * five handlers really bundled by esbuild) and shared by all assertions; the few extra stacks skip bundling.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  allTables,
+  auditTrailTable,
+  deployedTables,
+  type KeyAttribute,
+} from '../../functions/adapters/dynamodb/table-definitions.ts';
+import { userGroups } from '../../infra/api.ts';
+import {
+  defaultNoticeSenderEmail,
+  PartnerChangeNoticeStack,
+} from '../../infra/partner-change-notice-stack.ts';
+import { commissionChangeDefinitionPath } from '../../infra/workflow.ts';
+
+const STACK = 'PartnerChangeNotice';
+/** Skips esbuild (the functions get a placeholder asset): for extra stacks that only check the template. */
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+interface Resource {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Metadata?: { 'aws:cdk:path'?: string };
+}
+
+/** The five functions: construct id in the stack → handler entry file. */
+const functionEntries = {
+  HttpApiHandler: 'http-api',
+  SendNotice: 'send-notice',
+  AwaitAcknowledgement: 'await-acknowledgement',
+  FollowUpAcknowledgement: 'follow-up-acknowledgement',
+  ApplyChange: 'apply-change',
+} as const;
+type FunctionId = keyof typeof functionEntries;
+const functionIds = Object.keys(functionEntries) as FunctionId[];
+
+/** A product rule: `/dev/...` endpoints exist in local mode only, never in the deployed API. */
+function devRouteKeys(template: Template): string[] {
+  return routeKeys(template).filter((key) => /\/dev\b/i.test(key));
+}
+
+function routeKeys(template: Template): string[] {
+  return Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+    (route) => (route as Resource).Properties.RouteKey as string,
+  );
+}
+
+function synthesize(context: Record<string, unknown> = {}): { app: App; template: Template } {
+  // Path metadata (which `cdk synth` adds) lets the assertions find resources by construct path.
+  const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, ...context } });
+  const stack = new PartnerChangeNoticeStack(app, STACK);
+  return { app, template: Template.fromStack(stack) };
+}
+
+function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' }] : []),
+  ];
+}
+
+describe('PartnerChangeNotice stack', () => {
+  let app: App;
+  let template: Template;
+  let resources: Record<string, Resource>;
+
+  /** Logical id of the resource a construct path (below the stack) points at. */
+  function logicalIdAt(path: string): string {
+    const found = Object.entries(resources).filter(
+      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
+    );
+    expect(found, `resource at ${path}`).toHaveLength(1);
+    return found[0]![0];
+  }
+  const functionLogicalId = (id: FunctionId) => logicalIdAt(id);
+  const tableLogicalId = (logicalName: string) => logicalIdAt(`Tables/${logicalName}`);
+  const stateMachineLogicalId = () => logicalIdAt('CommissionChange/StateMachine');
+
+  function functionProperties(id: FunctionId) {
+    return resources[functionLogicalId(id)]!.Properties;
+  }
+  function environmentOf(id: FunctionId): Record<string, unknown> {
+    return functionProperties(id).Environment.Variables;
+  }
+  /** Every IAM statement attached to the function's role, whichever policy holds it. */
+  function statementsOf(id: FunctionId): Statement[] {
+    const roleId = functionProperties(id).Role['Fn::GetAtt'][0] as string;
+    return Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .filter((policy) =>
+        (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role).includes(roleId)),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  }
+  /** Does some Allow statement give `action` on a resource whose JSON mentions `resourceMention`? */
+  function allows(statements: Statement[], action: string, resourceMention: string): boolean {
+    return statements.some(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        [statement.Action].flat().includes(action) &&
+        [statement.Resource].flat().some((resource) => JSON.stringify(resource).includes(resourceMention)),
+    );
+  }
+
+  beforeAll(() => {
+    ({ app, template } = synthesize());
+    resources = template.toJSON().Resources;
+  }, 180_000);
+
+  describe('tables', () => {
+    it('builds exactly one table per deployed definition, none for local-only ones', () => {
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', deployedTables.length);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      for (const local of allTables.filter((table) => table.localOnly)) {
+        const paths = Object.values(resources).map((resource) => resource.Metadata?.['aws:cdk:path'] ?? '');
+        expect(paths.filter((path) => path.includes(local.logicalName))).toEqual([]);
+      }
+    });
+
+    it.each(deployedTables.map((definition) => [definition.logicalName, definition] as const))(
+      '%s: key schema, GSIs, TTL, on-demand, PITR, AWS-managed encryption, retained',
+      (logicalName, definition) => {
+        const table = resources[tableLogicalId(logicalName)]!;
+        const indexes = definition.globalSecondaryIndexes ?? [];
+        expect(table.Properties.KeySchema).toEqual(keySchema(definition.partitionKey, definition.sortKey));
+        const keyAttributes = [
+          definition.partitionKey,
+          definition.sortKey,
+          ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+        ];
+        for (const key of keyAttributes.filter((k) => k !== undefined)) {
+          expect(table.Properties.AttributeDefinitions).toContainEqual({
+            AttributeName: key.name,
+            AttributeType: key.type,
+          });
+        }
+        expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(
+          indexes.map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: keySchema(index.partitionKey, index.sortKey),
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        );
+        expect(table.Properties.TimeToLiveSpecification).toEqual(
+          definition.timeToLiveAttribute
+            ? { AttributeName: definition.timeToLiveAttribute, Enabled: true }
+            : undefined,
+        );
+        expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+        expect(table.Properties.Replicas).toEqual([
+          expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ]);
+        expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+        expect(table.Properties.TableName).toBeUndefined();
+        expect(table.DeletionPolicy).toBe('Retain');
+        expect(table.UpdateReplacePolicy).toBe('Retain');
+      },
+    );
+
+    it('gives every function every table name in the variable its definition names', () => {
+      for (const id of functionIds) {
+        for (const definition of deployedTables) {
+          expect(
+            environmentOf(id)[definition.environmentVariable],
+            `${id} ${definition.environmentVariable}`,
+          ).toEqual({
+            Ref: tableLogicalId(definition.logicalName),
+          });
+        }
+      }
+    });
+
+    it('lets nobody delete from the append-only audit trail', () => {
+      const auditTable = tableLogicalId(auditTrailTable.logicalName);
+      for (const id of functionIds) {
+        const statements = statementsOf(id);
+        expect(allows(statements, 'dynamodb:PutItem', auditTable), id).toBe(true);
+        expect(allows(statements, 'dynamodb:Query', auditTable), id).toBe(true);
+        expect(allows(statements, 'dynamodb:DeleteItem', auditTable), id).toBe(false);
+        expect(allows(statements, 'dynamodb:BatchWriteItem', auditTable), id).toBe(false);
+      }
+      const changes = tableLogicalId('Changes');
+      expect(allows(statementsOf('HttpApiHandler'), 'dynamodb:DeleteItem', changes)).toBe(true);
+    });
+  });
+
+  describe('functions', () => {
+    it('has exactly the five handler functions, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
+      template.resourceCountIs('AWS::Lambda::Function', functionIds.length);
+      for (const id of functionIds) {
+        expect(functionProperties(id)).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 512,
+          Timeout: 30,
+          TracingConfig: { Mode: 'Active' },
+        });
+      }
+    });
+
+    it('logs each function to its own log group with a retention', () => {
+      for (const id of functionIds) {
+        const logGroupRef = functionProperties(id).LoggingConfig.LogGroup.Ref as string;
+        expect(resources[logGroupRef]).toMatchObject({
+          Type: 'AWS::Logs::LogGroup',
+          Properties: { RetentionInDays: expect.any(Number) },
+        });
+      }
+    });
+
+    it('bundles each handler as an ESM bundle with the createRequire shim', () => {
+      for (const id of functionIds) {
+        const s3Key = functionProperties(id).Code.S3Key as string;
+        const bundle = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+        expect(existsSync(bundle), `${id}: ${bundle}`).toBe(true);
+        const code = readFileSync(bundle, 'utf8');
+        expect(code.startsWith('import { createRequire as __pcnCreateRequire }')).toBe(true);
+        expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      }
+    });
+
+    it('gives each function exactly its environment variables', () => {
+      const tableVariables = deployedTables.map((definition) => definition.environmentVariable);
+      const common = [...tableVariables, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
+      const email = ['ACK_LINK_SECRET_ARN', 'PUBLIC_BASE_URL', 'NOTICE_SENDER_EMAIL'];
+      const expected: Record<FunctionId, string[]> = {
+        HttpApiHandler: [...common, 'STATE_MACHINE_ARN', 'ACK_LINK_SECRET_ARN'],
+        SendNotice: [...common, ...email],
+        AwaitAcknowledgement: common,
+        FollowUpAcknowledgement: [...common, ...email],
+        ApplyChange: common,
+      };
+      for (const id of functionIds) {
+        expect(Object.keys(environmentOf(id)).sort(), id).toEqual([...expected[id]].sort());
+        expect(environmentOf(id).POWERTOOLS_SERVICE_NAME).toBe('partner-change-notice');
+      }
+      expect(environmentOf('HttpApiHandler').STATE_MACHINE_ARN).toEqual({ Ref: stateMachineLogicalId() });
+      const apiId = logicalIdAt('Api/HttpApi');
+      for (const id of ['SendNotice', 'FollowUpAcknowledgement'] as const) {
+        expect(JSON.stringify(environmentOf(id).PUBLIC_BASE_URL)).toContain(apiId);
+        expect(environmentOf(id).NOTICE_SENDER_EMAIL).toBe(defaultNoticeSenderEmail);
+      }
+    });
+
+    it('lets the HTTP API start and inspect executions and answer task tokens', () => {
+      const stateMachine = stateMachineLogicalId();
+      const httpApi = statementsOf('HttpApiHandler');
+      for (const action of [
+        'states:StartExecution',
+        'states:SendTaskSuccess',
+        'states:SendTaskFailure',
+        'states:SendTaskHeartbeat',
+      ]) {
+        expect(allows(httpApi, action, stateMachine), action).toBe(true);
+      }
+      // DescribeExecution is granted on the machine's executions (arn:...:execution:<name>:*).
+      expect(httpApi.some((s) => [s.Action].flat().includes('states:DescribeExecution'))).toBe(true);
+      const awaitAck = statementsOf('AwaitAcknowledgement');
+      for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
+        expect(allows(awaitAck, action, stateMachine), action).toBe(true);
+      }
+      for (const id of ['SendNotice', 'FollowUpAcknowledgement', 'ApplyChange'] as const) {
+        expect(
+          statementsOf(id).some((s) => [s.Action].flat().some((a) => a.startsWith('states:'))),
+          id,
+        ).toBe(false);
+      }
+    });
+
+    it('lets only the email-sending functions read the link secret and send from the SES identity', () => {
+      const secret = logicalIdAt('AckLinkSecret');
+      const senderIdentity = logicalIdAt('NoticeSender');
+      template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: defaultNoticeSenderEmail });
+      for (const id of functionIds) {
+        const statements = statementsOf(id);
+        const sendsEmail = id === 'SendNotice' || id === 'FollowUpAcknowledgement';
+        const signsLinks = sendsEmail || id === 'HttpApiHandler';
+        expect(allows(statements, 'secretsmanager:GetSecretValue', secret), id).toBe(signsLinks);
+        expect(environmentOf(id).ACK_LINK_SECRET_ARN, id).toEqual(signsLinks ? { Ref: secret } : undefined);
+        const sesStatements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+        expect(sesStatements.length > 0, id).toBe(sendsEmail);
+        for (const statement of sesStatements) {
+          // Scoped to the sender identity (its Ref is the address), never "*".
+          expect(JSON.stringify(statement.Resource)).toContain(`:identity/",{"Ref":"${senderIdentity}"}`);
+        }
+      }
+    });
+  });
+
+  describe('workflow', () => {
+    const fileText = readFileSync(commissionChangeDefinitionPath, 'utf8');
+
+    function stateMachine() {
+      return resources[stateMachineLogicalId()]!.Properties;
+    }
+
+    it('deploys the workflow file verbatim as a STANDARD, traced, fully logged state machine', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      const properties = stateMachine();
+      expect(typeof properties.DefinitionString).toBe('string');
+      expect(JSON.parse(properties.DefinitionString)).toEqual(JSON.parse(fileText));
+      const states = Object.keys(JSON.parse(properties.DefinitionString).States);
+      for (const name of [
+        'SendNotice',
+        'AwaitAcknowledgement',
+        'FollowUpAcknowledgement',
+        'WaitUntilApplyDate',
+        'ApplyChange',
+      ]) {
+        expect(states).toContain(name);
+      }
+      expect(properties.StateMachineType).toBe('STANDARD');
+      expect(properties.TracingConfiguration).toEqual({ Enabled: true });
+      expect(properties.LoggingConfiguration).toMatchObject({
+        Level: 'ALL',
+        Destinations: [expect.anything()],
+      });
+    });
+
+    it('fills every substitution placeholder with the ARN of the matching function', () => {
+      const { DefinitionString: definition, DefinitionSubstitutions: substitutions } = stateMachine();
+      const placeholders = new Set(
+        [...(definition as string).matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]),
+      );
+      expect([...placeholders].sort()).toEqual(Object.keys(substitutions).sort());
+      expect(Object.keys(substitutions).sort()).toEqual([
+        'ApplyChangeFunctionArn',
+        'AwaitAcknowledgementFunctionArn',
+        'FollowUpAcknowledgementFunctionArn',
+        'SendNoticeFunctionArn',
+      ]);
+      for (const [placeholder, value] of Object.entries(substitutions)) {
+        const id = placeholder.replace(/FunctionArn$/, '') as FunctionId;
+        expect(value, placeholder).toEqual({ 'Fn::GetAtt': [functionLogicalId(id), 'Arn'] });
+      }
+      // What CloudFormation does at deploy time: nothing may be left unfilled.
+      const filled = Object.keys(substitutions).reduce(
+        (text, key) => text.replaceAll(`\${${key}}`, `arn:aws:lambda:eu-west-1:123456789012:function:${key}`),
+        definition as string,
+      );
+      expect(filled).not.toMatch(/\$\{/);
+      expect(() => JSON.parse(filled)).not.toThrow();
+    });
+
+    it('lets the state machine invoke the four task functions (a string definition infers no role)', () => {
+      const roleId = stateMachine().RoleArn['Fn::GetAtt'][0] as string;
+      const statements = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+      for (const id of [
+        'SendNotice',
+        'AwaitAcknowledgement',
+        'FollowUpAcknowledgement',
+        'ApplyChange',
+      ] as const) {
+        expect(allows(statements, 'lambda:InvokeFunction', functionLogicalId(id)), id).toBe(true);
+      }
+      expect(allows(statements, 'lambda:InvokeFunction', functionLogicalId('HttpApiHandler'))).toBe(false);
+    });
+
+    it('alarms on any failed execution within 5 minutes', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineLogicalId() } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has exactly the staff proxy and the public routes, all on the http-api function', () => {
+      expect(routeKeys(template).sort()).toEqual(
+        ['ANY /api/{proxy+}', 'GET /notices/{proxy+}', 'GET /openapi.json', 'POST /notices/{proxy+}'].sort(),
+      );
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      expect(Object.keys(integrations)).toHaveLength(1);
+      expect(JSON.stringify(integrations)).toContain(functionLogicalId('HttpApiHandler'));
+    });
+
+    it('protects /api with the Cognito JWT authorizer and leaves the notice links public', () => {
+      const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', {
+        Properties: {
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          JwtConfiguration: {
+            Audience: [{ Ref: logicalIdAt('Auth/UserPool/AppClient') }],
+            Issuer: { 'Fn::GetAtt': [logicalIdAt('Auth/UserPool'), 'ProviderURL'] },
+          },
+        },
+      });
+      const [authorizerId] = Object.keys(authorizers);
+      expect(authorizerId).toBeDefined();
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'ANY /api/{proxy+}',
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+      for (const routeKey of ['GET /openapi.json', 'GET /notices/{proxy+}', 'POST /notices/{proxy+}']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: routeKey,
+          AuthorizationType: 'NONE',
+          AuthorizerId: Match.absent(),
+        });
+      }
+    });
+
+    it('has no /dev route (dev endpoints exist in local mode only)', () => {
+      expect(devRouteKeys(template)).toEqual([]);
+    });
+
+    it('the /dev check catches a dev route', () => {
+      const stack = new Stack(new App(), 'WithDevRoute');
+      const api = new apigw.HttpApi(stack, 'Api');
+      const integration = new HttpUrlIntegration('Url', 'https://example.com');
+      api.addRoutes({ path: '/dev/clock/advance', methods: [apigw.HttpMethod.POST], integration });
+      api.addRoutes({ path: '/api/dev/{proxy+}', methods: [apigw.HttpMethod.GET], integration });
+      api.addRoutes({ path: '/api/devices', methods: [apigw.HttpMethod.GET], integration });
+      expect(devRouteKeys(Template.fromStack(stack)).sort()).toEqual([
+        'GET /api/dev/{proxy+}',
+        'POST /dev/clock/advance',
+      ]);
+    });
+
+    it('has a user pool with an app client and one group per role', () => {
+      template.resourceCountIs('AWS::Cognito::UserPool', 1);
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+      template.resourceCountIs('AWS::Cognito::UserPoolGroup', userGroups.length);
+      for (const group of ['finance', 'approver', 'partner-manager', 'compliance']) {
+        template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
+      }
+    });
+  });
+
+  it('has the link-signing secret, generated', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: Match.anyValue() }),
+    });
+  });
+
+  it('outputs the API URL, state machine ARN, user pool and client ids', () => {
+    template.hasOutput('ApiUrl', { Value: Match.objectLike({}) });
+    expect(JSON.stringify(template.findOutputs('ApiUrl'))).toContain(logicalIdAt('Api/HttpApi'));
+    template.hasOutput('StateMachineArn', { Value: { Ref: stateMachineLogicalId() } });
+    template.hasOutput('UserPoolId', { Value: { Ref: logicalIdAt('Auth/UserPool') } });
+    template.hasOutput('UserPoolClientId', { Value: { Ref: logicalIdAt('Auth/UserPool/AppClient') } });
+  });
+});
+
+describe('noticeSenderEmail context', () => {
+  it('sets the sender address and its SES identity', () => {
+    const { template } = synthesize({ ...SKIP_BUNDLING, noticeSenderEmail: 'notices@partners.example.org' });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'notices@partners.example.org',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NOTICE_SENDER_EMAIL: 'notices@partners.example.org' }) },
+    });
+  });
+
+  it('rejects something that is not an email address', () => {
+    expect(() => synthesize({ ...SKIP_BUNDLING, noticeSenderEmail: 'not-an-address' })).toThrow(
+      /noticeSenderEmail/,
+    );
+  });
+});
