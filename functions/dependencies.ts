@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
-import { tableNamesFromEnvironment, type TableNames } from './adapters/dynamodb/table-names.ts';
+import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
 import {
@@ -11,7 +11,11 @@ import {
   type WorkflowGateway,
 } from './adapters/step-functions/workflow-gateway.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
-import { defaultStagePolicies, type RelationshipStage, type StagePolicy } from './domain/relationship-stage.ts';
+import {
+  defaultStagePolicies,
+  type RelationshipStage,
+  type StagePolicy,
+} from './domain/relationship-stage.ts';
 
 /** Everything a handler needs from the outside world; AWS and the local runtime each build one. */
 export interface Dependencies {

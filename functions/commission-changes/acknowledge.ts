@@ -1,11 +1,16 @@
 import { commitWithAudit, type TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore, changeKeys, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
+import {
+  auditStreamOf,
+  ChangeStore,
+  changeKeys,
+  type StoredNotice,
+} from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { DAY_MS } from '../domain/calendar.ts';
 import type { RecordedAcknowledgement } from '../domain/commission-change.ts';
-import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
-import type { Dependencies } from '../dependencies.ts';
 
 export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
 
@@ -20,7 +25,12 @@ export type OpenedNotice =
 
 /** Checks a link and loads what it shows. Opening never changes anything: mail scanners open links too. */
 export async function openNotice(deps: Dependencies, noticeId: string, token: string): Promise<OpenedNotice> {
-  const verdict = verifyAcknowledgementLink(token, noticeId, await deps.acknowledgementLinkSecret(), deps.clock.now());
+  const verdict = verifyAcknowledgementLink(
+    token,
+    noticeId,
+    await deps.acknowledgementLinkSecret(),
+    deps.clock.now(),
+  );
   if (!verdict.valid) return { ok: false, problem: verdict.problem };
   const changes = new ChangeStore(deps.documentClient, deps.tables);
   const change = await changes.get(verdict.claims.changeId);
@@ -36,7 +46,11 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
 }
 
 export type AcknowledgementOutcome =
-  | { outcome: 'recorded' | 'already-recorded'; notice: StoredNotice; acknowledgement: RecordedAcknowledgement }
+  | {
+      outcome: 'recorded' | 'already-recorded';
+      notice: StoredNotice;
+      acknowledgement: RecordedAcknowledgement;
+    }
   | { outcome: 'refused'; problem: LinkProblem };
 
 /**
@@ -67,13 +81,17 @@ export async function acknowledgeNotice(
       userAgent: input.userAgent.slice(0, 300),
     };
     const policy = deps.stagePolicies[change.partnerStage];
-    const firstReminderAt = new Date(change.notice.deliveredAt).getTime() + (policy.reminderDays[0] ?? 0) * DAY_MS;
+    const firstReminderAt =
+      new Date(change.notice.deliveredAt).getTime() + (policy.reminderDays[0] ?? 0) * DAY_MS;
     const moveToAcknowledged = change.status === 'notice-sent';
     const items: TransactItem[] = [
       {
         Put: {
           TableName: deps.tables.changes,
-          Item: { ...changeKeys.acknowledgement(change.changeId, acknowledgement.noticeId), ...acknowledgement },
+          Item: {
+            ...changeKeys.acknowledgement(change.changeId, acknowledgement.noticeId),
+            ...acknowledgement,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -104,7 +122,11 @@ export async function acknowledgeNotice(
         changeId: change.changeId,
       });
       items.push({
-        Put: { TableName: deps.tables.trustLedger, Item: event, ConditionExpression: 'attribute_not_exists(eventId)' },
+        Put: {
+          TableName: deps.tables.trustLedger,
+          Item: event,
+          ConditionExpression: 'attribute_not_exists(eventId)',
+        },
       });
     }
     try {
@@ -129,7 +151,10 @@ export async function acknowledgeNotice(
     }
     if (moveToAcknowledged) {
       const token = (await changes.get(change.changeId))?.acknowledgementTaskToken;
-      if (token) await deps.workflow.resumeAcknowledgementWait(token, { acknowledgedAt: acknowledgement.acknowledgedAt });
+      if (token)
+        await deps.workflow.resumeAcknowledgementWait(token, {
+          acknowledgedAt: acknowledgement.acknowledgedAt,
+        });
     }
     return { outcome: 'recorded', notice: opened.notice, acknowledgement };
   }

@@ -1,6 +1,6 @@
-import { addDays } from '../domain/calendar.ts';
-import { signAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { signAcknowledgementLink } from '../domain/acknowledgement-link.ts';
+import { addDays } from '../domain/calendar.ts';
 
 /** Links stay valid for a while after the change applies, so a late acknowledgement can still be recorded. */
 export const LINK_VALID_AFTER_APPLY_DAYS = 60;

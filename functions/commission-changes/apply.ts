@@ -1,10 +1,10 @@
 import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
 import { auditStreamOf, ChangeStore, changeKeys } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
 import { firstFullDayFrom, toIsoDate } from '../domain/calendar.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../domain/rate-schedule.ts';
 import { eventsForAppliedChange } from '../domain/trust-rules.ts';
-import type { Dependencies } from '../dependencies.ts';
 import { ChangeNotFound } from './send-notice.ts';
 
 export class NoticePeriodNotOver extends Error {
@@ -35,7 +35,9 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
   }
   const allowed = change.direction === 'cut' ? ['acknowledged'] : ['notice-sent', 'acknowledged'];
   if (!allowed.includes(change.status)) {
-    throw new ChangeNotApplicable(`Change ${changeId} is ${change.status}; a ${change.direction} applies only when ${allowed.join(' or ')}`);
+    throw new ChangeNotApplicable(
+      `Change ${changeId} is ${change.status}; a ${change.direction} applies only when ${allowed.join(' or ')}`,
+    );
   }
   const now = deps.clock.now();
   // Principle 1, checked again where it matters: the workflow's wait is not the only guard.
@@ -88,10 +90,16 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
           Update: {
             TableName: deps.tables.changes,
             Key: changeKeys.change(changeId),
-            UpdateExpression: 'SET #status = :applied, appliedAt = :at, appliedFrom = :from REMOVE acknowledgementTaskToken',
+            UpdateExpression:
+              'SET #status = :applied, appliedAt = :at, appliedFrom = :from REMOVE acknowledgementTaskToken',
             ConditionExpression: '#status = :seen',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':applied': 'applied', ':at': now.toISOString(), ':from': appliedFrom, ':seen': change.status },
+            ExpressionAttributeValues: {
+              ':applied': 'applied',
+              ':at': now.toISOString(),
+              ':from': appliedFrom,
+              ':seen': change.status,
+            },
           },
         },
         {
@@ -102,7 +110,11 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
           },
         },
         ...ledgerEvents.map((event) => ({
-          Put: { TableName: deps.tables.trustLedger, Item: event, ConditionExpression: 'attribute_not_exists(eventId)' },
+          Put: {
+            TableName: deps.tables.trustLedger,
+            Item: event,
+            ConditionExpression: 'attribute_not_exists(eventId)',
+          },
         })),
       ],
     );

@@ -1,12 +1,17 @@
 import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
+import {
+  auditStreamOf,
+  ChangeStore,
+  changeKeys,
+  type StoredChange,
+} from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
 import { decideFollowUp } from '../domain/acknowledgement-follow-up.ts';
 import { escapeHtml, noticeContentOf, renderNoticeEmail } from '../domain/notice.ts';
 import type { Partner } from '../domain/partner.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
-import type { Dependencies } from '../dependencies.ts';
 import { acknowledgementLink } from './acknowledgement-links.ts';
 import { ChangeNotFound } from './send-notice.ts';
 import { progressOf, type WorkflowProgress } from './workflow-progress.ts';
@@ -17,7 +22,10 @@ import { progressOf, type WorkflowProgress } from './workflow-progress.ts';
  * cost and an audit entry. Emails are keyed by step, and the step's counter is advanced under a condition,
  * so a retry neither re-sends nor double-counts.
  */
-export async function followUpAcknowledgement(deps: Dependencies, changeId: string): Promise<WorkflowProgress> {
+export async function followUpAcknowledgement(
+  deps: Dependencies,
+  changeId: string,
+): Promise<WorkflowProgress> {
   const changes = new ChangeStore(deps.documentClient, deps.tables);
   const change = await changes.get(changeId);
   if (!change?.notice) throw new ChangeNotFound(`No delivered change ${changeId}`);
@@ -77,7 +85,11 @@ export async function followUpAcknowledgement(deps: Dependencies, changeId: stri
             UpdateExpression: 'SET followUp = :next',
             ConditionExpression: '#status = :waiting AND followUp = :previous',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':next': followUp, ':previous': change.followUp, ':waiting': 'notice-sent' },
+            ExpressionAttributeValues: {
+              ':next': followUp,
+              ':previous': change.followUp,
+              ':waiting': 'notice-sent',
+            },
           },
         },
         {
@@ -96,10 +108,17 @@ export async function followUpAcknowledgement(deps: Dependencies, changeId: stri
   return progressOf(latest, policy, deps.clock.now());
 }
 
-async function sendReminders(deps: Dependencies, change: StoredChange, partner: Partner, reminderNumber: number) {
+async function sendReminders(
+  deps: Dependencies,
+  change: StoredChange,
+  partner: Partner,
+  reminderNumber: number,
+) {
   const notice = change.notice!;
   const content = noticeContentOf(change, partner.name, notice.version);
-  for (const contact of partner.contacts.filter((c) => notice.recipients.some((r) => r.contactId === c.contactId))) {
+  for (const contact of partner.contacts.filter((c) =>
+    notice.recipients.some((r) => r.contactId === c.contactId),
+  )) {
     const link = await acknowledgementLink(deps, {
       changeId: change.changeId,
       noticeId: notice.noticeId,

@@ -1,11 +1,16 @@
 import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
+import {
+  auditStreamOf,
+  ChangeStore,
+  changeKeys,
+  type StoredChange,
+} from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
 import type { DeliveredNotice } from '../domain/commission-change.ts';
 import { noticeContentHash, noticeContentOf, renderNoticeEmail } from '../domain/notice.ts';
 import { applyNotBefore } from '../domain/submission-rules.ts';
-import type { Dependencies } from '../dependencies.ts';
 import { acknowledgementLink } from './acknowledgement-links.ts';
 import { progressOf, type WorkflowProgress } from './workflow-progress.ts';
 
@@ -89,13 +94,25 @@ export async function sendNotice(deps: Dependencies, changeId: string): Promise<
             UpdateExpression: 'SET #status = :sent, notice = :notice',
             ConditionExpression: '#status = :submitted AND attribute_not_exists(notice)',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':sent': 'notice-sent', ':submitted': 'submitted', ':notice': notice },
+            ExpressionAttributeValues: {
+              ':sent': 'notice-sent',
+              ':submitted': 'submitted',
+              ':notice': notice,
+            },
           },
         },
         {
           Put: {
             TableName: deps.tables.changes,
-            Item: { ...changeKeys.notice(changeId, notice.version), noticeId, changeId, version: notice.version, contentHash, content, deliveredAt: notice.deliveredAt },
+            Item: {
+              ...changeKeys.notice(changeId, notice.version),
+              noticeId,
+              changeId,
+              version: notice.version,
+              contentHash,
+              content,
+              deliveredAt: notice.deliveredAt,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -1,14 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { commitWithAudit, type TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
+import {
+  auditStreamOf,
+  ChangeStore,
+  changeKeys,
+  type StoredChange,
+} from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
 import { parseIsoDate, startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { type ChangeScope, rateInForce, scopeKeyOf } from '../domain/rate-schedule.ts';
 import { evaluateCommissionChange, type RuleViolation } from '../domain/submission-rules.ts';
 import { forecastTrustImpact } from '../domain/trust-rules.ts';
-import type { Dependencies } from '../dependencies.ts';
 
 export interface CommissionChangeRequest {
   partnerId: string;
@@ -26,7 +31,12 @@ export type SubmissionOutcome =
       earliestEffectiveDate: string;
       forecastTrustPoints: number;
     }
-  | { outcome: 'rejected'; status: 404 | 409 | 422; violations: RuleViolation[] | { field: string; reason: string }[]; earliestEffectiveDate?: string };
+  | {
+      outcome: 'rejected';
+      status: 404 | 409 | 422;
+      violations: RuleViolation[] | { field: string; reason: string }[];
+      earliestEffectiveDate?: string;
+    };
 
 /** Time-ordered, unguessable change ids (sorting by id sorts by submission). */
 export function newChangeId(now: Date): string {
@@ -72,7 +82,9 @@ export async function submitCommissionChange(
     return {
       outcome: 'rejected',
       status: 422,
-      violations: [{ field: 'partnerId', reason: `Partner ${partner.name} has no commission rate in force.` }],
+      violations: [
+        { field: 'partnerId', reason: `Partner ${partner.name} has no commission rate in force.` },
+      ],
     };
   }
   const stagePolicy = deps.stagePolicies[partner.stage];
@@ -121,30 +133,40 @@ export async function submitCommissionChange(
     items.push({
       Put: {
         TableName: deps.tables.changes,
-        Item: { ...changeKeys.idempotency(submittedBy, idempotencyKey), changeId: change.changeId, requestFingerprint },
+        Item: {
+          ...changeKeys.idempotency(submittedBy, idempotencyKey),
+          changeId: change.changeId,
+          requestFingerprint,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
   }
   try {
-    await commitWithAudit(deps.documentClient, deps.tables.auditTrail, auditStreamOf(change.changeId), [
-      {
-        type: 'change-submitted',
-        at: change.submittedAt,
-        actor: submittedBy,
-        details: {
-          partnerId: change.partnerId,
-          stage: change.partnerStage,
-          currentRatePct: change.currentRatePct,
-          newRatePct: change.newRatePct,
-          direction: change.direction,
-          effectiveDate: change.effectiveDate,
-          noticePeriodDays: change.noticePeriodDays,
-          scopeKey: change.scopeKey,
-          rationale: change.rationale,
+    await commitWithAudit(
+      deps.documentClient,
+      deps.tables.auditTrail,
+      auditStreamOf(change.changeId),
+      [
+        {
+          type: 'change-submitted',
+          at: change.submittedAt,
+          actor: submittedBy,
+          details: {
+            partnerId: change.partnerId,
+            stage: change.partnerStage,
+            currentRatePct: change.currentRatePct,
+            newRatePct: change.newRatePct,
+            direction: change.direction,
+            effectiveDate: change.effectiveDate,
+            noticePeriodDays: change.noticePeriodDays,
+            scopeKey: change.scopeKey,
+            rationale: change.rationale,
+          },
         },
-      },
-    ], items);
+      ],
+      items,
+    );
   } catch (error) {
     // A concurrent request with the same key won the race: answer with its change.
     if (error instanceof ConditionNotMet && idempotencyKey) {
@@ -190,7 +212,8 @@ async function replayIfKnown(
       violations: [
         {
           field: 'Idempotency-Key',
-          reason: 'This Idempotency-Key was already used for a different request: use a new key for a new change.',
+          reason:
+            'This Idempotency-Key was already used for a different request: use a new key for a new change.',
         },
       ],
     };

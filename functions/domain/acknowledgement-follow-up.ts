@@ -33,7 +33,8 @@ export function nextCheckAt(policy: StagePolicy, state: FollowUpState, now: Date
   const sinceEscalation = now.getTime() - checkpoint(state.deliveredAt, policy.escalationDay).getTime();
   const weeks = Math.floor(sinceEscalation / (POST_ESCALATION_CHECK_DAYS * DAY_MS)) + 1;
   return new Date(
-    checkpoint(state.deliveredAt, policy.escalationDay).getTime() + weeks * POST_ESCALATION_CHECK_DAYS * DAY_MS,
+    checkpoint(state.deliveredAt, policy.escalationDay).getTime() +
+      weeks * POST_ESCALATION_CHECK_DAYS * DAY_MS,
   );
 }
 
@@ -44,7 +45,8 @@ export function nextCheckAt(policy: StagePolicy, state: FollowUpState, now: Date
 export function decideFollowUp(policy: StagePolicy, state: FollowUpState, now: Date): FollowUpDecision {
   const next = nextCheckAt(policy, state, now);
   if (state.escalated) return { action: 'none', nextCheckAt: next };
-  if (checkpoint(state.deliveredAt, policy.escalationDay) <= now) return { action: 'escalate', nextCheckAt: next };
+  if (checkpoint(state.deliveredAt, policy.escalationDay) <= now)
+    return { action: 'escalate', nextCheckAt: next };
   const dueReminders = policy.reminderDays.filter((day) => checkpoint(state.deliveredAt, day) <= now).length;
   if (dueReminders > state.remindersSent) {
     return { action: 'remind', reminderNumber: dueReminders, nextCheckAt: next };

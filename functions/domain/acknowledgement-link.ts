@@ -32,7 +32,8 @@ function decodeClaims(payload: string): AcknowledgementLinkClaims | undefined {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed) || parsed.length !== 4) return undefined;
     const [changeId, noticeId, contactId, expiresAt] = parsed as unknown[];
-    if (typeof changeId !== 'string' || typeof noticeId !== 'string' || typeof contactId !== 'string') return undefined;
+    if (typeof changeId !== 'string' || typeof noticeId !== 'string' || typeof contactId !== 'string')
+      return undefined;
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
     return { changeId, noticeId, contactId, expiresAt };
   } catch {
@@ -44,12 +45,18 @@ function decodeClaims(payload: string): AcknowledgementLinkClaims | undefined {
  * Checks a token presented for `noticeId`. A bad signature is "tampered"; a valid signature for another
  * notice is "foreign"; a valid one past its expiry is "expired".
  */
-export function verifyAcknowledgementLink(token: string, noticeId: string, secret: string, now: Date): LinkVerdict {
+export function verifyAcknowledgementLink(
+  token: string,
+  noticeId: string,
+  secret: string,
+  now: Date,
+): LinkVerdict {
   const [payload, mac, ...rest] = token.split('.');
   if (!payload || !mac || rest.length > 0) return { valid: false, problem: 'tampered' };
   const expected = signature(payload, secret);
   const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { valid: false, problem: 'tampered' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { valid: false, problem: 'tampered' };
   const claims = decodeClaims(payload);
   if (!claims) return { valid: false, problem: 'tampered' };
   if (claims.noticeId !== noticeId) return { valid: false, problem: 'foreign', claims };

@@ -57,7 +57,9 @@ export function chainEntries(
   return { entries, head: { seq, hash: prevHash } };
 }
 
-export type ChainVerdict = { intact: true; entries: number } | { intact: false; seq: number; problem: string };
+export type ChainVerdict =
+  | { intact: true; entries: number }
+  | { intact: false; seq: number; problem: string };
 
 /** Recomputes every hash and link; the head proves the tail was not cut off. */
 export function verifyChain(entries: readonly AuditEntry[], head: AuditStreamHead | undefined): ChainVerdict {
@@ -65,7 +67,8 @@ export function verifyChain(entries: readonly AuditEntry[], head: AuditStreamHea
   let prevHash = GENESIS_HASH;
   for (const [index, entry] of sorted.entries()) {
     if (entry.seq !== index + 1) return { intact: false, seq: index + 1, problem: 'entry missing' };
-    if (entry.prevHash !== prevHash) return { intact: false, seq: entry.seq, problem: 'link to previous entry broken' };
+    if (entry.prevHash !== prevHash)
+      return { intact: false, seq: entry.seq, problem: 'link to previous entry broken' };
     const { hash, ...unhashed } = entry;
     if (auditEntryHash(unhashed) !== hash) return { intact: false, seq: entry.seq, problem: 'entry altered' };
     prevHash = hash;

@@ -1,5 +1,5 @@
-import type { RelationshipStage } from './relationship-stage.ts';
 import type { ChangeScope } from './rate-schedule.ts';
+import type { RelationshipStage } from './relationship-stage.ts';
 
 /** Where a commission change is in its life; the order is the order of the workflow. */
 export const changeStatuses = ['submitted', 'notice-sent', 'acknowledged', 'applied'] as const;

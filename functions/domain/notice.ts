@@ -90,7 +90,9 @@ export function escapeHtml(text: string): string {
 /** The notice as an HTML fragment (email body and acknowledgement page share it). */
 export function noticeHtmlFragment(content: NoticeContent): string {
   const rows = noticeParagraphs(content)
-    .map((line) => `<tr><th scope="row">${escapeHtml(line.label)}</th><td>${escapeHtml(line.value)}</td></tr>`)
+    .map(
+      (line) => `<tr><th scope="row">${escapeHtml(line.label)}</th><td>${escapeHtml(line.value)}</td></tr>`,
+    )
     .join('');
   return `<table class="notice">${rows}</table><h2>Why we are making this change</h2><blockquote class="rationale">${escapeHtml(content.rationale).replaceAll('\n', '<br>')}</blockquote>`;
 }
@@ -101,7 +103,11 @@ export interface RenderedNoticeEmail {
   html: string;
 }
 
-export function renderNoticeEmail(content: NoticeContent, recipientName: string, link: string): RenderedNoticeEmail {
+export function renderNoticeEmail(
+  content: NoticeContent,
+  recipientName: string,
+  link: string,
+): RenderedNoticeEmail {
   const action = content.acknowledgementRequired
     ? 'Please open the link below to read the notice and acknowledge it, or to raise a concern.'
     : 'You can open the link below to read the notice and acknowledge it.';

@@ -59,7 +59,9 @@ export function judgeRationale(rationale: string): RationaleVerdict {
   let remainder = ` ${text.toLowerCase()} `;
   for (const phrase of BOILERPLATE_PHRASES) remainder = remainder.split(phrase).join(' ');
   const meaningful = new Set(
-    (remainder.match(/[\p{L}\p{N}%$€£-]+/gu) ?? []).filter((word) => !FILLER_WORDS.has(word) && word.length > 1),
+    (remainder.match(/[\p{L}\p{N}%$€£-]+/gu) ?? []).filter(
+      (word) => !FILLER_WORDS.has(word) && word.length > 1,
+    ),
   );
   if (meaningful.size < 5) {
     return {

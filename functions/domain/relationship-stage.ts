@@ -26,7 +26,13 @@ export const defaultStagePolicies: Readonly<Record<RelationshipStage, StagePolic
     escalationDay: 10,
     trustWeight: 1,
   },
-  enhanced: { adverseNoticeDays: 45, consultation: 'none', reminderDays: [3, 7], escalationDay: 10, trustWeight: 1.25 },
+  enhanced: {
+    adverseNoticeDays: 45,
+    consultation: 'none',
+    reminderDays: [3, 7],
+    escalationDay: 10,
+    trustWeight: 1.25,
+  },
   collaborative: {
     adverseNoticeDays: 60,
     consultation: 'alliance-manager-call',

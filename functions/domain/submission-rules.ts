@@ -6,7 +6,7 @@ import type { RelationshipStage, StagePolicy } from './relationship-stage.ts';
 /** A broken rule, named by the field it concerns, in words finance can act on. */
 export interface RuleViolation {
   field: string;
-  rule: 'notice-period' | 'retroactive' | 'rationale' | 'no-change' | 'stale-rate';
+  rule: 'notice-period' | 'retroactive' | 'rationale' | 'no-change' | 'stale-rate' | 'invalid-date';
   reason: string;
 }
 
@@ -67,13 +67,19 @@ export function evaluateCommissionChange(
 
   const effective = parseIsoDate(proposal.effectiveDate);
   const today = toIsoDate(startOfUtcDay(context.now));
-  if (effective && proposal.effectiveDate < today) {
+  if (!effective) {
+    violations.push({
+      field: 'effectiveDate',
+      rule: 'invalid-date',
+      reason: `The effective date ${JSON.stringify(proposal.effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
+    });
+  } else if (proposal.effectiveDate < today) {
     violations.push({
       field: 'effectiveDate',
       rule: 'retroactive',
       reason: `The effective date ${proposal.effectiveDate} is in the past: a change never applies retroactively to sales already booked.`,
     });
-  } else if (effective && direction === 'cut' && proposal.effectiveDate < earliest) {
+  } else if (direction === 'cut' && proposal.effectiveDate < earliest) {
     violations.push({
       field: 'effectiveDate',
       rule: 'notice-period',
@@ -84,7 +90,8 @@ export function evaluateCommissionChange(
   const rationale = judgeRationale(proposal.rationale);
   if (!rationale.ok) violations.push({ field: 'rationale', rule: 'rationale', reason: rationale.reason });
 
-  if (violations.length > 0) return { accepted: false, conflict: false, violations, earliestEffectiveDate: earliest };
+  if (violations.length > 0)
+    return { accepted: false, conflict: false, violations, earliestEffectiveDate: earliest };
   return {
     accepted: true,
     direction,
@@ -101,6 +108,8 @@ export function evaluateCommissionChange(
 export function applyNotBefore(effectiveDate: string, deliveredAt: Date, noticePeriodDays: number): Date {
   const effective = parseIsoDate(effectiveDate);
   if (!effective) throw new Error(`Not a calendar date: ${effectiveDate}`);
+  // A raise has no notice period: it applies from its effective date even if the notice arrived later that day.
+  if (noticePeriodDays <= 0) return effective;
   const noticeEnds = addDays(deliveredAt, noticePeriodDays);
   return noticeEnds > effective ? firstFullDayFrom(noticeEnds) : effective;
 }

@@ -8,7 +8,10 @@ import type { RelationshipStage, StagePolicy } from './relationship-stage.ts';
  */
 export const trustRules = {
   'notice-full-period': { basePoints: 2, explanation: 'Notice given with the full notice period' },
-  'extra-lead-time': { basePoints: 1, explanation: 'Lead time beyond the notice period (per extra 30 days, up to 3)' },
+  'extra-lead-time': {
+    basePoints: 1,
+    explanation: 'Lead time beyond the notice period (per extra 30 days, up to 3)',
+  },
   'commission-cut': { basePoints: -3, explanation: 'Commission rate cut' },
   'commission-raise': { basePoints: 2, explanation: 'Commission rate raised' },
   'prompt-acknowledgement': { basePoints: 1, explanation: 'Partner acknowledged before the first reminder' },
@@ -35,10 +38,18 @@ export const TRUST_HALF_LIFE_DAYS = 365;
 
 export function trustEvent(
   rule: TrustRule,
-  input: { partnerId: string; stagePolicy: StagePolicy; at: Date; cause: string; changeId?: string; multiplier?: number },
+  input: {
+    partnerId: string;
+    stagePolicy: StagePolicy;
+    at: Date;
+    cause: string;
+    changeId?: string;
+    multiplier?: number;
+  },
 ): TrustLedgerEvent {
   const definition = trustRules[rule];
-  const points = Math.round(definition.basePoints * (input.multiplier ?? 1) * input.stagePolicy.trustWeight * 100) / 100;
+  const points =
+    Math.round(definition.basePoints * (input.multiplier ?? 1) * input.stagePolicy.trustWeight * 100) / 100;
   return {
     partnerId: input.partnerId,
     eventId: `${input.cause}#${rule}`,
@@ -79,16 +90,29 @@ export function eventsForAppliedChange(input: {
 
 export interface TrustScore {
   score: number;
-  contributions: { eventId: string; rule: TrustRule; points: number; weightNow: number; explanation: string }[];
+  contributions: {
+    eventId: string;
+    rule: TrustRule;
+    points: number;
+    weightNow: number;
+    explanation: string;
+  }[];
 }
 
 export function trustScore(events: readonly TrustLedgerEvent[], now: Date): TrustScore {
   const contributions = events.map((event) => {
     const ageDays = Math.max(0, (now.getTime() - Date.parse(event.at)) / DAY_MS);
     const weightNow = 0.5 ** (ageDays / TRUST_HALF_LIFE_DAYS);
-    return { eventId: event.eventId, rule: event.rule, points: event.points, weightNow, explanation: event.explanation };
+    return {
+      eventId: event.eventId,
+      rule: event.rule,
+      points: event.points,
+      weightNow,
+      explanation: event.explanation,
+    };
   });
-  const raw = STARTING_TRUST_SCORE + contributions.reduce((sum, item) => sum + item.points * item.weightNow, 0);
+  const raw =
+    STARTING_TRUST_SCORE + contributions.reduce((sum, item) => sum + item.points * item.weightNow, 0);
   return { score: Math.round(Math.min(100, Math.max(0, raw)) * 10) / 10, contributions };
 }
 

@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AuditEntry,
   type AuditEntryDraft,
@@ -7,7 +7,10 @@ import {
 } from '../../domain/audit-chain.ts';
 import { ConditionNotMet, failedConditionIndexes } from './transaction-errors.ts';
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
 export type { TransactItem };
 
 const HEAD_SEQ = 0;
@@ -52,7 +55,9 @@ export async function commitWithAudit(
       Put: { TableName: auditTable, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' },
     }));
     try {
-      await documentClient.send(new TransactWriteCommand({ TransactItems: [...items, headWrite, ...entryWrites] }));
+      await documentClient.send(
+        new TransactWriteCommand({ TransactItems: [...items, headWrite, ...entryWrites] }),
+      );
       return entries;
     } catch (error) {
       const failed = failedConditionIndexes(error);

@@ -50,7 +50,11 @@ export class ChangeStore {
 
   async get(changeId: string): Promise<StoredChange | undefined> {
     const { Item } = await this.documentClient.send(
-      new GetCommand({ TableName: this.tables.changes, Key: changeKeys.change(changeId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: changeKeys.change(changeId),
+        ConsistentRead: true,
+      }),
     );
     return withoutKeys<StoredChange>(Item);
   }

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
 import type { RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';

@@ -16,7 +16,11 @@ export interface TableDefinition {
   environmentVariable: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
-  globalSecondaryIndexes?: readonly { indexName: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+  globalSecondaryIndexes?: readonly {
+    indexName: string;
+    partitionKey: KeyAttribute;
+    sortKey?: KeyAttribute;
+  }[];
   /** Attribute holding an epoch-seconds expiry (DynamoDB Local accepts TTL but never deletes: filter in code). */
   timeToLiveAttribute?: string;
   /** Local-only tables emulate an AWS service (the SES outbox, Step Functions executions); CDK skips them. */

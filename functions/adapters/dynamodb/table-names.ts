@@ -21,7 +21,10 @@ export interface TableNames {
 
 function required(environment: Record<string, string | undefined>, table: TableDefinition): string {
   const name = environment[table.environmentVariable];
-  if (!name) throw new Error(`Environment variable ${table.environmentVariable} (table ${table.logicalName}) is not set`);
+  if (!name)
+    throw new Error(
+      `Environment variable ${table.environmentVariable} (table ${table.logicalName}) is not set`,
+    );
   return name;
 }
 

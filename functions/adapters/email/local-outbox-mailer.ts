@@ -44,6 +44,8 @@ export class LocalOutboxMailer implements NoticeMailer {
       messages.push(...((page.Items ?? []) as OutboxMessage[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return messages.sort((a, b) => b.sentAt.localeCompare(a.sentAt) || b.messageId.localeCompare(a.messageId));
+    return messages.sort(
+      (a, b) => b.sentAt.localeCompare(a.sentAt) || b.messageId.localeCompare(a.messageId),
+    );
   }
 }

@@ -1,5 +1,5 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { NoticeMailer, OutgoingEmail } from './notice-mailer.ts';
 
 /**
@@ -36,7 +36,10 @@ export class SesMailer implements NoticeMailer {
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+              Body: {
+                Text: { Data: email.text, Charset: 'UTF-8' },
+                Html: { Data: email.html, Charset: 'UTF-8' },
+              },
             },
           },
         }),
