@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { HttpResponse } from '../functions/http/responses.ts';
+import { type JwtClaims, verifyDevToken } from './dev-identity.ts';
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+export type DevRoutes = (request: { method: string; path: string; query: URLSearchParams; body: string; accept: string }) => Promise<HttpResponse | undefined>;
+
+const MAX_BODY_BYTES = 1_000_000;
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(response: ServerResponse, result: HttpResponse): void {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
+  response.writeHead(result.statusCode, headers);
+  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/**
+ * Serves the same HTTP API handler Lambda runs, on 127.0.0.1, turning each request into an API Gateway
+ * HTTP API (payload 2.0) event. Like the JWT authorizer in AWS, a bearer token is verified here and its claims
+ * handed to the handler in `requestContext.authorizer.jwt.claims`; an invalid token gets 401 before the handler.
+ */
+export function createLocalHttpServer(options: {
+  api: () => ApiHandler;
+  devRoutes: DevRoutes;
+  tokenSecret: string;
+  realNow?: () => number;
+}): Server {
+  const realNow = options.realNow ?? Date.now;
+  return createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const method = (request.method ?? 'GET').toUpperCase();
+      const body = await readBody(request);
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(request.headers)) {
+        if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+      }
+      const dev = await options.devRoutes({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body: body.toString('utf8'),
+        accept: headers.accept ?? '',
+      });
+      if (dev) return send(response, dev);
+
+      let claims: JwtClaims | undefined;
+      const authorization = headers.authorization;
+      if (authorization && url.pathname.startsWith('/api/')) {
+        const token = /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
+        claims = token ? verifyDevToken(token, options.tokenSecret, realNow()) : undefined;
+        if (!claims) {
+          return send(response, {
+            statusCode: 401,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ message: 'Unauthorized' }),
+          });
+        }
+      }
+      const now = new Date(realNow());
+      const query = Object.fromEntries(url.searchParams);
+      const event = {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+        ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? '127.0.0.1',
+          domainPrefix: 'local',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${request.httpVersion}`,
+            sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId: randomUUID(),
+          routeKey: '$default',
+          stage: '$default',
+          time: now.toISOString(),
+          timeEpoch: now.getTime(),
+          ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
+        },
+      } as unknown as APIGatewayProxyEventV2;
+      send(response, await options.api()(event));
+    } catch (error) {
+      send(response, {
+        statusCode: 500,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'internal-error', message: (error as Error).message }),
+      });
+    }
+  });
+}
