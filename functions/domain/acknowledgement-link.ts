@@ -53,8 +53,10 @@ export function verifyAcknowledgementLink(
 ): LinkVerdict {
   const [payload, mac, ...rest] = token.split('.');
   if (!payload || !mac || rest.length > 0) return { valid: false, problem: 'tampered' };
-  const expected = signature(payload, secret);
-  const given = Buffer.from(mac, 'base64url');
+  // Compare the encoded text, not the decoded bytes: base64url decoding ignores the last character's spare bits
+  // and accepts '+' and '/' for '-' and '_', so several spellings of one signature would otherwise verify.
+  const expected = Buffer.from(signature(payload, secret).toString('base64url'));
+  const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { valid: false, problem: 'tampered' };
   const claims = decodeClaims(payload);
