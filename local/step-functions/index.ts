@@ -46,6 +46,12 @@ export interface LocalStepFunctions {
   resumeExecutions(): Promise<number>;
   /** Resolves when every running execution is parked on a callback or a future virtual timer. */
   idle(): Promise<void>;
+  /**
+   * Advances the virtual clock by `ms` as if that time had passed: stops at every timer falling due on the
+   * way (including timers set by what the earlier ones woke up) and lets executions settle after each.
+   * A bare `clock.advance(ms)` only fires the timers due at the end, once.
+   */
+  advanceAndSettle(ms: number): Promise<Date>;
   /** Closes the endpoint and abandons running executions WITHOUT recording an outcome (so they resume). */
   stop(): Promise<void>;
   /** Executions running in this process. */
@@ -170,6 +176,22 @@ export async function createLocalStepFunctions(
     },
     resumeExecutions: () => runtime.resumeExecutions(),
     idle: () => runtime.idle(),
+    async advanceAndSettle(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new RangeError(`advanceAndSettle(ms): ms must be >= 0, got ${ms}`);
+      const { clock } = options;
+      const target = clock.nowMs() + ms;
+      await runtime.idle();
+      for (;;) {
+        const next = clock.nextTimerAt();
+        if (!next || next.getTime() > target) break;
+        await clock.advanceTo(next);
+        await runtime.idle();
+      }
+      await clock.advanceTo(new Date(target));
+      await runtime.idle();
+      return clock.now();
+    },
     stop() {
       stopping ??= (async () => {
         await server.close();
