@@ -1,5 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../local/virtual-clock.ts';
 import { DAY_MS, fixture, type Harness, recorder, startHarness, T0 } from './harness.ts';
 
 describe('Wait states on the virtual clock', () => {
@@ -71,5 +72,41 @@ describe('Wait states on the virtual clock', () => {
     await h.sfn.idle();
     expect((await h.describe(arn)).status).toBe('SUCCEEDED');
     expect(h.clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('Wait states on a flowing virtual clock (real time + offset)', () => {
+  it('a 30-day Wait still waits (Node would fire a 30-day setTimeout at once) and ends after advance', async () => {
+    const clock = await VirtualClock.open();
+    const done = recorder();
+    const h = await startHarness({
+      clock,
+      stateMachines: [
+        {
+          name: 'LongWait',
+          definitionFile: fixture('long-wait.asl.json'),
+          substitutions: { DoneFunctionArn: 'Done' },
+          handlers: { Done: done.handler },
+        },
+      ],
+    });
+    try {
+      const { executionArn } = await h.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: h.sfn.stateMachineArn('LongWait'),
+          input: JSON.stringify({ id: 'flowing', waitSeconds: 30 * 86_400, until: '2000-01-01T00:00:00Z' }),
+        }),
+      );
+      await h.sfn.idle();
+      expect(clock.pendingTimers()).toBe(1);
+      expect((await h.describe(executionArn!)).status).toBe('RUNNING');
+      await clock.advance(30 * DAY_MS);
+      await h.sfn.idle();
+      expect((await h.describe(executionArn!)).status).toBe('SUCCEEDED');
+      expect(done.calls).toHaveLength(1);
+    } finally {
+      await h.close();
+      clock.close();
+    }
   });
 });
