@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { PartnerStore } from '../functions/adapters/dynamodb/partner-store.ts';
 import { ALL_SCOPE, entryKeyOf } from '../functions/domain/rate-schedule.ts';
-import { COMMISSION_CHANGE_STATE_MACHINE, startLocalSystem } from '../local/system.ts';
 import { stateMachineArn } from '../local/step-functions/arns.ts';
+import { COMMISSION_CHANGE_STATE_MACHINE, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
@@ -18,7 +18,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RAW_WRITES = Number(process.env.BENCH_RAW_WRITES ?? 2000);
 const PARTNERS = 20;
 
-async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>): Promise<T[]> {
+async function inParallel<T>(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<T>,
+): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -43,7 +47,11 @@ function rate(count: number, seconds: number): string {
 }
 
 async function rawDynamoDbThroughput(endpoint: string) {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const documentClient = DynamoDBDocumentClient.from(client);
   const table = `bench_raw_${randomUUID().slice(0, 8)}`;
   await client.send(
@@ -54,12 +62,18 @@ async function rawDynamoDbThroughput(endpoint: string) {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }),
   );
-  const item = (index: number) => ({ pk: `item-${index}-${randomUUID()}`, payload: 'x'.repeat(400), n: index });
+  const item = (index: number) => ({
+    pk: `item-${index}-${randomUUID()}`,
+    payload: 'x'.repeat(400),
+    n: index,
+  });
   const put = (index: number) => documentClient.send(new PutCommand({ TableName: table, Item: item(index) }));
   const transact = (index: number) =>
     documentClient.send(
       new TransactWriteCommand({
-        TransactItems: [0, 1, 2, 3].map((offset) => ({ Put: { TableName: table, Item: item(index * 4 + offset) } })),
+        TransactItems: [0, 1, 2, 3].map((offset) => ({
+          Put: { TableName: table, Item: item(index * 4 + offset) },
+        })),
       }),
     );
   const sequentialPut = await timed(() => inParallel(RAW_WRITES / 2, 1, put));
@@ -75,7 +89,9 @@ async function rawDynamoDbThroughput(endpoint: string) {
 }
 
 async function main() {
-  console.log(`Partner Change Notice — local end-to-end benchmark (${CHANGES} changes, ${CONCURRENCY} concurrent clients)`);
+  console.log(
+    `Partner Change Notice — local end-to-end benchmark (${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
+  );
   const boot = await timed(() => startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') }));
   const system = boot.result;
   try {
@@ -87,11 +103,26 @@ async function main() {
         name: `Bench Partner ${index}`,
         stage: 'transactional',
         allianceManager: { name: 'Bench Manager', email: 'manager@vendor.example' },
-        contacts: [{ contactId: `bench-contact-${index}`, name: `Contact ${index}`, email: `contact${index}@partner.example` }],
+        contacts: [
+          {
+            contactId: `bench-contact-${index}`,
+            name: `Contact ${index}`,
+            email: `contact${index}@partner.example`,
+          },
+        ],
       });
-      const entry = { partnerId, scopeKey: ALL_SCOPE, effectiveFrom: '2025-01-01', ratePct: 12, recordedAt: '2025-01-01T00:00:00.000Z' };
+      const entry = {
+        partnerId,
+        scopeKey: ALL_SCOPE,
+        effectiveFrom: '2025-01-01',
+        ratePct: 12,
+        recordedAt: '2025-01-01T00:00:00.000Z',
+      };
       await system.deps.documentClient.send(
-        new PutCommand({ TableName: system.deps.tables.rateSchedule, Item: { ...entry, entryKey: entryKeyOf(entry) } }),
+        new PutCommand({
+          TableName: system.deps.tables.rateSchedule,
+          Item: { ...entry, entryKey: entryKeyOf(entry) },
+        }),
       );
     }
     const api = new ApiClient(system.baseUrl);
@@ -104,44 +135,73 @@ async function main() {
         inParallel(CHANGES, CONCURRENCY, async (index) => {
           const response = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
             token,
-            json: { partnerId: `bench-partner-${index % PARTNERS}`, currentRatePct: 12, newRatePct: 11, effectiveDate, rationale: realRationale },
+            json: {
+              partnerId: `bench-partner-${index % PARTNERS}`,
+              currentRatePct: 12,
+              newRatePct: 11,
+              effectiveDate,
+              rationale: realRationale,
+            },
           });
-          if (response.status !== 201) throw new Error(`submit ${index}: ${response.status} ${response.text}`);
+          if (response.status !== 201)
+            throw new Error(`submit ${index}: ${response.status} ${response.text}`);
           return response.body.changeId;
         }),
       );
       const notify = await timed(() => system.settle());
-      const links = (await system.outbox.list()).filter((message) => message.kind === 'notice').map((message) => new URL(message.links[0]!));
+      const links = (await system.outbox.list())
+        .filter((message) => message.kind === 'notice')
+        .map((message) => new URL(message.links[0]!));
       if (links.length !== CHANGES) throw new Error(`expected ${CHANGES} notices, found ${links.length}`);
       const acknowledge = await timed(() =>
         inParallel(links.length, CONCURRENCY, async (index) => {
           const link = links[index]!;
-          const response = await api.request('POST', `${link.pathname}/acknowledgement`, { form: { token: link.searchParams.get('token')! } });
+          const response = await api.request('POST', `${link.pathname}/acknowledgement`, {
+            form: { token: link.searchParams.get('token')! },
+          });
           if (response.status !== 200) throw new Error(`acknowledge ${index}: ${response.status}`);
         }),
       );
       const apply = await timed(async () => {
         await system.settle();
-        await system.clock.advance(31 * 86_400_000);
-        await system.settle();
+        await system.advanceAndSettle(31 * 86_400_000);
       });
-      return { changeIds: submit.result, phases: { submit: submit.seconds, notify: notify.seconds, acknowledge: acknowledge.seconds, apply: apply.seconds } };
+      return {
+        changeIds: submit.result,
+        phases: {
+          submit: submit.seconds,
+          notify: notify.seconds,
+          acknowledge: acknowledge.seconds,
+          apply: apply.seconds,
+        },
+      };
     });
 
     const { changeIds, phases } = total.result;
     const statuses = await inParallel(changeIds.length, CONCURRENCY, async (index) => {
-      const response = await api.request<{ status: string }>('GET', `/api/commission-changes/${changeIds[index]}`, { token });
+      const response = await api.request<{ status: string }>(
+        'GET',
+        `/api/commission-changes/${changeIds[index]}`,
+        { token },
+      );
       return response.body.status;
     });
     const notApplied = statuses.filter((status) => status !== 'applied').length;
     if (notApplied > 0) throw new Error(`${notApplied} of ${CHANGES} changes were not applied`);
 
-    const sfn = new SFNClient({ endpoint: system.stepFunctionsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sfn = new SFNClient({
+      endpoint: system.stepFunctionsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const sample = changeIds.slice(0, 20);
     const transitions = await Promise.all(
       sample.map(async (changeId) => {
         const history = await sfn.send(
-          new GetExecutionHistoryCommand({ executionArn: `${stateMachineArn(COMMISSION_CHANGE_STATE_MACHINE).replace(':stateMachine:', ':execution:')}:${changeId}`, maxResults: 1000 }),
+          new GetExecutionHistoryCommand({
+            executionArn: `${stateMachineArn(COMMISSION_CHANGE_STATE_MACHINE).replace(':stateMachine:', ':execution:')}:${changeId}`,
+            maxResults: 1000,
+          }),
         );
         return (history.events ?? []).filter((event) => (event.type ?? '').endsWith('StateEntered')).length;
       }),

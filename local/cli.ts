@@ -20,7 +20,9 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   }).catch((error: Error) => {
-    throw new Error(`Cannot reach the local system at ${serverUrl()} (is \`npm start\` running?): ${error.message}`);
+    throw new Error(
+      `Cannot reach the local system at ${serverUrl()} (is \`npm start\` running?): ${error.message}`,
+    );
   });
   const payload = (await response.json()) as unknown;
   if (!response.ok) throw new Error(`${response.status}: ${JSON.stringify(payload)}`);

@@ -4,8 +4,8 @@ import { escapeHtml } from '../functions/domain/notice.ts';
 import { roles } from '../functions/http/caller.ts';
 import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
-import type { DevRoutes } from './http-server.ts';
 import { issueDevToken } from './dev-identity.ts';
+import type { DevRoutes } from './http-server.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
 const advanceSchema = z
@@ -16,9 +16,14 @@ const advanceSchema = z
     seconds: z.number().min(0).max(315_360_000).optional(),
   })
   .strict()
-  .refine((value) => Object.values(value).some((amount) => amount !== undefined), 'give days, hours, minutes or seconds');
+  .refine(
+    (value) => Object.values(value).some((amount) => amount !== undefined),
+    'give days, hours, minutes or seconds',
+  );
 
-const tokenSchema = z.object({ user: z.string().trim().min(1, 'is required').max(100), role: z.enum(roles) }).strict();
+const tokenSchema = z
+  .object({ user: z.string().trim().min(1, 'is required').max(100), role: z.enum(roles) })
+  .strict();
 
 function parseJson(body: string): unknown {
   try {
@@ -31,11 +36,17 @@ function parseJson(body: string): unknown {
 function outboxPage(messages: OutboxMessage[]): string {
   const items = messages
     .map(
-      (message) => `<article><h2>${escapeHtml(message.subject)}</h2><p><strong>To:</strong> ${escapeHtml(
-        message.to.map((recipient) => `${recipient.name} <${recipient.email}>`).join(', '),
-      )} · <strong>${escapeHtml(message.kind)}</strong> · ${escapeHtml(message.sentAt)}</p>${message.links
-        .map((link) => `<p><a href="${escapeHtml(link)}">${escapeHtml(link.length > 90 ? `${link.slice(0, 90)}…` : link)}</a></p>`)
-        .join('')}<details><summary>Text</summary><pre>${escapeHtml(message.text)}</pre></details></article>`,
+      (message) =>
+        `<article><h2>${escapeHtml(message.subject)}</h2><p><strong>To:</strong> ${escapeHtml(
+          message.to.map((recipient) => `${recipient.name} <${recipient.email}>`).join(', '),
+        )} · <strong>${escapeHtml(message.kind)}</strong> · ${escapeHtml(message.sentAt)}</p>${message.links
+          .map(
+            (link) =>
+              `<p><a href="${escapeHtml(link)}">${escapeHtml(link.length > 90 ? `${link.slice(0, 90)}…` : link)}</a></p>`,
+          )
+          .join(
+            '',
+          )}<details><summary>Text</summary><pre>${escapeHtml(message.text)}</pre></details></article>`,
     )
     .join('<hr>');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Local outbox</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap}</style></head><body><h1>Local outbox (${messages.length})</h1><p>Every email the system sent, newest first. Open a notice link to see what the partner sees.</p>${items || '<p>No messages yet.</p>'}</body></html>`;
@@ -53,6 +64,8 @@ export function createDevRoutes(options: {
   baseUrl: () => string;
   /** Resolves when every workflow has done all it can do at the current virtual time. */
   settle: () => Promise<void>;
+  /** Moves the clock forward stopping at every timer on the way, as if the time had really passed. */
+  advanceAndSettle: (ms: number) => Promise<Date>;
 }): DevRoutes {
   return async ({ method, path, body, accept }) => {
     if (method === 'GET' && path === '/') return html(200, indexPage(options.baseUrl()));
@@ -64,12 +77,12 @@ export function createDevRoutes(options: {
       case 'POST /dev/clock/advance': {
         const parsed = advanceSchema.safeParse(parseJson(body));
         if (!parsed.success) {
-          return problem(400, 'invalid-request', 'Body must be like {"days": 30}.', { fields: fieldErrors(parsed.error) });
+          return problem(400, 'invalid-request', 'Body must be like {"days": 30}.', {
+            fields: fieldErrors(parsed.error),
+          });
         }
         const { days = 0, hours = 0, minutes = 0, seconds = 0 } = parsed.data;
-        await options.settle();
-        await options.clock.advance(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000);
-        await options.settle();
+        await options.advanceAndSettle(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000);
         return json(200, { now: options.clock.now().toISOString(), offsetMs: options.clock.offsetMs });
       }
       case 'POST /dev/workflows/settle':
@@ -78,11 +91,18 @@ export function createDevRoutes(options: {
       case 'POST /dev/token': {
         const parsed = tokenSchema.safeParse(parseJson(body));
         if (!parsed.success) {
-          return problem(400, 'invalid-request', `Body must be {"user", "role"} with role one of ${roles.join(', ')}.`, {
-            fields: fieldErrors(parsed.error),
-          });
+          return problem(
+            400,
+            'invalid-request',
+            `Body must be {"user", "role"} with role one of ${roles.join(', ')}.`,
+            {
+              fields: fieldErrors(parsed.error),
+            },
+          );
         }
-        return json(200, { token: issueDevToken(parsed.data.user, parsed.data.role, options.tokenSecret, Date.now()) });
+        return json(200, {
+          token: issueDevToken(parsed.data.user, parsed.data.role, options.tokenSecret, Date.now()),
+        });
       }
       case 'GET /dev/outbox': {
         const messages = await options.outbox.list();

@@ -5,7 +5,13 @@ import type { HttpResponse } from '../functions/http/responses.ts';
 import { type JwtClaims, verifyDevToken } from './dev-identity.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-export type DevRoutes = (request: { method: string; path: string; query: URLSearchParams; body: string; accept: string }) => Promise<HttpResponse | undefined>;
+export type DevRoutes = (request: {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: string;
+  accept: string;
+}) => Promise<HttpResponse | undefined>;
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -79,7 +85,9 @@ export function createLocalHttpServer(options: {
         rawQueryString: url.search.replace(/^\?/, ''),
         headers,
         ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-        ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+        ...(body.length > 0
+          ? { body: body.toString('base64'), isBase64Encoded: true }
+          : { isBase64Encoded: false }),
         requestContext: {
           accountId: '000000000000',
           apiId: 'local',

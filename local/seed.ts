@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Dependencies } from '../functions/dependencies.ts';
 import { PartnerStore } from '../functions/adapters/dynamodb/partner-store.ts';
+import type { Dependencies } from '../functions/dependencies.ts';
 import type { Partner } from '../functions/domain/partner.ts';
 import { ALL_SCOPE, entryKeyOf, type RateScheduleEntry } from '../functions/domain/rate-schedule.ts';
 
@@ -72,7 +72,10 @@ export async function seedDemoPartners(deps: Dependencies): Promise<number> {
       recordedAt: `${SEED_RATES_FROM}T00:00:00.000Z`,
     };
     await deps.documentClient.send(
-      new PutCommand({ TableName: deps.tables.rateSchedule, Item: { ...entry, entryKey: entryKeyOf(entry) } }),
+      new PutCommand({
+        TableName: deps.tables.rateSchedule,
+        Item: { ...entry, entryKey: entryKeyOf(entry) },
+      }),
     );
   }
   return created;

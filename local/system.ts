@@ -48,6 +48,8 @@ export interface LocalSystem {
   outbox: LocalOutboxMailer;
   /** Resolves when every workflow has done all it can at the current virtual time. */
   settle(): Promise<void>;
+  /** Moves the virtual clock forward, letting every workflow act at each moment on the way. */
+  advanceAndSettle(ms: number): Promise<Date>;
   resumed: { executions: number; submittedChanges: number };
   stop(): Promise<void>;
 }
@@ -67,7 +69,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const documentClient = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     const tableNames = await createTables(client, allTables);
     const environment = tableEnvironment(tableNames, allTables);
     const tables = tableNamesFromEnvironment(environment);
@@ -82,6 +86,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // The HTTP server listens first: its URL goes into the links of the emails.
     let api: ReturnType<typeof createHttpApi> | undefined;
     let settle: () => Promise<void> = async () => {};
+    let advanceAndSettle: (ms: number) => Promise<Date> = (ms) => clock.advance(ms);
     let baseUrl = '';
     const server = createLocalHttpServer({
       api: () => {
@@ -94,6 +99,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         tokenSecret: secrets.devTokenSecret,
         baseUrl: () => baseUrl,
         settle: () => settle(),
+        advanceAndSettle: (ms) => advanceAndSettle(ms),
       }),
       tokenSecret: secrets.devTokenSecret,
     });
@@ -146,6 +152,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       createStepFunctionsClient(stepFunctions.endpoint),
     );
     settle = () => stepFunctions.idle();
+    advanceAndSettle = (ms) => stepFunctions.advanceAndSettle(ms);
     api = createHttpApi(deps);
 
     await seedDemoPartners(deps);
@@ -161,6 +168,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       deps,
       outbox,
       settle: () => stepFunctions.idle(),
+      advanceAndSettle: (ms) => stepFunctions.advanceAndSettle(ms),
       resumed: { executions, submittedChanges },
       stop: async () => {
         if (stopped) return;

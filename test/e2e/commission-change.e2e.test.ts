@@ -27,11 +27,15 @@ interface Submitted {
 }
 
 async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return api.request<Submitted & { fields?: { field: string; reason: string }[] }>('POST', '/api/commission-changes', {
-    token: finance,
-    json: body,
-    headers,
-  });
+  return api.request<Submitted & { fields?: { field: string; reason: string }[] }>(
+    'POST',
+    '/api/commission-changes',
+    {
+      token: finance,
+      json: body,
+      headers,
+    },
+  );
 }
 
 async function change(changeId: string) {
@@ -46,7 +50,9 @@ async function change(changeId: string) {
 
 async function noticeLinkFor(changeId: string): Promise<string> {
   await api.settle();
-  const notice = (await api.outbox()).find((message) => message.changeId === changeId && message.kind === 'notice');
+  const notice = (await api.outbox()).find(
+    (message) => message.changeId === changeId && message.kind === 'notice',
+  );
   expect(notice, `notice email for ${changeId}`).toBeDefined();
   return notice!.links[0]!;
 }
@@ -58,16 +64,16 @@ function pathOf(link: string): string {
 
 async function acknowledge(link: string) {
   const url = new URL(link);
-  return api.request('POST', `${url.pathname}/acknowledgement`, { form: { token: url.searchParams.get('token')! } });
+  return api.request('POST', `${url.pathname}/acknowledgement`, {
+    form: { token: url.searchParams.get('token')! },
+  });
 }
 
 describe('a commission cut, submitted → notice → acknowledged → applied', () => {
   it('travels the whole way, and GET on the link never acknowledges', async () => {
-    const partners = await api.request<{ partners: { partnerId: string; stage: string; currentRatePct: number }[] }>(
-      'GET',
-      '/api/partners',
-      { token: finance },
-    );
+    const partners = await api.request<{
+      partners: { partnerId: string; stage: string; currentRatePct: number }[];
+    }>('GET', '/api/partners', { token: finance });
     expect(partners.status).toBe(200);
     expect(new Set(partners.body.partners.map((partner) => partner.stage))).toEqual(
       new Set(['transactional', 'enhanced', 'collaborative', 'partnership']),
@@ -144,11 +150,10 @@ describe('a commission cut, submitted → notice → acknowledged → applied', 
     );
 
     const compliance = await api.token('compliance', 'carla');
-    const audit = await api.request<{ entries: { type: string; details: Record<string, unknown> }[]; chain: { intact: boolean } }>(
-      'GET',
-      `/api/audit?changeId=${changeId}`,
-      { token: compliance },
-    );
+    const audit = await api.request<{
+      entries: { type: string; details: Record<string, unknown> }[];
+      chain: { intact: boolean };
+    }>('GET', `/api/audit?changeId=${changeId}`, { token: compliance });
     expect(audit.status).toBe(200);
     expect(audit.body.chain.intact).toBe(true);
     const ack = audit.body.entries.find((entry) => entry.type === 'acknowledgement-recorded')!;

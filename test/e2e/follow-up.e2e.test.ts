@@ -23,7 +23,9 @@ async function messagesOf(changeId: string) {
 }
 
 async function statusOf(changeId: string): Promise<string> {
-  const response = await api.request<{ status: string }>('GET', `/api/commission-changes/${changeId}`, { token: finance });
+  const response = await api.request<{ status: string }>('GET', `/api/commission-changes/${changeId}`, {
+    token: finance,
+  });
   return response.body.status;
 }
 
@@ -33,7 +35,13 @@ describe('an unacknowledged cut for a transactional partner', () => {
     const effectiveDate = isoDateAfter(start, 31);
     const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
       token: finance,
-      json: { partnerId: 'northwind-resellers', currentRatePct: 12, newRatePct: 10.5, effectiveDate, rationale: realRationale },
+      json: {
+        partnerId: 'northwind-resellers',
+        currentRatePct: 12,
+        newRatePct: 10.5,
+        effectiveDate,
+        rationale: realRationale,
+      },
     });
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;
@@ -44,11 +52,22 @@ describe('an unacknowledged cut for a transactional partner', () => {
     await api.advance(1);
     expect((await messagesOf(changeId)).map((message) => message.kind)).toEqual(['notice', 'reminder']);
     await api.advance(4);
-    expect((await messagesOf(changeId)).map((message) => message.kind)).toEqual(['notice', 'reminder', 'reminder']);
+    expect((await messagesOf(changeId)).map((message) => message.kind)).toEqual([
+      'notice',
+      'reminder',
+      'reminder',
+    ]);
     await api.advance(3);
     const afterEscalation = await messagesOf(changeId);
-    expect(afterEscalation.map((message) => message.kind)).toEqual(['notice', 'reminder', 'reminder', 'escalation']);
-    expect(afterEscalation.at(-1)!.to).toEqual([{ name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' }]);
+    expect(afterEscalation.map((message) => message.kind)).toEqual([
+      'notice',
+      'reminder',
+      'reminder',
+      'escalation',
+    ]);
+    expect(afterEscalation.at(-1)!.to).toEqual([
+      { name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
+    ]);
     await api.advance(14);
     expect(await messagesOf(changeId)).toHaveLength(4);
 
@@ -81,13 +100,19 @@ describe('an unacknowledged cut for a transactional partner', () => {
       'change-applied',
     ]);
 
-    const partner = await api.request<{ trust: { score: number; ledger: { rule: string; points: number }[] } }>(
-      'GET',
-      '/api/partners/northwind-resellers',
-      { token: finance },
-    );
+    const partner = await api.request<{
+      trust: { score: number; ledger: { rule: string; points: number }[] };
+    }>('GET', '/api/partners/northwind-resellers', { token: finance });
     const rules = partner.body.trust.ledger.map((event) => event.rule).sort();
-    expect(rules).toEqual(['commission-cut', 'escalation-needed', 'notice-full-period', 'reminder-needed', 'reminder-needed'].sort());
+    expect(rules).toEqual(
+      [
+        'commission-cut',
+        'escalation-needed',
+        'notice-full-period',
+        'reminder-needed',
+        'reminder-needed',
+      ].sort(),
+    );
     expect(partner.body.trust.score).toBeLessThan(50);
   });
 });
@@ -98,7 +123,13 @@ describe('a raise', () => {
     const effectiveDate = isoDateAfter(start, 5);
     const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
       token: finance,
-      json: { partnerId: 'contoso-value-partners', currentRatePct: 15, newRatePct: 16, effectiveDate, rationale: realRationale },
+      json: {
+        partnerId: 'contoso-value-partners',
+        currentRatePct: 15,
+        newRatePct: 16,
+        effectiveDate,
+        rationale: realRationale,
+      },
     });
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;

@@ -36,7 +36,13 @@ describe('stopping and starting the local system', () => {
     const effectiveDate = isoDateAfter(start, 46);
     const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
       token: finance,
-      json: { partnerId: 'contoso-value-partners', currentRatePct: 15, newRatePct: 14, effectiveDate, rationale: realRationale },
+      json: {
+        partnerId: 'contoso-value-partners',
+        currentRatePct: 15,
+        newRatePct: 14,
+        effectiveDate,
+        rationale: realRationale,
+      },
     });
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;
@@ -57,7 +63,13 @@ describe('stopping and starting the local system', () => {
     await api.settle();
     const token = await api.token('finance', 'fiona');
     const view = async () =>
-      (await api.request<{ status: string; timeline: { type: string }[] }>('GET', `/api/commission-changes/${changeId}`, { token })).body;
+      (
+        await api.request<{ status: string; timeline: { type: string }[] }>(
+          'GET',
+          `/api/commission-changes/${changeId}`,
+          { token },
+        )
+      ).body;
     expect((await view()).status).toBe('acknowledged');
 
     // Restart while it waits for the effective date: the virtual clock kept its place.
@@ -67,7 +79,13 @@ describe('stopping and starting the local system', () => {
     expect((await api.now()).getTime()).toBeGreaterThanOrEqual(before.getTime());
     await api.advance(27);
     const tokenAfter = await api.token('finance', 'fiona');
-    const applied = (await api.request<{ status: string; timeline: { type: string }[] }>('GET', `/api/commission-changes/${changeId}`, { token: tokenAfter })).body;
+    const applied = (
+      await api.request<{ status: string; timeline: { type: string }[] }>(
+        'GET',
+        `/api/commission-changes/${changeId}`,
+        { token: tokenAfter },
+      )
+    ).body;
     expect(applied.status).toBe('applied');
     expect(applied.timeline.map((item) => item.type)).toEqual([
       'change-submitted',
@@ -80,9 +98,13 @@ describe('stopping and starting the local system', () => {
     expect(running!.output()).toMatch(/Resumed\s+0 in-flight/);
     await api.settle();
     expect((await api.outbox()).filter((message) => message.changeId === changeId)).toHaveLength(2);
-    const partner = await api.request<{ rateSchedule: { ratePct: number }[] }>('GET', '/api/partners/contoso-value-partners', {
-      token: await api.token('finance', 'fiona'),
-    });
+    const partner = await api.request<{ rateSchedule: { ratePct: number }[] }>(
+      'GET',
+      '/api/partners/contoso-value-partners',
+      {
+        token: await api.token('finance', 'fiona'),
+      },
+    );
     expect(partner.body.rateSchedule.map((entry) => entry.ratePct)).toEqual([15, 14]);
   });
 });

@@ -8,7 +8,12 @@ let api: ApiClient;
 let finance: string;
 let now: Date;
 
-type Problem = { error: string; message: string; fields: { field: string; reason: string }[]; earliestEffectiveDate?: string };
+type Problem = {
+  error: string;
+  message: string;
+  fields: { field: string; reason: string }[];
+  earliestEffectiveDate?: string;
+};
 
 beforeAll(async () => {
   system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') });
@@ -45,10 +50,18 @@ async function changeCount(): Promise<number> {
 describe('POST /api/commission-changes', () => {
   it('names every bad field with its reason (400) and records nothing', async () => {
     const before = await changeCount();
-    const response = await post({ partnerId: '', currentRatePct: 'twelve', newRatePct: 140, effectiveDate: '2026-02-30', extra: 1 });
+    const response = await post({
+      partnerId: '',
+      currentRatePct: 'twelve',
+      newRatePct: 140,
+      effectiveDate: '2026-02-30',
+      extra: 1,
+    });
     expect(response.status).toBe(400);
     const fields = Object.fromEntries(response.body.fields.map((item) => [item.field, item.reason]));
-    expect(Object.keys(fields).sort()).toEqual(['currentRatePct', 'effectiveDate', 'extra', 'newRatePct', 'partnerId', 'rationale'].sort());
+    expect(Object.keys(fields).sort()).toEqual(
+      ['currentRatePct', 'effectiveDate', 'extra', 'newRatePct', 'partnerId', 'rationale'].sort(),
+    );
     expect(fields.newRatePct).toContain('at most 100');
     expect(fields.effectiveDate).toContain('real calendar date');
     expect(fields.rationale).toContain('required');
@@ -68,10 +81,19 @@ describe('POST /api/commission-changes', () => {
   it('refuses a retroactive date (422), boilerplate rationale (422) and a stale current rate (409)', async () => {
     const retroactive = await post({ ...valid(), newRatePct: 19, effectiveDate: isoDateAfter(now, -1) });
     expect(retroactive.status).toBe(422);
-    expect(retroactive.body.fields[0]).toMatchObject({ field: 'effectiveDate', reason: expect.stringContaining('retroactive') });
-    const boilerplate = await post({ ...valid(), rationale: 'Rate adjustment due to business reasons and market conditions as per policy.' });
+    expect(retroactive.body.fields[0]).toMatchObject({
+      field: 'effectiveDate',
+      reason: expect.stringContaining('retroactive'),
+    });
+    const boilerplate = await post({
+      ...valid(),
+      rationale: 'Rate adjustment due to business reasons and market conditions as per policy.',
+    });
     expect(boilerplate.status).toBe(422);
-    expect(boilerplate.body.fields[0]).toMatchObject({ field: 'rationale', reason: expect.stringContaining('boilerplate') });
+    expect(boilerplate.body.fields[0]).toMatchObject({
+      field: 'rationale',
+      reason: expect.stringContaining('boilerplate'),
+    });
     const stale = await post({ ...valid(), currentRatePct: 17.5 });
     expect(stale.status).toBe(409);
     expect(stale.body.fields[0]!.field).toBe('currentRatePct');
@@ -79,7 +101,13 @@ describe('POST /api/commission-changes', () => {
   });
 
   it('accepts a raise effective today: a raise needs no minimum period', async () => {
-    const response = await post({ ...valid(), partnerId: 'tailspin-msp', currentRatePct: 20, newRatePct: 21, effectiveDate: isoDateAfter(now, 0) });
+    const response = await post({
+      ...valid(),
+      partnerId: 'tailspin-msp',
+      currentRatePct: 20,
+      newRatePct: 21,
+      effectiveDate: isoDateAfter(now, 0),
+    });
     expect(response.status).toBe(201);
   });
 
@@ -118,14 +146,42 @@ describe('POST /api/commission-changes', () => {
 
 describe('GET /openapi.json', () => {
   it('documents the API from the zod schemas', async () => {
-    const response = await api.request<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required: string[]; properties: Record<string, unknown> } }> } }>> }>('GET', '/openapi.json');
+    const response = await api.request<{
+      openapi: string;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: Record<
+                string,
+                { schema: { required: string[]; properties: Record<string, unknown> } }
+              >;
+            };
+          }
+        >
+      >;
+    }>('GET', '/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
-    const schema = response.body.paths['/api/commission-changes']!.post!.requestBody!.content['application/json']!.schema;
-    expect(schema.required.sort()).toEqual(['currentRatePct', 'effectiveDate', 'newRatePct', 'partnerId', 'rationale']);
+    const schema =
+      response.body.paths['/api/commission-changes']!.post!.requestBody!.content['application/json']!.schema;
+    expect(schema.required.sort()).toEqual([
+      'currentRatePct',
+      'effectiveDate',
+      'newRatePct',
+      'partnerId',
+      'rationale',
+    ]);
     expect(Object.keys(schema.properties)).toContain('scope');
     expect(Object.keys(response.body.paths)).toEqual(
-      expect.arrayContaining(['/api/commission-changes/{changeId}', '/api/audit', '/api/partners', '/notices/{noticeId}']),
+      expect.arrayContaining([
+        '/api/commission-changes/{changeId}',
+        '/api/audit',
+        '/api/partners',
+        '/notices/{noticeId}',
+      ]),
     );
     expect(Object.keys(response.body.paths).some((path) => path.startsWith('/dev'))).toBe(false);
   });

@@ -34,7 +34,9 @@ export async function startLocalProcess(dataDir: string, port?: number): Promise
       }
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`local system exited (${code}) before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`local system exited (${code}) before it was ready:\n${output}`)),
+    );
   });
   return {
     baseUrl: `http://127.0.0.1:${chosenPort}`,

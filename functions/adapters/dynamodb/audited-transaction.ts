@@ -47,8 +47,11 @@ export async function commitWithAudit(
       Put: {
         TableName: auditTable,
         Item: { stream, seq: HEAD_SEQ, lastSeq: newHead.seq, lastHash: newHead.hash },
-        ConditionExpression: head ? 'lastSeq = :previous' : 'attribute_not_exists(stream)',
-        ...(head ? { ExpressionAttributeValues: { ':previous': head.seq } } : {}),
+        // `stream` is a DynamoDB reserved word: always through a name placeholder.
+        ConditionExpression: head ? 'lastSeq = :previous' : 'attribute_not_exists(#stream)',
+        ...(head
+          ? { ExpressionAttributeValues: { ':previous': head.seq } }
+          : { ExpressionAttributeNames: { '#stream': 'stream' } }),
       },
     };
     const entryWrites: TransactItem[] = entries.map((entry) => ({

@@ -99,7 +99,8 @@ export class ChangeStore {
       const page = await this.documentClient.send(
         new QueryCommand({
           TableName: this.tables.auditTrail,
-          KeyConditionExpression: 'stream = :stream AND seq > :head',
+          KeyConditionExpression: '#stream = :stream AND seq > :head',
+          ExpressionAttributeNames: { '#stream': 'stream' },
           ExpressionAttributeValues: { ':stream': auditStreamOf(changeId), ':head': 0 },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
