@@ -10,7 +10,7 @@ body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0
 table.notice{border-collapse:collapse;margin:1rem 0}table.notice th{text-align:left;padding:.3rem 1rem .3rem 0;vertical-align:top}
 blockquote.rationale{border-left:4px solid #2b6cb0;margin:1rem 0;padding:.5rem 1rem;background:#f4f8fc}
 button{font-size:1rem;padding:.6rem 1.2rem;background:#2b6cb0;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.receipt{background:#eef8ee;border:1px solid #9c9;padding:1rem}.problem{background:#fff4f4;border:1px solid #d99;padding:1rem}
+.receipt{background:#eef8ee;border:1px solid #9c9;padding:1rem;overflow-wrap:anywhere}.problem{background:#fff4f4;border:1px solid #d99;padding:1rem}
 </style></head><body>${body}</body></html>`;
 }
 
