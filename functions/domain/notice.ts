@@ -109,7 +109,7 @@ export function renderNoticeEmail(
   link: string,
 ): RenderedNoticeEmail {
   const action = content.acknowledgementRequired
-    ? 'Please open the link below to read the notice and acknowledge it, or to raise a concern.'
+    ? 'Please open the link below to read the notice and acknowledge it. Questions or concerns: reply to your alliance manager.'
     : 'You can open the link below to read the notice and acknowledge it.';
   const text = [
     `Dear ${recipientName},`,

@@ -14,8 +14,20 @@ button{font-size:1rem;padding:.6rem 1.2rem;background:#2b6cb0;color:#fff;border:
 </style></head><body>${body}</body></html>`;
 }
 
+/** "23 November 2026, 09:00 UTC": partners read this, not machines. */
+function readableInstant(iso: string): string {
+  const at = new Date(iso);
+  const day = at.toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+  return `${day}, ${at.toISOString().slice(11, 16)} UTC`;
+}
+
 function receipt(acknowledgement: RecordedAcknowledgement, heading: string): string {
-  return `<div class="receipt" role="status"><h2>${escapeHtml(heading)}</h2><p>Acknowledged on ${escapeHtml(acknowledgement.acknowledgedAt)} for notice version ${acknowledgement.noticeVersion} (content ${escapeHtml(acknowledgement.contentHash)}).</p></div>`;
+  return `<div class="receipt" role="status"><h2>${escapeHtml(heading)}</h2><p>Acknowledged on <time datetime="${escapeHtml(acknowledgement.acknowledgedAt)}">${escapeHtml(readableInstant(acknowledgement.acknowledgedAt))}</time> for notice version ${acknowledgement.noticeVersion} (content ${escapeHtml(acknowledgement.contentHash)}).</p></div>`;
 }
 
 export function noticePage(

@@ -136,7 +136,7 @@ describe('rendering', () => {
   });
 
   it('asks for acknowledgement on a cut; a raise needs no notice period', () => {
-    expect(renderNoticeEmail(CONTENT, 'Jo', LINK).text).toMatch(/acknowledge it, or to raise a concern/);
+    expect(renderNoticeEmail(CONTENT, 'Jo', LINK).text).toMatch(/read the notice and acknowledge it\./);
     const raise = {
       ...CONTENT,
       kind: 'commission-rate-raise' as const,
