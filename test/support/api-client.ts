@@ -1,3 +1,5 @@
+import type { OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
+
 /** A small client for the local system's real HTTP API, as a person with curl would use it. */
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -67,17 +69,8 @@ export class ApiClient {
   }
 }
 
-export interface OutboxMessageView {
-  messageId: string;
-  kind: string;
-  changeId: string;
-  to: { name: string; email: string }[];
-  subject: string;
-  text: string;
-  html: string;
-  links: string[];
-  sentAt: string;
-}
+/** An outbox message as `GET /dev/outbox` returns it. */
+export type OutboxMessageView = OutboxMessage;
 
 /** A date `days` whole days after `from`, as YYYY-MM-DD. */
 export function isoDateAfter(from: Date, days: number): string {
