@@ -14,7 +14,14 @@ type TransactItem = NonNullable<
 export type { TransactItem };
 
 const HEAD_SEQ = 0;
-const MAX_HEAD_RACES = 8;
+/**
+ * A writer loses the head race only when another writer committed in between, so in a burst of N concurrent
+ * appends to one stream none loses more than N − 1 times (transaction conflicts aside): this many attempts
+ * lets a burst of that many writers through instead of failing the unlucky ones.
+ */
+const MAX_HEAD_RACES = 32;
+/** Cap of the exponential back-off (full jitter) between head races, in milliseconds. */
+const MAX_BACKOFF_MS = 100;
 
 export async function readAuditHead(
   documentClient: DynamoDBDocumentClient,
@@ -69,7 +76,9 @@ export async function commitWithAudit(
       if (own.length > 0) throw new ConditionNotMet(`Guarded write failed on ${stream}`, own);
       // Otherwise the head moved or a concurrent transaction touched the same items: re-chain and retry.
       if (attempt >= MAX_HEAD_RACES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)),
+      );
     }
   }
 }
