@@ -1,0 +1,235 @@
+/**
+ * A hand-built `Dependencies` over the run's real DynamoDB Local (per-file tables from ./dynamodb.ts): the
+ * local outbox as the mailer, a settable clock, and a recording workflow gateway (the workflow engine itself
+ * is covered by test/workflow). For integration tests of the use cases in functions/commission-changes.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { tableNamesFromEnvironment } from '../../functions/adapters/dynamodb/table-names.ts';
+import { LocalOutboxMailer, type OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
+import type { NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
+import type { WorkflowGateway } from '../../functions/adapters/step-functions/workflow-gateway.ts';
+import { sendNotice } from '../../functions/commission-changes/send-notice.ts';
+import {
+  type CommissionChangeRequest,
+  submitCommissionChange,
+} from '../../functions/commission-changes/submit.ts';
+import type { Dependencies } from '../../functions/dependencies.ts';
+import { DAY_MS } from '../../functions/domain/calendar.ts';
+import type { Clock } from '../../functions/domain/clock.ts';
+import { defaultStagePolicies } from '../../functions/domain/relationship-stage.ts';
+import { seedDemoPartners } from '../../local/seed.ts';
+import { createTestTables, type TestTables } from './dynamodb.ts';
+
+/** A clock the test sets and moves by hand; nothing waits for real time. */
+export class TestClock implements Clock {
+  private current: number;
+
+  constructor(start: Date | string) {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  set(at: Date | string): Date {
+    this.current = new Date(at).getTime();
+    return this.now();
+  }
+
+  advanceDays(days: number): Date {
+    this.current += days * DAY_MS;
+    return this.now();
+  }
+}
+
+/** Records what the use cases ask of the workflow engine. */
+export class RecordingWorkflowGateway implements WorkflowGateway {
+  readonly started: string[] = [];
+  readonly resumed: { taskToken: string; output: Record<string, unknown> }[] = [];
+  /** Set to make the next startCommissionChange calls fail (e.g. Step Functions throttling). */
+  failStartsWith: Error | undefined;
+
+  async startCommissionChange(changeId: string): Promise<void> {
+    if (this.failStartsWith) throw this.failStartsWith;
+    this.started.push(changeId);
+  }
+
+  /** Set to make the next resumeAcknowledgementWait calls fail. */
+  failResumesWith: Error | undefined;
+
+  async resumeAcknowledgementWait(taskToken: string, output: Record<string, unknown>) {
+    if (this.failResumesWith) throw this.failResumesWith;
+    this.resumed.push({ taskToken, output });
+    return 'resumed' as const;
+  }
+}
+
+/** The local outbox, recording every send and its answer (the outbox keeps one row per messageId either way). */
+export class RecordingMailer implements NoticeMailer {
+  readonly sends: { messageId: string; result: 'sent' | 'already-sent' }[] = [];
+
+  constructor(private readonly outbox: LocalOutboxMailer) {}
+
+  async send(email: OutgoingEmail): Promise<'sent' | 'already-sent'> {
+    const result = await this.outbox.send(email);
+    this.sends.push({ messageId: email.messageId, result });
+    return result;
+  }
+
+  /** How many times each messageId was really delivered (answered 'sent'). */
+  deliveries(prefix: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { messageId, result } of this.sends) {
+      if (result === 'sent' && messageId.startsWith(prefix)) counts[messageId] = (counts[messageId] ?? 0) + 1;
+    }
+    return counts;
+  }
+}
+
+export interface IntegrationContext {
+  deps: Dependencies;
+  tables: TestTables;
+  clock: TestClock;
+  workflow: RecordingWorkflowGateway;
+  outbox: LocalOutboxMailer;
+  mailer: RecordingMailer;
+  /** Every item of a table, by logical name (Partners, Changes, RateSchedule, TrustLedger, AuditTrail, LocalOutbox). */
+  scan(logicalName: string): Promise<Record<string, unknown>[]>;
+  /** Every item of every table, for "nothing was written" comparisons. */
+  snapshot(): Promise<Record<string, Record<string, unknown>[]>>;
+  close(): void;
+}
+
+export const TEST_LINK_SECRET = 'test-secret';
+export const TEST_BASE_URL = 'http://local.test';
+/** A Monday morning well after the demo partners' opening rates (2025-01-01). */
+export const TEST_START = '2026-03-02T09:00:00.000Z';
+
+export async function createIntegrationContext(
+  options: { now?: string; seed?: boolean } = {},
+): Promise<IntegrationContext> {
+  const tables = await createTestTables();
+  // Marshalled exactly as in production (functions/adapters/dynamodb/document-client.ts).
+  const documentClient = DynamoDBDocumentClient.from(tables.client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const names = tableNamesFromEnvironment(tables.environment);
+  const clock = new TestClock(options.now ?? TEST_START);
+  const workflow = new RecordingWorkflowGateway();
+  const outbox = new LocalOutboxMailer(documentClient, names.localOutbox!, clock);
+  const mailer = new RecordingMailer(outbox);
+  const deps: Dependencies = {
+    clock,
+    documentClient,
+    tables: names,
+    mailer,
+    workflow,
+    acknowledgementLinkSecret: async () => TEST_LINK_SECRET,
+    publicBaseUrl: TEST_BASE_URL,
+    stagePolicies: defaultStagePolicies,
+    logger: new Logger({ serviceName: 'integration-test', logLevel: 'SILENT' }),
+  };
+  if (options.seed ?? true) await seedDemoPartners(deps);
+
+  const scan = async (logicalName: string) => {
+    const tableName = tables.tableNames[logicalName];
+    if (!tableName) throw new Error(`No table ${logicalName}`);
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient.send(
+        new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  };
+  const snapshot = async () => {
+    const all: Record<string, Record<string, unknown>[]> = {};
+    for (const logicalName of Object.keys(tables.tableNames).sort())
+      all[logicalName] = await scan(logicalName);
+    return all;
+  };
+  return {
+    deps,
+    tables,
+    clock,
+    workflow,
+    outbox,
+    mailer,
+    scan,
+    snapshot,
+    close: () => tables.client.destroy(),
+  };
+}
+
+export const realRationale =
+  'Our hardware supplier raised list prices by 9% this quarter, which squeezes the margin we share with you. ' +
+  'We are moving budget into the services attach bonus, where your margin grows, instead of the resale rate.';
+
+/** Demo partners (local/seed.ts) used by the tests. */
+export const northwind = { partnerId: 'northwind-resellers', ratePct: 12, contacts: ['nw-ops'] } as const;
+export const contoso = {
+  partnerId: 'contoso-value-partners',
+  ratePct: 15,
+  contacts: ['cv-finance', 'cv-ceo'],
+  allianceManagerEmail: 'luis.ortega@vendor.example',
+} as const;
+
+/** YYYY-MM-DD, `days` whole days after `from`. */
+export function isoDateAfter(from: Date, days: number): string {
+  return new Date(from.getTime() + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** A cut that meets every rule for `partner` at `now` (notice period + a margin, real rationale). */
+export function validCut(
+  partner: { partnerId: string; ratePct: number },
+  now: Date,
+  noticeDays = 60,
+): CommissionChangeRequest {
+  return {
+    partnerId: partner.partnerId,
+    currentRatePct: partner.ratePct,
+    newRatePct: partner.ratePct - 2,
+    effectiveDate: isoDateAfter(now, noticeDays),
+    rationale: realRationale,
+  };
+}
+
+/** The token in an outbox message's acknowledgement link. */
+export function tokenOf(message: Pick<OutboxMessage, 'links'>): { noticeId: string; token: string } {
+  const url = new URL(message.links[0]!);
+  const noticeId = decodeURIComponent(url.pathname.split('/').at(-1)!);
+  return { noticeId, token: url.searchParams.get('token')! };
+}
+
+/** Submits a valid cut for `partner` and sends its notice; returns the change id and each contact's link token. */
+export async function deliveredCut(
+  context: IntegrationContext,
+  partner: { partnerId: string; ratePct: number },
+  submittedBy = 'finance-user',
+): Promise<{ changeId: string; noticeId: string; tokens: Record<string, string> }> {
+  const submitted = await submitCommissionChange(
+    context.deps,
+    validCut(partner, context.clock.now()),
+    submittedBy,
+  );
+  if (submitted.outcome !== 'created') throw new Error(`submission refused: ${JSON.stringify(submitted)}`);
+  const changeId = submitted.change.changeId;
+  await sendNotice(context.deps, changeId);
+  const messages = (await context.outbox.list()).filter(
+    (message) => message.changeId === changeId && message.kind === 'notice',
+  );
+  const tokens: Record<string, string> = {};
+  let noticeId = '';
+  for (const message of messages) {
+    const contactId = message.messageId.split('#').at(-1)!;
+    const link = tokenOf(message);
+    tokens[contactId] = link.token;
+    noticeId = link.noticeId;
+  }
+  return { changeId, noticeId, tokens };
+}
