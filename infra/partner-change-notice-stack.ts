@@ -1,4 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -13,7 +15,7 @@ export const noticeSenderEmailContextKey = 'noticeSenderEmail';
 export const defaultNoticeSenderEmail = 'partner-notices@example.com';
 
 /**
- * Partner Change Notice on AWS: the tables, the five Lambda functions, the commission-change workflow, the
+ * Partner Change Notice on AWS: the tables, the six Lambda functions, the commission-change workflow, the
  * HTTP API behind Cognito (plus the partners' public acknowledgement links), the link-signing secret and
  * the SES sender identity.
  */
@@ -91,7 +93,26 @@ export class PartnerChangeNoticeStack extends Stack {
     });
     api.routeTo(httpApi);
 
-    for (const fn of [httpApi, sendNotice, awaitAcknowledgement, followUpAcknowledgement, applyChange]) {
+    // A change is recorded before its workflow starts; if that start failed, this sweep starts it.
+    const startPendingWorkflows = handlerFunction(this, 'StartPendingWorkflows', {
+      entry: 'functions/handlers/start-pending-workflows.ts',
+      description: 'Schedule: starts the workflow of any recorded change whose own start failed',
+      environment: { ...tables.environment(), STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+    });
+    new events.Rule(this, 'StartPendingWorkflowsSchedule', {
+      description: 'Every 5 minutes: start workflows of changes left pending',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new eventTargets.LambdaFunction(startPendingWorkflows)],
+    });
+
+    for (const fn of [
+      httpApi,
+      sendNotice,
+      awaitAcknowledgement,
+      followUpAcknowledgement,
+      applyChange,
+      startPendingWorkflows,
+    ]) {
       tables.grantReadWriteAll(fn);
     }
     for (const fn of [httpApi, sendNotice, followUpAcknowledgement]) {
@@ -101,6 +122,7 @@ export class PartnerChangeNoticeStack extends Stack {
       senderIdentity.grant(fn, 'ses:SendEmail');
     }
     stateMachine.grantStartExecution(httpApi);
+    stateMachine.grantStartExecution(startPendingWorkflows);
     stateMachine.grantExecution(httpApi, 'states:DescribeExecution');
     stateMachine.grantTaskResponse(httpApi);
     // The state machine invokes await-acknowledgement, so granting on the state machine through the

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
@@ -11,6 +11,7 @@ import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
 } from '../functions/adapters/step-functions/workflow-gateway.ts';
+import { startPendingWorkflows } from '../functions/commission-changes/start-pending-workflows.ts';
 import type { Dependencies } from '../functions/dependencies.ts';
 import { defaultStagePolicies } from '../functions/domain/relationship-stage.ts';
 import { commissionChangeTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
@@ -157,7 +158,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
 
     await seedDemoPartners(deps);
     const executions = await stepFunctions.resumeExecutions();
-    const submittedChanges = await startWorkflowsOfSubmittedChanges(deps);
+    // Locally there is no schedule: at start-up, every change left pending gets its workflow (no grace).
+    const submittedChanges = (await startPendingWorkflows(deps, 0)).length;
 
     let stopped = false;
     return {
@@ -180,30 +182,4 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     for (const stop of stops.reverse()) await stop().catch(() => {});
     throw error;
   }
-}
-
-/**
- * A change recorded but whose workflow never started (the process died in between) is started now. The
- * execution is named after the change, so one that did start is not started twice.
- */
-async function startWorkflowsOfSubmittedChanges(deps: Dependencies): Promise<number> {
-  let started = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.documentClient.send(
-      new ScanCommand({
-        TableName: deps.tables.changes,
-        FilterExpression: 'sk = :change AND #status = :submitted',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':change': 'change', ':submitted': 'submitted' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      await deps.workflow.startCommissionChange(item.changeId as string);
-      started += 1;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return started;
 }

@@ -91,7 +91,7 @@ export async function sendNotice(deps: Dependencies, changeId: string): Promise<
           Update: {
             TableName: deps.tables.changes,
             Key: changeKeys.change(changeId),
-            UpdateExpression: 'SET #status = :sent, notice = :notice',
+            UpdateExpression: 'SET #status = :sent, notice = :notice REMOVE workflowPending',
             ConditionExpression: '#status = :submitted AND attribute_not_exists(notice)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {

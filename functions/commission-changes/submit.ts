@@ -14,6 +14,7 @@ import { canonicalJson } from '../domain/canonical-json.ts';
 import { type ChangeScope, rateInForce, scopeKeyOf } from '../domain/rate-schedule.ts';
 import { evaluateCommissionChange, type RuleViolation } from '../domain/submission-rules.ts';
 import { forecastTrustImpact } from '../domain/trust-rules.ts';
+import { WORKFLOW_PENDING } from './start-pending-workflows.ts';
 
 export interface CommissionChangeRequest {
   partnerId: string;
@@ -124,7 +125,8 @@ export async function submitCommissionChange(
     {
       Put: {
         TableName: deps.tables.changes,
-        Item: { ...changeKeys.change(change.changeId), ...change },
+        // Marks the change for the pending-workflow sweep until its notice goes out (see start-pending-workflows).
+        Item: { ...changeKeys.change(change.changeId), ...change, workflowPending: WORKFLOW_PENDING },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },

@@ -1,6 +1,6 @@
 /**
  * The CDK app, checked on its synthesized CloudFormation template. The stack is synthesized once (with the
- * five handlers really bundled by esbuild) and shared by all assertions; the few extra stacks skip bundling.
+ * six handlers really bundled by esbuild) and shared by all assertions; the few extra stacks skip bundling.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,13 +40,14 @@ interface Resource {
   Metadata?: { 'aws:cdk:path'?: string };
 }
 
-/** The five functions: construct id in the stack → handler entry file. */
+/** The six functions: construct id in the stack → handler entry file. */
 const functionEntries = {
   HttpApiHandler: 'http-api',
   SendNotice: 'send-notice',
   AwaitAcknowledgement: 'await-acknowledgement',
   FollowUpAcknowledgement: 'follow-up-acknowledgement',
   ApplyChange: 'apply-change',
+  StartPendingWorkflows: 'start-pending-workflows',
 } as const;
 type FunctionId = keyof typeof functionEntries;
 const functionIds = Object.keys(functionEntries) as FunctionId[];
@@ -202,7 +203,7 @@ describe('PartnerChangeNotice stack', () => {
   });
 
   describe('functions', () => {
-    it('has exactly the five handler functions, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
+    it('has exactly the six handler functions, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
       template.resourceCountIs('AWS::Lambda::Function', functionIds.length);
       for (const id of functionIds) {
         expect(functionProperties(id)).toMatchObject({
@@ -247,6 +248,7 @@ describe('PartnerChangeNotice stack', () => {
         AwaitAcknowledgement: common,
         FollowUpAcknowledgement: [...common, ...email],
         ApplyChange: common,
+        StartPendingWorkflows: [...common, 'STATE_MACHINE_ARN'],
       };
       for (const id of functionIds) {
         expect(Object.keys(environmentOf(id)).sort(), id).toEqual([...expected[id]].sort());
@@ -273,6 +275,16 @@ describe('PartnerChangeNotice stack', () => {
       }
       // DescribeExecution is granted on the machine's executions (arn:...:execution:<name>:*).
       expect(httpApi.some((s) => [s.Action].flat().includes('states:DescribeExecution'))).toBe(true);
+      expect(allows(statementsOf('StartPendingWorkflows'), 'states:StartExecution', stateMachine)).toBe(true);
+      expect(allows(statementsOf('StartPendingWorkflows'), 'states:SendTaskSuccess', stateMachine)).toBe(
+        false,
+      );
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: Match.arrayWith([
+          Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdAt('StartPendingWorkflows'), 'Arn'] } }),
+        ]),
+      });
       const awaitAck = statementsOf('AwaitAcknowledgement');
       for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
         expect(allows(awaitAck, action, stateMachine), action).toBe(true);

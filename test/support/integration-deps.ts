@@ -20,6 +20,7 @@ import type { Clock } from '../../functions/domain/clock.ts';
 import { defaultStagePolicies } from '../../functions/domain/relationship-stage.ts';
 import { seedDemoPartners } from '../../local/seed.ts';
 import { createTestTables, type TestTables } from './dynamodb.ts';
+import { isoDateAfter, realRationale } from './fixtures.ts';
 
 /** A clock the test sets and moves by hand; nothing waits for real time. */
 export class TestClock implements Clock {
@@ -166,9 +167,7 @@ export async function createIntegrationContext(
   };
 }
 
-export const realRationale =
-  'Our hardware supplier raised list prices by 9% this quarter, which squeezes the margin we share with you. ' +
-  'We are moving budget into the services attach bonus, where your margin grows, instead of the resale rate.';
+export { isoDateAfter, realRationale } from './fixtures.ts';
 
 /** Demo partners (local/seed.ts) used by the tests. */
 export const northwind = { partnerId: 'northwind-resellers', ratePct: 12, contacts: ['nw-ops'] } as const;
@@ -180,10 +179,6 @@ export const contoso = {
 } as const;
 
 /** YYYY-MM-DD, `days` whole days after `from`. */
-export function isoDateAfter(from: Date, days: number): string {
-  return new Date(from.getTime() + days * DAY_MS).toISOString().slice(0, 10);
-}
-
 /** A cut that meets every rule for `partner` at `now` (notice period + a margin, real rationale). */
 export function validCut(
   partner: { partnerId: string; ratePct: number },

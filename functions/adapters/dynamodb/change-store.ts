@@ -56,7 +56,9 @@ export class ChangeStore {
         ConsistentRead: true,
       }),
     );
-    return withoutKeys<StoredChange>(Item);
+    // `workflowPending` is a marker for the pending-workflow index, not part of the change.
+    const { workflowPending: _pending, ...change } = Item ?? {};
+    return withoutKeys<StoredChange>(Item ? change : undefined);
   }
 
   async notice(changeId: string, version: number): Promise<StoredNotice | undefined> {

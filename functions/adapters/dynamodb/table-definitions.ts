@@ -46,6 +46,12 @@ export const changesTable: TableDefinition = {
       partitionKey: { name: 'partnerId', type: 'S' },
       sortKey: { name: 'submittedAt', type: 'S' },
     },
+    {
+      // Sparse: only changes recorded but not yet picked up by their workflow carry `workflowPending`.
+      indexName: 'pendingWorkflow',
+      partitionKey: { name: 'workflowPending', type: 'S' },
+      sortKey: { name: 'submittedAt', type: 'S' },
+    },
   ],
 };
 

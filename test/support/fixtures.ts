@@ -1,0 +1,9 @@
+/** Inputs shared by the integration and end-to-end tests. */
+export const realRationale =
+  'Our hardware supplier raised list prices by 9% this quarter, which squeezes the margin we share with you. ' +
+  'We are moving budget into the services attach bonus, where your margin grows, instead of the resale rate.';
+
+/** A date `days` whole days after `from`, as YYYY-MM-DD (UTC). */
+export function isoDateAfter(from: Date, days: number): string {
+  return new Date(from.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
