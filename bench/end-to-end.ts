@@ -125,6 +125,16 @@ async function main() {
         }),
       );
     }
+    // Count every DynamoDB request the system makes (handlers, outbox and workflow executions share this client).
+    const requests = new Map<string, number>();
+    system.deps.documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = context.commandName ?? 'unknown';
+        requests.set(name, (requests.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchRequestCounter' },
+    );
     const api = new ApiClient(system.baseUrl);
     const token = await api.token('finance', 'bench');
     const now = await api.now();
@@ -178,6 +188,8 @@ async function main() {
     });
 
     const { changeIds, phases } = total.result;
+    const requestsDuringRun = new Map(requests);
+    const totalRequests = [...requestsDuringRun.values()].reduce((sum, count) => sum + count, 0);
     const statuses = await inParallel(changeIds.length, CONCURRENCY, async (index) => {
       const response = await api.request<{ status: string }>(
         'GET',
@@ -218,6 +230,12 @@ End to end, ${CHANGES} changes (submit → notice email → acknowledge → noti
   acknowledge (HTTP POST)    ${phases.acknowledge.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.acknowledge)}
   apply   (clock +31 days)   ${phases.apply.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.apply)}
   all ${CHANGES} applied: yes
+
+DynamoDB requests per change: ${(totalRequests / CHANGES).toFixed(1)} (${[...requestsDuringRun.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, count]) => `${name.replace(/Command$/, '')} ${(count / CHANGES).toFixed(1)}`)
+      .join(', ')})
+  i.e. ${(totalRequests / total.seconds).toFixed(0)} DynamoDB requests/s sustained end to end
 
 State transitions per change (StateEntered events, sample of ${sample.length}): min ${Math.min(...transitions)}, max ${Math.max(...transitions)}, mean ${(transitions.reduce((a, b) => a + b, 0) / transitions.length).toFixed(1)}
 
