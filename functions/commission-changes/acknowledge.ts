@@ -1,16 +1,12 @@
-import { commitWithAudit, type TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import {
-  auditStreamOf,
-  ChangeStore,
-  changeKeys,
-  type StoredNotice,
-} from '../adapters/dynamodb/change-store.ts';
+import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
+import { ChangeStore, changeKeys, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { DAY_MS } from '../domain/calendar.ts';
 import type { RecordedAcknowledgement } from '../domain/commission-change.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
+import { commitChangeStep, ledgerEventWrite } from './change-step.ts';
 
 export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
 
@@ -121,27 +117,18 @@ export async function acknowledgeNotice(
         cause: `change#${change.changeId}`,
         changeId: change.changeId,
       });
-      items.push({
-        Put: {
-          TableName: deps.tables.trustLedger,
-          Item: event,
-          ConditionExpression: 'attribute_not_exists(eventId)',
-        },
-      });
+      items.push(ledgerEventWrite(deps, event));
     }
     try {
-      await commitWithAudit(
-        deps.documentClient,
-        deps.tables.auditTrail,
-        auditStreamOf(change.changeId),
-        [
-          {
-            type: 'acknowledgement-recorded',
-            at: acknowledgement.acknowledgedAt,
-            actor: `partner:${acknowledgement.contactId}`,
-            details: { ...acknowledgement },
-          },
-        ],
+      await commitChangeStep(
+        deps,
+        change.changeId,
+        {
+          type: 'acknowledgement-recorded',
+          at: acknowledgement.acknowledgedAt,
+          actor: `partner:${acknowledgement.contactId}`,
+          details: { ...acknowledgement },
+        },
         items,
       );
     } catch (error) {

@@ -1,10 +1,10 @@
-import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore, changeKeys } from '../adapters/dynamodb/change-store.ts';
+import { ChangeStore, changeKeys } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { firstFullDayFrom, toIsoDate } from '../domain/calendar.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../domain/rate-schedule.ts';
 import { eventsForAppliedChange } from '../domain/trust-rules.ts';
+import { commitChangeStep, ledgerEventWrite } from './change-step.ts';
 import { ChangeNotFound } from './send-notice.ts';
 
 export class NoticePeriodNotOver extends Error {
@@ -67,24 +67,21 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
     noticePeriodDays: change.noticePeriodDays,
   });
   try {
-    await commitWithAudit(
-      deps.documentClient,
-      deps.tables.auditTrail,
-      auditStreamOf(changeId),
-      [
-        {
-          type: 'change-applied',
-          at: now.toISOString(),
-          actor: 'workflow',
-          details: {
-            appliedFrom,
-            previousRatePct: change.currentRatePct,
-            newRatePct: change.newRatePct,
-            scopeKey: change.scopeKey,
-            trustEvents: ledgerEvents.map((event) => ({ rule: event.rule, points: event.points })),
-          },
+    await commitChangeStep(
+      deps,
+      changeId,
+      {
+        type: 'change-applied',
+        at: now.toISOString(),
+        actor: 'workflow',
+        details: {
+          appliedFrom,
+          previousRatePct: change.currentRatePct,
+          newRatePct: change.newRatePct,
+          scopeKey: change.scopeKey,
+          trustEvents: ledgerEvents.map((event) => ({ rule: event.rule, points: event.points })),
         },
-      ],
+      },
       [
         {
           Update: {
@@ -109,13 +106,7 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
             ConditionExpression: 'attribute_not_exists(entryKey)',
           },
         },
-        ...ledgerEvents.map((event) => ({
-          Put: {
-            TableName: deps.tables.trustLedger,
-            Item: event,
-            ConditionExpression: 'attribute_not_exists(eventId)',
-          },
-        })),
+        ...ledgerEvents.map((event) => ledgerEventWrite(deps, event)),
       ],
     );
   } catch (error) {

@@ -1,10 +1,4 @@
-import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import {
-  auditStreamOf,
-  ChangeStore,
-  changeKeys,
-  type StoredChange,
-} from '../adapters/dynamodb/change-store.ts';
+import { ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -13,6 +7,7 @@ import { escapeHtml, noticeContentOf, renderNoticeEmail } from '../domain/notice
 import type { Partner } from '../domain/partner.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { acknowledgementLink } from './acknowledgement-links.ts';
+import { commitChangeStep, ledgerEventWrite } from './change-step.ts';
 import { ChangeNotFound } from './send-notice.ts';
 import { progressOf, type WorkflowProgress } from './workflow-progress.ts';
 
@@ -62,21 +57,18 @@ export async function followUpAcknowledgement(
     changeId,
   });
   try {
-    await commitWithAudit(
-      deps.documentClient,
-      deps.tables.auditTrail,
-      auditStreamOf(changeId),
-      [
-        {
-          type: decision.action === 'remind' ? 'reminder-sent' : 'escalated-to-alliance-manager',
-          at: now.toISOString(),
-          actor: 'workflow',
-          details:
-            decision.action === 'remind'
-              ? { reminderNumber: decision.reminderNumber, recipients: change.notice.recipients }
-              : { allianceManager: partner.allianceManager },
-        },
-      ],
+    await commitChangeStep(
+      deps,
+      changeId,
+      {
+        type: decision.action === 'remind' ? 'reminder-sent' : 'escalated-to-alliance-manager',
+        at: now.toISOString(),
+        actor: 'workflow',
+        details:
+          decision.action === 'remind'
+            ? { reminderNumber: decision.reminderNumber, recipients: change.notice.recipients }
+            : { allianceManager: partner.allianceManager },
+      },
       [
         {
           Update: {
@@ -92,13 +84,7 @@ export async function followUpAcknowledgement(
             },
           },
         },
-        {
-          Put: {
-            TableName: deps.tables.trustLedger,
-            Item: ledgerEvent,
-            ConditionExpression: 'attribute_not_exists(eventId)',
-          },
-        },
+        ledgerEventWrite(deps, ledgerEvent),
       ],
     );
   } catch (error) {

@@ -1,10 +1,4 @@
-import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import {
-  auditStreamOf,
-  ChangeStore,
-  changeKeys,
-  type StoredChange,
-} from '../adapters/dynamodb/change-store.ts';
+import { ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -12,6 +6,7 @@ import type { DeliveredNotice } from '../domain/commission-change.ts';
 import { noticeContentHash, noticeContentOf, renderNoticeEmail } from '../domain/notice.ts';
 import { applyNotBefore } from '../domain/submission-rules.ts';
 import { acknowledgementLink } from './acknowledgement-links.ts';
+import { commitChangeStep } from './change-step.ts';
 import { progressOf, type WorkflowProgress } from './workflow-progress.ts';
 
 export const FIRST_NOTICE_VERSION = 1;
@@ -68,24 +63,21 @@ export async function sendNotice(deps: Dependencies, changeId: string): Promise<
     recipients: partner.contacts.map((contact) => ({ contactId: contact.contactId, email: contact.email })),
   };
   try {
-    await commitWithAudit(
-      deps.documentClient,
-      deps.tables.auditTrail,
-      auditStreamOf(changeId),
-      [
-        {
-          type: 'notice-sent',
-          at: notice.deliveredAt,
-          actor: 'workflow',
-          details: {
-            noticeId,
-            noticeVersion: notice.version,
-            contentHash,
-            recipients: notice.recipients,
-            applyAt: notice.applyAt,
-          },
+    await commitChangeStep(
+      deps,
+      changeId,
+      {
+        type: 'notice-sent',
+        at: notice.deliveredAt,
+        actor: 'workflow',
+        details: {
+          noticeId,
+          noticeVersion: notice.version,
+          contentHash,
+          recipients: notice.recipients,
+          applyAt: notice.applyAt,
         },
-      ],
+      },
       [
         {
           Update: {

@@ -1,11 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { commitWithAudit, type TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import {
-  auditStreamOf,
-  ChangeStore,
-  changeKeys,
-  type StoredChange,
-} from '../adapters/dynamodb/change-store.ts';
+import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
+import { ChangeStore, changeKeys, type StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { PartnerStore } from '../adapters/dynamodb/partner-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -14,6 +9,7 @@ import { canonicalJson } from '../domain/canonical-json.ts';
 import { type ChangeScope, rateInForce, scopeKeyOf } from '../domain/rate-schedule.ts';
 import { evaluateCommissionChange, type RuleViolation } from '../domain/submission-rules.ts';
 import { forecastTrustImpact } from '../domain/trust-rules.ts';
+import { commitChangeStep } from './change-step.ts';
 import { WORKFLOW_PENDING } from './start-pending-workflows.ts';
 
 export interface CommissionChangeRequest {
@@ -145,28 +141,25 @@ export async function submitCommissionChange(
     });
   }
   try {
-    await commitWithAudit(
-      deps.documentClient,
-      deps.tables.auditTrail,
-      auditStreamOf(change.changeId),
-      [
-        {
-          type: 'change-submitted',
-          at: change.submittedAt,
-          actor: submittedBy,
-          details: {
-            partnerId: change.partnerId,
-            stage: change.partnerStage,
-            currentRatePct: change.currentRatePct,
-            newRatePct: change.newRatePct,
-            direction: change.direction,
-            effectiveDate: change.effectiveDate,
-            noticePeriodDays: change.noticePeriodDays,
-            scopeKey: change.scopeKey,
-            rationale: change.rationale,
-          },
+    await commitChangeStep(
+      deps,
+      change.changeId,
+      {
+        type: 'change-submitted',
+        at: change.submittedAt,
+        actor: submittedBy,
+        details: {
+          partnerId: change.partnerId,
+          stage: change.partnerStage,
+          currentRatePct: change.currentRatePct,
+          newRatePct: change.newRatePct,
+          direction: change.direction,
+          effectiveDate: change.effectiveDate,
+          noticePeriodDays: change.noticePeriodDays,
+          scopeKey: change.scopeKey,
+          rationale: change.rationale,
         },
-      ],
+      },
       items,
     );
   } catch (error) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
-import { ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import type { LocalSystem } from '../../local/system.ts';
+import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { startTestSystem } from '../support/test-system.ts';
 
 /** Principle 4 over real HTTP: reminders on the stage's days, then escalation, each costing trust; raises don't wait. */
 let system: LocalSystem;
@@ -8,9 +9,7 @@ let api: ApiClient;
 let finance: string;
 
 beforeAll(async () => {
-  system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') });
-  api = new ApiClient(system.baseUrl);
-  finance = await api.token('finance', 'fiona');
+  ({ system, api, finance } = await startTestSystem());
 }, 90_000);
 
 afterAll(async () => {

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
-import { ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import type { LocalSystem } from '../../local/system.ts';
+import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { launchChromium } from '../support/browser.ts';
+import { startTestSystem } from '../support/test-system.ts';
 
 /**
  * What the partner does, in a real Chromium: open the notice email from the local outbox, click its link, read
@@ -22,9 +23,7 @@ let context: BrowserContext;
 beforeAll(async () => {
   // Launch the browser first: a missing Chromium fails here with the fix in the message.
   browser = await launchChromium();
-  system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') });
-  api = new ApiClient(system.baseUrl);
-  finance = await api.token('finance', 'fiona');
+  ({ system, api, finance } = await startTestSystem());
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
 }, 90_000);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
-import { ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import type { LocalSystem } from '../../local/system.ts';
+import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { startTestSystem } from '../support/test-system.ts';
 
 /** Submission over real HTTP: validation, policy, roles, idempotency and the OpenAPI document. */
 let system: LocalSystem;
@@ -16,9 +17,7 @@ type Problem = {
 };
 
 beforeAll(async () => {
-  system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') });
-  api = new ApiClient(system.baseUrl);
-  finance = await api.token('finance', 'fiona');
+  ({ system, api, finance } = await startTestSystem());
   now = await api.now();
 }, 90_000);
 

@@ -36,12 +36,6 @@ export interface IdempotencyRecord {
   requestFingerprint: string;
 }
 
-function withoutKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
-
 export class ChangeStore {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
@@ -49,49 +43,36 @@ export class ChangeStore {
   ) {}
 
   async get(changeId: string): Promise<StoredChange | undefined> {
-    const { Item } = await this.documentClient.send(
-      new GetCommand({
-        TableName: this.tables.changes,
-        Key: changeKeys.change(changeId),
-        ConsistentRead: true,
-      }),
-    );
+    const item = await this.item<StoredChange & { workflowPending?: string }>(changeKeys.change(changeId));
+    if (!item) return undefined;
     // `workflowPending` is a marker for the pending-workflow index, not part of the change.
-    const { workflowPending: _pending, ...change } = Item ?? {};
-    return withoutKeys<StoredChange>(Item ? change : undefined);
+    const { workflowPending: _pending, ...change } = item;
+    return change;
   }
 
-  async notice(changeId: string, version: number): Promise<StoredNotice | undefined> {
-    const { Item } = await this.documentClient.send(
-      new GetCommand({
-        TableName: this.tables.changes,
-        Key: changeKeys.notice(changeId, version),
-        ConsistentRead: true,
-      }),
-    );
-    return withoutKeys<StoredNotice>(Item);
+  notice(changeId: string, version: number): Promise<StoredNotice | undefined> {
+    return this.item(changeKeys.notice(changeId, version));
   }
 
-  async acknowledgement(changeId: string, noticeId: string): Promise<RecordedAcknowledgement | undefined> {
-    const { Item } = await this.documentClient.send(
-      new GetCommand({
-        TableName: this.tables.changes,
-        Key: changeKeys.acknowledgement(changeId, noticeId),
-        ConsistentRead: true,
-      }),
-    );
-    return withoutKeys<RecordedAcknowledgement>(Item);
+  acknowledgement(changeId: string, noticeId: string): Promise<RecordedAcknowledgement | undefined> {
+    return this.item(changeKeys.acknowledgement(changeId, noticeId));
   }
 
-  async idempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+  idempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.item(changeKeys.idempotency(caller, key));
+  }
+
+  /** One item by key, read consistently (each step decides on what the last step wrote), without its keys. */
+  private async item<T extends object = Record<string, unknown>>(key: {
+    pk: string;
+    sk: string;
+  }): Promise<T | undefined> {
     const { Item } = await this.documentClient.send(
-      new GetCommand({
-        TableName: this.tables.changes,
-        Key: changeKeys.idempotency(caller, key),
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.tables.changes, Key: key, ConsistentRead: true }),
     );
-    return withoutKeys<IdempotencyRecord>(Item);
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...rest } = Item;
+    return rest as T;
   }
 
   async auditEntries(changeId: string): Promise<AuditEntry[]> {

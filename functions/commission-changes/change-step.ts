@@ -1,0 +1,33 @@
+import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
+import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
+import { auditStreamOf } from '../adapters/dynamodb/change-store.ts';
+import type { Dependencies } from '../dependencies.ts';
+import type { AuditEntry, AuditEntryDraft } from '../domain/audit-chain.ts';
+import type { TrustLedgerEvent } from '../domain/trust-rules.ts';
+
+/** Commits one step of a change: its writes and its audit entry on the change's stream, all or nothing. */
+export function commitChangeStep(
+  deps: Dependencies,
+  changeId: string,
+  entry: AuditEntryDraft,
+  items: readonly TransactItem[],
+): Promise<AuditEntry[]> {
+  return commitWithAudit(
+    deps.documentClient,
+    deps.tables.auditTrail,
+    auditStreamOf(changeId),
+    [entry],
+    items,
+  );
+}
+
+/** A trust-ledger event, written at most once: its id names its cause. */
+export function ledgerEventWrite(deps: Dependencies, event: TrustLedgerEvent): TransactItem {
+  return {
+    Put: {
+      TableName: deps.tables.trustLedger,
+      Item: event,
+      ConditionExpression: 'attribute_not_exists(eventId)',
+    },
+  };
+}
