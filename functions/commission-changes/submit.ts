@@ -7,7 +7,11 @@ import type { Dependencies } from '../dependencies.ts';
 import { parseIsoDate, startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { type ChangeScope, rateInForce, scopeKeyOf } from '../domain/rate-schedule.ts';
-import { evaluateCommissionChange, type RuleViolation } from '../domain/submission-rules.ts';
+import {
+  earliestEffectiveDate,
+  evaluateCommissionChange,
+  type RuleViolation,
+} from '../domain/submission-rules.ts';
 import { forecastTrustImpact } from '../domain/trust-rules.ts';
 import { commitChangeStep } from './change-step.ts';
 import { WORKFLOW_PENDING } from './start-pending-workflows.ts';
@@ -220,7 +224,12 @@ async function replayIfKnown(
   return {
     outcome: 'replayed',
     change,
-    earliestEffectiveDate: change.effectiveDate,
+    // As it was answered the first time: the earliest date allowed when the change was submitted.
+    earliestEffectiveDate: earliestEffectiveDate(
+      change.direction,
+      new Date(change.submittedAt),
+      deps.stagePolicies[change.partnerStage],
+    ),
     forecastTrustPoints: forecast(deps, change),
   };
 }

@@ -1,22 +1,37 @@
 import { z } from 'zod';
 import { routes } from './route-table.ts';
 
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+}
+
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
 export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+    const parameters: Record<string, unknown>[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
       name: match[1],
       in: 'path',
       required: true,
       schema: { type: 'string' },
     }));
-    if (route.path === '/api/audit')
-      parameters.push({ name: 'changeId', in: 'query', required: true, schema: { type: 'string' } });
-    if (route.path === '/notices/{noticeId}')
-      parameters.push({ name: 'token', in: 'query', required: true, schema: { type: 'string' } });
-    if (route.method === 'POST' && route.path === '/api/commission-changes') {
-      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } });
+    for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
+      parameters.push({
+        name,
+        in: 'query',
+        required: !schema.safeParse(undefined).success,
+        schema: jsonSchema(schema, 'input'),
+      });
+    }
+    for (const header of route.headers ?? []) {
+      parameters.push({
+        name: header.name,
+        in: 'header',
+        required: header.required,
+        description: header.description,
+        schema: { type: 'string' },
+      });
     }
     const responses = Object.fromEntries(
       Object.entries(route.responses).map(([status, response]) => [
@@ -27,7 +42,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
             ? {
                 content: {
                   'application/json': {
-                    schema: z.toJSONSchema(response.schema, { io: 'output', unrepresentable: 'any' }),
+                    schema: jsonSchema(response.schema, 'output'),
                   },
                 },
               }
@@ -37,26 +52,10 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
         },
       ]),
     );
-    const requestBody =
-      route.requestBody !== undefined
-        ? {
-            required: true,
-            content: {
-              'application/json': {
-                schema: z.toJSONSchema(route.requestBody, { io: 'input', unrepresentable: 'any' }),
-              },
-            },
-          }
-        : route.path.endsWith('/acknowledgement')
-          ? {
-              required: true,
-              content: {
-                'application/x-www-form-urlencoded': {
-                  schema: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] },
-                },
-              },
-            }
-          : undefined;
+    const requestBody = route.requestBody && {
+      required: true,
+      content: { [route.requestBody.mediaType]: { schema: jsonSchema(route.requestBody.schema, 'input') } },
+    };
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,

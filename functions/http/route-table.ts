@@ -8,10 +8,13 @@ import { getCommissionChange, postCommissionChange } from './routes/commission-c
 import { postAcknowledgement, showNotice } from './routes/notices.ts';
 import { getPartner, listPartners } from './routes/partners.ts';
 import {
+  acknowledgementFormSchema,
+  auditQuerySchema,
   auditResponseSchema,
   changeViewSchema,
   commissionChangeRequestSchema,
   errorResponseSchema,
+  noticeQuerySchema,
   partnerSummarySchema,
   submissionResponseSchema,
 } from './schemas.ts';
@@ -26,7 +29,9 @@ export interface Route {
   /** Roles allowed; undefined = public (the notice links carry their own signed token). */
   roles?: readonly Role[];
   summary: string;
-  requestBody?: z.ZodType;
+  query?: z.ZodObject;
+  headers?: readonly { name: string; required: boolean; description: string }[];
+  requestBody?: { mediaType: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodType };
   responses: Record<number, { description: string; schema?: z.ZodType; html?: boolean }>;
   handle(deps: Dependencies, request: ApiRequest): Promise<HttpResponse>;
 }
@@ -43,7 +48,14 @@ export const routes: readonly Route[] = [
     path: '/api/commission-changes',
     roles: ['finance'],
     summary: 'Submit a commission change (finance). Accepts an Idempotency-Key header.',
-    requestBody: commissionChangeRequestSchema,
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        required: false,
+        description: 'Retries with the same key never create a second change.',
+      },
+    ],
+    requestBody: { mediaType: 'application/json', schema: commissionChangeRequestSchema },
     responses: {
       201: { description: 'Accepted: the notice workflow has started', schema: submissionResponseSchema },
       200: {
@@ -79,6 +91,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/api/audit',
     roles: ['compliance', 'finance', 'approver'],
+    query: auditQuerySchema,
     summary: 'Audit entries of a change (query changeId), with the hash chain verified',
     responses: {
       200: { description: 'Entries in order', schema: auditResponseSchema },
@@ -110,6 +123,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/notices/{noticeId}',
+    query: noticeQuerySchema,
     summary: 'The notice page behind the email link (query token). Never acknowledges by itself.',
     responses: {
       200: { description: 'The notice with an Acknowledge button', html: true },
@@ -121,6 +135,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/notices/{noticeId}/acknowledgement',
+    requestBody: { mediaType: 'application/x-www-form-urlencoded', schema: acknowledgementFormSchema },
     summary: 'The Acknowledge button (form field token). A repeat says "already recorded".',
     responses: {
       200: { description: 'Recorded, or already recorded', html: true },

@@ -43,7 +43,10 @@ export const idempotencyKeySchema = z.string().trim().min(1).max(200);
 
 export const auditQuerySchema = z.object({ changeId: z.string().trim().min(1, 'is required') });
 
-export const acknowledgementFormSchema = z.object({ token: z.string().min(1, 'is required').max(2000) });
+export const noticeQuerySchema = z.object({
+  token: z.string().min(1, 'is required').max(2000).describe('The signed token from the notice email link.'),
+});
+export const acknowledgementFormSchema = noticeQuerySchema;
 
 export const workflowTaskInputSchema = z.object({ changeId: z.string().min(1) });
 export const awaitAcknowledgementInputSchema = z.object({

@@ -132,6 +132,7 @@ describe('POST /api/commission-changes', () => {
     for (const response of responses) {
       expect(response.body.changeId).toBe(first.body.changeId);
       expect(response.body.replayed).toBe(response.status === 200);
+      expect(response.body.earliestEffectiveDate).toBe(first.body.earliestEffectiveDate);
     }
     expect((await post(valid(), { headers: key })).body.changeId).toBe(first.body.changeId);
     await api.settle();

@@ -4,12 +4,13 @@ import { acknowledgedPage, noticePage, problemPage } from '../pages.ts';
 import type { ApiRequest } from '../request.ts';
 import { bodyText, header } from '../request.ts';
 import type { HttpResponse } from '../responses.ts';
-import { acknowledgementFormSchema } from '../schemas.ts';
+import { acknowledgementFormSchema, noticeQuerySchema } from '../schemas.ts';
 
 /** GET: shows the notice. It must never acknowledge: mail scanners and link previews open links. */
 export async function showNotice(deps: Dependencies, request: ApiRequest): Promise<HttpResponse> {
-  const token = request.query.token;
-  if (!token) return problemPage('missing-token');
+  const query = noticeQuerySchema.safeParse(request.query);
+  if (!query.success) return problemPage('missing-token');
+  const { token } = query.data;
   const opened = await openNotice(deps, request.pathParameters.noticeId ?? '', token);
   if (!opened.ok) return problemPage(opened.problem);
   return noticePage(opened.notice, token, opened.acknowledgement);
