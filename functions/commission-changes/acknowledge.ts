@@ -8,6 +8,9 @@ import type { RecordedAcknowledgement } from '../domain/commission-change.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { commitChangeStep, ledgerEventWrite } from './change-step.ts';
 
+/** Bound on re-reading after a lost race (a concurrent click, or the status moving under us). */
+const MAX_ROUNDS = 5;
+
 export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
 
 export type OpenedNotice =
@@ -57,7 +60,8 @@ export async function acknowledgeNotice(
   deps: Dependencies,
   input: { noticeId: string; token: string; sourceIp: string; userAgent: string },
 ): Promise<AcknowledgementOutcome> {
-  for (;;) {
+  // Each lost race means someone else's write landed; a handful of rounds always settles it.
+  for (let round = 1; ; round += 1) {
     const opened = await openNotice(deps, input.noticeId, input.token);
     if (!opened.ok) return { outcome: 'refused', problem: opened.problem };
     if (opened.acknowledgement) {
@@ -133,7 +137,7 @@ export async function acknowledgeNotice(
       );
     } catch (error) {
       // Someone else's click or a status change got in first: look again (it is then "already recorded").
-      if (error instanceof ConditionNotMet) continue;
+      if (error instanceof ConditionNotMet && round < MAX_ROUNDS) continue;
       throw error;
     }
     if (moveToAcknowledged) {
