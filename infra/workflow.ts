@@ -1,24 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import {
+  type CommissionChangeTaskPlaceholder,
+  commissionChangeWorkflow,
+} from '../functions/adapters/step-functions/workflow-definitions.ts';
 
 /** The one definition of the commission-change workflow, shared with the local ASL runtime. */
-export const commissionChangeDefinitionPath = fileURLToPath(
-  new URL('../workflows/commission-change.asl.json', import.meta.url),
-);
+export const commissionChangeDefinitionPath = commissionChangeWorkflow.definitionFile;
 
 /** The Lambda functions the workflow's Task states call, by their `${...FunctionArn}` placeholder. */
-export interface CommissionChangeTasks {
-  SendNoticeFunctionArn: IFunction;
-  AwaitAcknowledgementFunctionArn: IFunction;
-  FollowUpAcknowledgementFunctionArn: IFunction;
-  ApplyChangeFunctionArn: IFunction;
-}
+export type CommissionChangeTasks = Record<CommissionChangeTaskPlaceholder, IFunction>;
 
 export interface CommissionChangeWorkflowProps {
   tasks: CommissionChangeTasks;

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
+import { commissionChangeWorkflow } from '../functions/adapters/step-functions/workflow-definitions.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
@@ -25,9 +25,7 @@ import { seedDemoPartners } from './seed.ts';
 import { createLocalStepFunctions } from './step-functions/index.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
-const repositoryRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const COMMISSION_CHANGE_STATE_MACHINE = 'CommissionChange';
-export const commissionChangeWorkflowFile = join(repositoryRoot, 'workflows', 'commission-change.asl.json');
+export const COMMISSION_CHANGE_STATE_MACHINE = commissionChangeWorkflow.name;
 
 export interface LocalSystemOptions {
   /** Where DynamoDB data, the clock and secrets persist; in memory (nothing survives) when omitted. */
@@ -135,14 +133,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       executionsTableName: tableNames[localExecutionsTable.logicalName]!,
       stateMachines: [
         {
-          name: COMMISSION_CHANGE_STATE_MACHINE,
-          definitionFile: commissionChangeWorkflowFile,
-          substitutions: {
-            SendNoticeFunctionArn: 'SendNoticeFunctionArn',
-            AwaitAcknowledgementFunctionArn: 'AwaitAcknowledgementFunctionArn',
-            FollowUpAcknowledgementFunctionArn: 'FollowUpAcknowledgementFunctionArn',
-            ApplyChangeFunctionArn: 'ApplyChangeFunctionArn',
-          },
+          name: commissionChangeWorkflow.name,
+          definitionFile: commissionChangeWorkflow.definitionFile,
+          // Locally each task placeholder names the handler that serves it.
+          substitutions: Object.fromEntries(
+            commissionChangeWorkflow.taskPlaceholders.map((name) => [name, name]),
+          ),
           handlers: commissionChangeTaskHandlers(deps),
         },
       ],

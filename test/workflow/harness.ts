@@ -5,6 +5,7 @@ import {
   type DescribeExecutionCommandOutput,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import { commissionChangeWorkflow } from '../../functions/adapters/step-functions/workflow-definitions.ts';
 import {
   createLocalStepFunctions,
   type LocalStepFunctions,
@@ -20,9 +21,7 @@ export function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-export const commissionChangeFile = fileURLToPath(
-  new URL('../../workflows/commission-change.asl.json', import.meta.url),
-);
+export const commissionChangeFile = commissionChangeWorkflow.definitionFile;
 
 export interface Harness {
   tables: TestTables;
