@@ -1,3 +1,4 @@
+import type { CommissionChangeTaskPlaceholder } from '../adapters/step-functions/workflow-definitions.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { createApplyChangeHandler } from './apply-change.ts';
 import { createAwaitAcknowledgementHandler } from './await-acknowledgement.ts';
@@ -10,7 +11,7 @@ import { createSendNoticeHandler } from './send-notice.ts';
  */
 export function commissionChangeTaskHandlers(
   deps: Dependencies,
-): Record<string, (input: unknown) => Promise<unknown>> {
+): Record<CommissionChangeTaskPlaceholder, (input: unknown) => Promise<unknown>> {
   return {
     SendNoticeFunctionArn: createSendNoticeHandler(deps),
     AwaitAcknowledgementFunctionArn: createAwaitAcknowledgementHandler(deps),
