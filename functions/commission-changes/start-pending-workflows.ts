@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../adapters/dynamodb/all-items.ts';
 import type { Dependencies } from '../dependencies.ts';
 
 export const WORKFLOW_PENDING = 'pending';
@@ -16,24 +16,16 @@ export async function startPendingWorkflows(
   graceSeconds: number = DEFAULT_GRACE_SECONDS,
 ): Promise<string[]> {
   const cutoff = new Date(deps.clock.now().getTime() - graceSeconds * 1000).toISOString();
+  const pending = await queryAll<{ changeId: string }>(deps.documentClient, {
+    TableName: deps.tables.changes,
+    IndexName: 'pendingWorkflow',
+    KeyConditionExpression: 'workflowPending = :pending AND submittedAt <= :cutoff',
+    ExpressionAttributeValues: { ':pending': WORKFLOW_PENDING, ':cutoff': cutoff },
+  });
   const started: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.documentClient.send(
-      new QueryCommand({
-        TableName: deps.tables.changes,
-        IndexName: 'pendingWorkflow',
-        KeyConditionExpression: 'workflowPending = :pending AND submittedAt <= :cutoff',
-        ExpressionAttributeValues: { ':pending': WORKFLOW_PENDING, ':cutoff': cutoff },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const changeId = item.changeId as string;
-      await deps.workflow.startCommissionChange(changeId);
-      started.push(changeId);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const { changeId } of pending) {
+    await deps.workflow.startCommissionChange(changeId);
+    started.push(changeId);
+  }
   return started;
 }

@@ -138,12 +138,7 @@ export class ExecutionRuntime {
   async describeExecution(executionArn: string) {
     const record = await this.record(executionArn);
     return {
-      executionArn: record.executionArn,
-      stateMachineArn: record.stateMachineArn,
-      name: record.name,
-      status: record.status,
-      startDate: epochSeconds(record.startDate),
-      stopDate: epochSeconds(record.stopDate),
+      ...executionSummary(record),
       input: record.input,
       inputDetails: { included: true },
       ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
@@ -185,14 +180,7 @@ export class ExecutionRuntime {
       }),
     );
     records.sort((a, b) => b.startDate.localeCompare(a.startDate) || a.name.localeCompare(b.name));
-    const executions = records.map((record) => ({
-      executionArn: record.executionArn,
-      stateMachineArn: record.stateMachineArn,
-      name: record.name,
-      status: record.status,
-      startDate: epochSeconds(record.startDate),
-      stopDate: epochSeconds(record.stopDate),
-    }));
+    const executions = records.map(executionSummary);
     return paginate(executions, request.maxResults, request.nextToken, 'executions');
   }
 
@@ -545,4 +533,16 @@ function paginate<T, K extends string>(
   const next =
     start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
   return { [key]: page, ...(next ? { nextToken: next } : {}) } as { [P in K]: T[] } & { nextToken?: string };
+}
+
+/** The fields DescribeExecution and ListExecutions share. */
+function executionSummary(record: ExecutionRecord) {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    stopDate: epochSeconds(record.stopDate),
+  };
 }

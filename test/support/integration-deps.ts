@@ -4,7 +4,8 @@
  * is covered by test/workflow). For integration tests of the use cases in functions/commission-changes.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from '../../functions/adapters/dynamodb/all-items.ts';
 import { tableNamesFromEnvironment } from '../../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer, type OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
@@ -137,15 +138,10 @@ export async function createIntegrationContext(
   const scan = async (logicalName: string) => {
     const tableName = tables.tableNames[logicalName];
     if (!tableName) throw new Error(`No table ${logicalName}`);
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await scanAll<Record<string, unknown>>(documentClient, {
+      TableName: tableName,
+      ConsistentRead: true,
+    });
     return items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   };
   const snapshot = async () => {

@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit-chain.ts';
 import type { CommissionChange, RecordedAcknowledgement } from '../../domain/commission-change.ts';
 import type { NoticeContent } from '../../domain/notice.ts';
+import { queryAll } from './all-items.ts';
 import type { TableNames } from './table-names.ts';
 
 /** Item keys in the Changes table: a change, its notices and acknowledgements share one partition. */
@@ -75,23 +76,13 @@ export class ChangeStore {
     return rest as T;
   }
 
-  async auditEntries(changeId: string): Promise<AuditEntry[]> {
-    const entries: AuditEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient.send(
-        new QueryCommand({
-          TableName: this.tables.auditTrail,
-          KeyConditionExpression: '#stream = :stream AND seq > :head',
-          ExpressionAttributeNames: { '#stream': 'stream' },
-          ExpressionAttributeValues: { ':stream': auditStreamOf(changeId), ':head': 0 },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      entries.push(...((page.Items ?? []) as AuditEntry[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+  auditEntries(changeId: string): Promise<AuditEntry[]> {
+    return queryAll<AuditEntry>(this.documentClient, {
+      TableName: this.tables.auditTrail,
+      KeyConditionExpression: '#stream = :stream AND seq > :head',
+      ExpressionAttributeNames: { '#stream': 'stream' },
+      ExpressionAttributeValues: { ':stream': auditStreamOf(changeId), ':head': 0 },
+      ConsistentRead: true,
+    });
   }
 }

@@ -1,13 +1,8 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
 import type { RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
+import { queryAll, scanAll } from './all-items.ts';
 import type { TableNames } from './table-names.ts';
 
 export class PartnerStore {
@@ -24,15 +19,7 @@ export class PartnerStore {
   }
 
   async list(): Promise<Partner[]> {
-    const partners: Partner[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient.send(
-        new ScanCommand({ TableName: this.tables.partners, ExclusiveStartKey: startKey }),
-      );
-      partners.push(...((page.Items ?? []) as Partner[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const partners = await scanAll<Partner>(this.documentClient, { TableName: this.tables.partners });
     return partners.sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -54,30 +41,20 @@ export class PartnerStore {
   }
 
   async rateSchedule(partnerId: string): Promise<RateScheduleEntry[]> {
-    return this.queryAll<RateScheduleEntry>(this.tables.rateSchedule, partnerId);
+    return this.byPartner<RateScheduleEntry>(this.tables.rateSchedule, partnerId);
   }
 
   async trustLedger(partnerId: string): Promise<TrustLedgerEvent[]> {
-    const events = await this.queryAll<TrustLedgerEvent>(this.tables.trustLedger, partnerId);
+    const events = await this.byPartner<TrustLedgerEvent>(this.tables.trustLedger, partnerId);
     return events.sort((a, b) => a.at.localeCompare(b.at));
   }
 
-  private async queryAll<T>(tableName: string, partnerId: string): Promise<T[]> {
-    const items: T[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'partnerId = :partnerId',
-          ExpressionAttributeValues: { ':partnerId': partnerId },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as T[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private byPartner<T>(tableName: string, partnerId: string): Promise<T[]> {
+    return queryAll<T>(this.documentClient, {
+      TableName: tableName,
+      KeyConditionExpression: 'partnerId = :partnerId',
+      ExpressionAttributeValues: { ':partnerId': partnerId },
+      ConsistentRead: true,
+    });
   }
 }

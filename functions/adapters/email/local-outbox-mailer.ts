@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../domain/clock.ts';
+import { scanAll } from '../dynamodb/all-items.ts';
 import type { NoticeMailer, OutgoingEmail } from './notice-mailer.ts';
 
 export interface OutboxMessage extends OutgoingEmail {
@@ -35,15 +36,10 @@ export class LocalOutboxMailer implements NoticeMailer {
 
   /** Newest first. */
   async list(): Promise<OutboxMessage[]> {
-    const messages: OutboxMessage[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documentClient.send(
-        new ScanCommand({ TableName: this.outboxTable, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      messages.push(...((page.Items ?? []) as OutboxMessage[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const messages = await scanAll<OutboxMessage>(this.documentClient, {
+      TableName: this.outboxTable,
+      ConsistentRead: true,
+    });
     return messages.sort(
       (a, b) => b.sentAt.localeCompare(a.sentAt) || b.messageId.localeCompare(a.messageId),
     );
