@@ -1,10 +1,15 @@
 import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import { ChangeStore, changeKeys, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
+import {
+  ChangeStore,
+  changeKeys,
+  type StoredChange,
+  type StoredNotice,
+} from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { DAY_MS } from '../domain/calendar.ts';
-import type { RecordedAcknowledgement } from '../domain/commission-change.ts';
+import type { DeliveredNotice, RecordedAcknowledgement } from '../domain/commission-change.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { commitChangeStep, ledgerEventWrite } from './change-step.ts';
 
@@ -17,6 +22,8 @@ export type OpenedNotice =
   | {
       ok: true;
       claims: AcknowledgementLinkClaims;
+      /** The change as read while opening: a delivered notice, so `change.notice` is set. */
+      change: StoredChange & { notice: DeliveredNotice };
       notice: StoredNotice;
       acknowledgement?: RecordedAcknowledgement;
     }
@@ -41,7 +48,13 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
     return { ok: false, problem: 'foreign' };
   }
   const acknowledgement = await changes.acknowledgement(change.changeId, noticeId);
-  return { ok: true, claims: verdict.claims, notice, ...(acknowledgement ? { acknowledgement } : {}) };
+  return {
+    ok: true,
+    claims: verdict.claims,
+    change: { ...change, notice: change.notice },
+    notice,
+    ...(acknowledgement ? { acknowledgement } : {}),
+  };
 }
 
 export type AcknowledgementOutcome =
@@ -67,9 +80,7 @@ export async function acknowledgeNotice(
     if (opened.acknowledgement) {
       return { outcome: 'already-recorded', notice: opened.notice, acknowledgement: opened.acknowledgement };
     }
-    const changes = new ChangeStore(deps.documentClient, deps.tables);
-    const change = await changes.get(opened.claims.changeId);
-    if (!change?.notice) return { outcome: 'refused', problem: 'unknown-notice' };
+    const { change } = opened;
     const now = deps.clock.now();
     const acknowledgement: RecordedAcknowledgement = {
       noticeId: opened.notice.noticeId,
@@ -141,7 +152,9 @@ export async function acknowledgeNotice(
       throw error;
     }
     if (moveToAcknowledged) {
-      const token = (await changes.get(change.changeId))?.acknowledgementTaskToken;
+      // Read after the commit: a token parked meanwhile must be the one resumed.
+      const token = (await new ChangeStore(deps.documentClient, deps.tables).get(change.changeId))
+        ?.acknowledgementTaskToken;
       if (token)
         await deps.workflow.resumeAcknowledgementWait(token, {
           acknowledgedAt: acknowledgement.acknowledgedAt,
