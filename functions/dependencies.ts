@@ -1,7 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
+import { PartnerStore } from './adapters/dynamodb/partner-store.ts';
+import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
@@ -10,60 +14,114 @@ import {
   StepFunctionsWorkflowGateway,
   type WorkflowGateway,
 } from './adapters/step-functions/workflow-gateway.ts';
+import { changeKinds } from './change-kinds.ts';
+import { environmentVariables as env, serviceName } from './config/environment.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
-import {
-  defaultStagePolicies,
-  type RelationshipStage,
-  type StagePolicy,
-} from './domain/relationship-stage.ts';
+import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle-policy.ts';
+import type { ChangeKinds } from './notices/change-kind.ts';
 
-/** Everything a handler needs from the outside world; AWS and the local runtime each build one. */
+/** Everything a use case needs from the outside world; AWS and the local runtime each build one. */
 export interface Dependencies {
   clock: Clock;
   documentClient: DynamoDBDocumentClient;
   tables: TableNames;
+  changes: ChangeStore;
+  partners: PartnerStore;
+  staff: StaffStore;
   mailer: NoticeMailer;
   workflow: WorkflowGateway;
   acknowledgementLinkSecret(): Promise<string>;
   /** Base URL of the HTTP API, for the links in emails. */
   publicBaseUrl: string;
-  stagePolicies: Readonly<Record<RelationshipStage, StagePolicy>>;
+  policy: LifecyclePolicy;
+  kinds: ChangeKinds;
   logger: Logger;
 }
 
-function requiredVariable(environment: NodeJS.ProcessEnv, name: string): string {
+/** The stores over one document client and one set of tables. */
+export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableNames) {
+  return {
+    changes: new ChangeStore(documentClient, tables),
+    partners: new PartnerStore(documentClient, tables),
+    staff: new StaffStore(documentClient, tables),
+  };
+}
+
+export class MissingSetting extends Error {
+  override readonly name = 'MissingSetting';
+}
+
+function required(environment: NodeJS.ProcessEnv, name: string): string {
   const value = environment[name];
-  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  if (!value) throw new MissingSetting(`Environment variable ${name} is not set`);
   return value;
+}
+
+const positiveDays = z.number().int().min(0).max(3650);
+const policyOverrideSchema = z
+  .object({
+    approvalExpiryDays: positiveDays,
+    commissionRaiseApprovalAbovePoints: z.number().min(0).max(100),
+    consultationReminderDays: positiveDays.min(1),
+    emergencyMinimumNoticeDays: positiveDays,
+    emergencyApprovals: z.number().int().min(1).max(5),
+    disputeResponseDays: positiveDays.min(1),
+    disputeReminderDaysBefore: positiveDays,
+    openTaskReminderDays: positiveDays.min(1),
+    maxWaitDays: positiveDays.min(1),
+    linkValidAfterApplyDays: positiveDays,
+  })
+  .partial()
+  .strict();
+
+/** The lifecycle policy: the defaults, with any overrides given as JSON in LIFECYCLE_POLICY. */
+export function lifecyclePolicyFrom(text: string | undefined): LifecyclePolicy {
+  if (!text) return defaultLifecyclePolicy;
+  const parsed = policyOverrideSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new MissingSetting(`${env.lifecyclePolicy} is not valid: ${z.prettifyError(parsed.error)}`);
+  }
+  return { ...defaultLifecyclePolicy, ...parsed.data };
 }
 
 /** The Lambda composition: real AWS clients, configuration from the function's environment. */
 export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = process.env): Dependencies {
-  const documentClient = createDocumentClient(environment.DYNAMODB_ENDPOINT);
+  const documentClient = createDocumentClient(environment[env.dynamodbEndpoint]);
   const tables = tableNamesFromEnvironment(environment);
-  const secretArn = environment.ACK_LINK_SECRET_ARN;
+  const secretArn = environment[env.ackLinkSecretArn];
+  // Read lazily: a function that never starts a workflow (the task handlers) need not be given the ARN,
+  // but one that does fails loudly instead of calling Step Functions with a placeholder.
+  const workflow = new StepFunctionsWorkflowGateway(
+    environment[env.stateMachineArn] ?? '',
+    createStepFunctionsClient(environment[env.stepFunctionsEndpoint]),
+  );
   return {
     clock: systemClock,
     documentClient,
     tables,
+    ...storesFor(documentClient, tables),
     mailer: new SesMailer(
       documentClient,
       tables.changes,
-      environment.NOTICE_SENDER_EMAIL ?? 'partner-notices@example.com',
+      environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
     ),
-    workflow: new StepFunctionsWorkflowGateway(
-      environment.STATE_MACHINE_ARN ?? 'unset',
-      createStepFunctionsClient(environment.STEP_FUNCTIONS_ENDPOINT),
-    ),
+    workflow: {
+      start: (changeId, attempt) => {
+        required(environment, env.stateMachineArn);
+        return workflow.start(changeId, attempt);
+      },
+      resume: (token, output) => workflow.resume(token, output),
+    },
     acknowledgementLinkSecret: async () => {
-      if (!secretArn) return requiredVariable(environment, 'ACK_LINK_SECRET');
+      if (!secretArn) return required(environment, env.ackLinkSecret);
       const secret = await getSecret(secretArn, { maxAge: 300 });
-      if (typeof secret !== 'string') throw new Error('Acknowledgement link secret is not a string');
+      if (typeof secret !== 'string') throw new MissingSetting('Acknowledgement link secret is not a string');
       return secret;
     },
-    publicBaseUrl: (environment.PUBLIC_BASE_URL ?? '').replace(/\/$/, ''),
-    stagePolicies: defaultStagePolicies,
-    logger: new Logger({ serviceName: environment.POWERTOOLS_SERVICE_NAME ?? 'partner-change-notice' }),
+    publicBaseUrl: (environment[env.publicBaseUrl] ?? '').replace(/\/$/, ''),
+    policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy]),
+    kinds: changeKinds,
+    logger: new Logger({ serviceName: environment[env.serviceName] ?? serviceName }),
   };
 }
 

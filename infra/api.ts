@@ -5,14 +5,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { roles } from '../functions/config/roles.ts';
 
 /**
- * The Cognito groups that carry a user's role. Cognito puts them in the `cognito:groups` claim of both the ID
- * and the access token; behind the HTTP API's JWT authorizer the handler finds them in
- * `event.requestContext.authorizer.jwt.claims['cognito:groups']`, flattened to a string like
- * "[finance approver]" (HTTP APIs stringify array claims).
+ * The Cognito groups that carry a user's role: one per role (functions/config/roles.ts). Cognito puts them in
+ * the `cognito:groups` claim of both the ID and the access token; behind the HTTP API's JWT authorizer the
+ * handler finds them in `event.requestContext.authorizer.jwt.claims['cognito:groups']`, flattened to a string
+ * like "[finance approver]" (HTTP APIs stringify array claims).
  */
-export const userGroups = ['finance', 'approver', 'partner-manager', 'compliance'] as const;
+export const userGroups = roles;
 
 /** Staff sign-in: a user pool (no self sign-up), one app client and one group per role. */
 export class Auth extends Construct {
@@ -56,8 +57,11 @@ export const publicRoutes = [
   // The API description.
   { path: '/openapi.json', methods: [apigw.HttpMethod.GET] },
   // The partner's acknowledgement links: they carry their own signed, expiring token (no account). GET only
-  // shows the notice (mail scanners open links); POST acknowledges or raises a concern.
-  { path: '/notices/{proxy+}', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST] },
+  // shows the notice (mail scanners open links); POST acknowledges or raises a concern. HEAD is GET's twin.
+  {
+    path: '/notices/{proxy+}',
+    methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
+  },
 ] as const;
 
 export interface ApiProps {

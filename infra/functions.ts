@@ -4,12 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { environmentVariables, serviceName } from '../functions/config/environment.ts';
 
 /** The repository root: bundling resolves entries, package-lock.json and node_modules from here. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** The `POWERTOOLS_SERVICE_NAME` of every function (their logs and traces share one service). */
-export const serviceName = 'partner-change-notice';
 
 /**
  * ESM bundles may still contain CommonJS `require()` calls (from dependencies bundled as CJS, e.g. parts
@@ -50,7 +49,7 @@ export function handlerFunction(
     tracing: lambda.Tracing.ACTIVE,
     logGroup,
     environment: {
-      POWERTOOLS_SERVICE_NAME: serviceName,
+      [environmentVariables.serviceName]: serviceName,
       // sourceMap below is only useful if Node applies it to stack traces.
       NODE_OPTIONS: '--enable-source-maps',
       ...props.environment,

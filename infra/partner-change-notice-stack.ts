@@ -5,19 +5,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { environmentVariables as env } from '../functions/config/environment.ts';
+import { type NoticeLifecycleTask, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
 import { Api, Auth } from './api.ts';
 import { handlerFunction } from './functions.ts';
 import { Tables } from './tables.ts';
-import { CommissionChangeWorkflow } from './workflow.ts';
+import { NoticeLifecycleStateMachine } from './workflow.ts';
 
 /** CDK context key for the address notices are sent from (`cdk deploy -c noticeSenderEmail=...`). */
 export const noticeSenderEmailContextKey = 'noticeSenderEmail';
 export const defaultNoticeSenderEmail = 'partner-notices@example.com';
 
 /**
- * Partner Change Notice on AWS: the tables, the six Lambda functions, the commission-change workflow, the
- * HTTP API behind Cognito (plus the partners' public acknowledgement links), the link-signing secret and
- * the SES sender identity.
+ * Partner Change Notice on AWS: the tables, the Lambda functions (one per workflow task, the HTTP API, the
+ * sweep), the notice-lifecycle workflow, the HTTP API behind Cognito (plus the partners' public notice
+ * pages), the link-signing secret and the SES sender identity.
  */
 export class PartnerChangeNoticeStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -47,96 +50,88 @@ export class PartnerChangeNoticeStack extends Stack {
     });
 
     const emailEnvironment = {
-      ACK_LINK_SECRET_ARN: ackLinkSecret.secretArn,
-      PUBLIC_BASE_URL: api.endpoint,
-      NOTICE_SENDER_EMAIL: noticeSenderEmail,
+      [env.ackLinkSecretArn]: ackLinkSecret.secretArn,
+      [env.publicBaseUrl]: api.endpoint,
+      [env.noticeSenderEmail]: noticeSenderEmail,
     };
-    const sendNotice = handlerFunction(this, 'SendNotice', {
-      entry: 'functions/handlers/send-notice.ts',
-      description: 'Workflow: renders and emails the notice with signed acknowledgement links',
-      environment: { ...tables.environment(), ...emailEnvironment },
-    });
-    const awaitAcknowledgement = handlerFunction(this, 'AwaitAcknowledgement', {
-      entry: 'functions/handlers/await-acknowledgement.ts',
-      description: 'Workflow: parks the task token until the partner acknowledges',
-      environment: tables.environment(),
-    });
-    const followUpAcknowledgement = handlerFunction(this, 'FollowUpAcknowledgement', {
-      entry: 'functions/handlers/follow-up-acknowledgement.ts',
-      description: 'Workflow: sends the due reminder or escalates to the alliance manager',
-      environment: { ...tables.environment(), ...emailEnvironment },
-    });
-    const applyChange = handlerFunction(this, 'ApplyChange', {
-      entry: 'functions/handlers/apply-change.ts',
-      description: 'Workflow: adds the new rate as a dated schedule entry after the notice period',
-      environment: tables.environment(),
-    });
+    const sendsEmail: nodejs.NodejsFunction[] = [];
 
-    const workflow = new CommissionChangeWorkflow(this, 'CommissionChange', {
-      tasks: {
-        SendNoticeFunctionArn: sendNotice,
-        AwaitAcknowledgementFunctionArn: awaitAcknowledgement,
-        FollowUpAcknowledgementFunctionArn: followUpAcknowledgement,
-        ApplyChangeFunctionArn: applyChange,
-      },
-    });
+    // One function per task of the workflow, as its one description says (functions/config/workflows.ts).
+    const taskEntries = Object.entries(noticeLifecycleWorkflow.tasks) as [
+      NoticeLifecycleTask,
+      (typeof noticeLifecycleWorkflow.tasks)[NoticeLifecycleTask],
+    ][];
+    const taskFunctions = Object.fromEntries(
+      taskEntries.map(([placeholder, task]) => {
+        const fn = handlerFunction(this, task.id, {
+          entry: task.entry,
+          description: task.description,
+          environment: { ...tables.environment(), ...(task.sendsEmail ? emailEnvironment : {}) },
+        });
+        if (task.sendsEmail) sendsEmail.push(fn);
+        return [placeholder, fn];
+      }),
+    ) as Record<NoticeLifecycleTask, nodejs.NodejsFunction>;
+
+    const workflow = new NoticeLifecycleStateMachine(this, 'NoticeLifecycle', { tasks: taskFunctions });
     const { stateMachine } = workflow;
 
     const httpApi = handlerFunction(this, 'HttpApiHandler', {
       entry: 'functions/handlers/http-api.ts',
-      description: 'HTTP API: staff endpoints (/api) and partner acknowledgement links (/notices)',
+      description: 'HTTP API: staff endpoints (/api) and the partners’ notice pages (/notices)',
       environment: {
         ...tables.environment(),
-        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
-        ACK_LINK_SECRET_ARN: ackLinkSecret.secretArn,
+        ...emailEnvironment,
+        [env.stateMachineArn]: stateMachine.stateMachineArn,
       },
     });
+    sendsEmail.push(httpApi);
     api.routeTo(httpApi);
 
-    // A change is recorded before its workflow starts; if that start failed, this sweep starts it.
+    // A change is recorded before its workflow starts, an email committed before it is sent: if a crash came
+    // in between, this sweep starts the workflow and delivers the email.
     const startPendingWorkflows = handlerFunction(this, 'StartPendingWorkflows', {
       entry: 'functions/handlers/start-pending-workflows.ts',
-      description: 'Schedule: starts the workflow of any recorded change whose own start failed',
-      environment: { ...tables.environment(), STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+      description: 'Schedule: starts workflows whose own start failed, delivers emails left queued',
+      environment: {
+        ...tables.environment(),
+        ...emailEnvironment,
+        [env.stateMachineArn]: stateMachine.stateMachineArn,
+      },
     });
+    sendsEmail.push(startPendingWorkflows);
     new events.Rule(this, 'StartPendingWorkflowsSchedule', {
-      description: 'Every 5 minutes: start workflows of changes left pending',
+      description: 'Every 5 minutes: start workflows of changes left pending, deliver emails left queued',
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new eventTargets.LambdaFunction(startPendingWorkflows)],
     });
 
-    for (const fn of [
-      httpApi,
-      sendNotice,
-      awaitAcknowledgement,
-      followUpAcknowledgement,
-      applyChange,
-      startPendingWorkflows,
-    ]) {
+    for (const fn of [httpApi, startPendingWorkflows, ...Object.values(taskFunctions)]) {
       tables.grantReadWriteAll(fn);
     }
-    for (const fn of [httpApi, sendNotice, followUpAcknowledgement]) {
+    for (const fn of sendsEmail) {
       ackLinkSecret.grantRead(fn);
-    }
-    for (const fn of [sendNotice, followUpAcknowledgement]) {
       senderIdentity.grant(fn, 'ses:SendEmail');
     }
     stateMachine.grantStartExecution(httpApi);
     stateMachine.grantStartExecution(startPendingWorkflows);
     stateMachine.grantExecution(httpApi, 'states:DescribeExecution');
     stateMachine.grantTaskResponse(httpApi);
-    // The state machine invokes await-acknowledgement, so granting on the state machine through the
-    // function's default policy (which the function depends on) would be a dependency cycle. A separate
-    // policy attached to its role breaks it.
-    new iam.Policy(this, 'AwaitAcknowledgementTaskResponse', {
-      roles: [awaitAcknowledgement.role!],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          resources: [stateMachine.stateMachineArn],
-        }),
-      ],
-    });
+    // The state machine invokes the task functions, so granting on the state machine through a function's
+    // default policy (which the function depends on) would be a dependency cycle. A separate policy attached
+    // to its role breaks it.
+    for (const [placeholder, task] of taskEntries) {
+      if (!task.answersTaskTokens) continue;
+      new iam.Policy(this, `${task.id}TaskResponse`, {
+        roles: [taskFunctions[placeholder].role!],
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            resources: [stateMachine.stateMachineArn],
+          }),
+        ],
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: api.endpoint, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });

@@ -1,40 +1,37 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  type CommissionChangeTaskPlaceholder,
-  commissionChangeWorkflow,
-} from '../functions/adapters/step-functions/workflow-definitions.ts';
+import { type NoticeLifecycleTask, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
+import { repoRoot } from './functions.ts';
 
-/** The one definition of the commission-change workflow, shared with the local ASL runtime. */
-export const commissionChangeDefinitionPath = commissionChangeWorkflow.definitionFile;
+/** The notice-lifecycle workflow's file, shared with the local ASL runtime (functions/config/workflows.ts). */
+export const noticeLifecycleDefinitionPath = join(repoRoot, noticeLifecycleWorkflow.definitionFile);
 
 /** The Lambda functions the workflow's Task states call, by their `${...FunctionArn}` placeholder. */
-export type CommissionChangeTasks = Record<CommissionChangeTaskPlaceholder, IFunction>;
+export type NoticeLifecycleTasks = Record<NoticeLifecycleTask, IFunction>;
 
-export interface CommissionChangeWorkflowProps {
-  tasks: CommissionChangeTasks;
+export interface NoticeLifecycleStateMachineProps {
+  tasks: NoticeLifecycleTasks;
 }
 
-/** The commission-change state machine (STANDARD: executions last the whole notice period) and its alarm. */
-export class CommissionChangeWorkflow extends Construct {
+/** The notice-lifecycle state machine (STANDARD: executions last the whole notice period) and its alarm. */
+export class NoticeLifecycleStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly failedAlarm: cloudwatch.Alarm;
 
-  constructor(scope: Construct, id: string, props: CommissionChangeWorkflowProps) {
+  constructor(scope: Construct, id: string, props: NoticeLifecycleStateMachineProps) {
     super(scope, id);
-    const tasks = Object.entries(props.tasks) as [keyof CommissionChangeTasks, IFunction][];
+    const tasks = Object.entries(props.tasks) as [NoticeLifecycleTask, IFunction][];
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       // Inline (not an S3 asset), filled in by CloudFormation at deploy time.
-      definitionBody: sfn.DefinitionBody.fromString(readFileSync(commissionChangeDefinitionPath, 'utf8')),
-      definitionSubstitutions: Object.fromEntries(
-        tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn]),
-      ),
+      definitionBody: sfn.DefinitionBody.fromString(readFileSync(noticeLifecycleDefinitionPath, 'utf8')),
+      definitionSubstitutions: Object.fromEntries(tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn])),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS }),
@@ -49,7 +46,8 @@ export class CommissionChangeWorkflow extends Construct {
     this.failedAlarm = this.stateMachine
       .metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
       .createAlarm(this, 'ExecutionsFailedAlarm', {
-        alarmDescription: 'A commission-change execution failed: a partner notice or rate change is stuck.',
+        alarmDescription:
+          'A notice-lifecycle execution failed: a change is marked workflow-failed and waits for an operator.',
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -5,13 +5,32 @@ import { canonicalJson } from './canonical-json.ts';
  * Principle 8: every step writes an append-only audit entry, and each entry's hash covers the previous
  * entry's hash, so altering or removing any entry (or the tail, thanks to the stream head) is detectable.
  */
-export type AuditEntryType =
-  | 'change-submitted'
-  | 'notice-sent'
-  | 'acknowledgement-recorded'
-  | 'reminder-sent'
-  | 'escalated-to-alliance-manager'
-  | 'change-applied';
+export const auditEntryTypes = [
+  'change-submitted',
+  'approval-recorded',
+  'self-approval-refused',
+  'change-rejected',
+  'approval-expired',
+  'consultation-reminder-sent',
+  'consultation-recorded',
+  'notice-sent',
+  'notice-delivered',
+  'acknowledgement-recorded',
+  'reminder-sent',
+  'escalated-to-alliance-manager',
+  'change-held',
+  'held-reminder-sent',
+  'escalation-resolved',
+  'concern-raised',
+  'dispute-reminder-sent',
+  'dispute-escalated',
+  'dispute-resolved',
+  'change-withdrawn',
+  'change-applied',
+  'workflow-failed',
+  'workflow-retried',
+] as const;
+export type AuditEntryType = (typeof auditEntryTypes)[number];
 
 export interface AuditEntryDraft {
   type: AuditEntryType;

@@ -59,6 +59,68 @@ export function rateInForce(
   return latestOnOrBefore(entries, scopeKey, day) ?? latestOnOrBefore(entries, ALL_SCOPE, day);
 }
 
+/** The scope a key stands for ('all' is no restriction). Identifiers never contain ',' or ';' (schemas refuse them). */
+export function scopeOfKey(scopeKey: string): ChangeScope {
+  if (scopeKey === ALL_SCOPE) return {};
+  const scope: ChangeScope = {};
+  for (const part of scopeKey.split(';')) {
+    const [name, list] = part.split(':');
+    const items = (list ?? '').split(',').filter((item) => item.length > 0);
+    if (name === 'products') scope.products = items;
+    if (name === 'accounts') scope.accounts = items;
+  }
+  return scope;
+}
+
+export interface Booking {
+  /** YYYY-MM-DD */
+  bookedOn: string;
+  product?: string | undefined;
+  account?: string | undefined;
+}
+
+function matches(scope: ChangeScope, booking: Booking): boolean {
+  const productOk =
+    !scope.products?.length || (booking.product !== undefined && scope.products.includes(booking.product));
+  const accountOk =
+    !scope.accounts?.length || (booking.account !== undefined && scope.accounts.includes(booking.account));
+  return productOk && accountOk;
+}
+
+function specificity(scope: ChangeScope): number {
+  return (scope.products?.length ? 1 : 0) + (scope.accounts?.length ? 1 : 0);
+}
+
+/**
+ * The rate for a sale: among the scopes that cover the booking (its product, its account, or the partner as a
+ * whole), the most specific one that has a rate in force on the booking date wins; within a scope, the entry
+ * in force on that day (principle 3: what was booked keeps the rate of its day, whatever came later).
+ */
+export function rateForBooking(
+  entries: readonly RateScheduleEntry[],
+  booking: Booking,
+): RateScheduleEntry | undefined {
+  let best: { entry: RateScheduleEntry; specificity: number } | undefined;
+  const scopeKeys = new Set(entries.map((entry) => entry.scopeKey));
+  for (const scopeKey of scopeKeys) {
+    const scope = scopeOfKey(scopeKey);
+    if (!matches(scope, booking)) continue;
+    const entry = latestOnOrBefore(entries, scopeKey, booking.bookedOn);
+    if (!entry) continue;
+    const rank = specificity(scope);
+    if (
+      !best ||
+      rank > best.specificity ||
+      (rank === best.specificity &&
+        (entry.effectiveFrom > best.entry.effectiveFrom ||
+          (entry.effectiveFrom === best.entry.effectiveFrom && entry.recordedAt > best.entry.recordedAt)))
+    ) {
+      best = { entry, specificity: rank };
+    }
+  }
+  return best?.entry;
+}
+
 /** Commission owed on a sale is computed at the rate in force on its booking date, whatever came later. */
 export function commissionOwed(
   entries: readonly RateScheduleEntry[],

@@ -8,7 +8,7 @@ export type RelationshipStage = (typeof relationshipStages)[number];
 export interface StagePolicy {
   /** Minimum notice for a change that is worse for the partner, counted from delivery of the notice. */
   adverseNoticeDays: number;
-  /** What must be recorded before a notice goes out (enforced by a later issue; shown in the notice meanwhile). */
+  /** What the alliance manager must record before an adverse change's notice goes out. */
   consultation: 'none' | 'alliance-manager-call' | 'joint-review';
   /** Days after delivery on which an unacknowledged notice gets a reminder. */
   reminderDays: readonly number[];

@@ -1,5 +1,5 @@
 import { DAY_MS } from './calendar.ts';
-import type { RelationshipStage, StagePolicy } from './relationship-stage.ts';
+import type { StagePolicy } from './relationship-stage.ts';
 
 /**
  * Principle 7: every trust-affecting event lands in the partner's ledger with the rule that priced it, so
@@ -17,6 +17,23 @@ export const trustRules = {
   'prompt-acknowledgement': { basePoints: 1, explanation: 'Partner acknowledged before the first reminder' },
   'reminder-needed': { basePoints: -0.5, explanation: 'A reminder was needed to get an acknowledgement' },
   'escalation-needed': { basePoints: -1, explanation: 'Acknowledgement escalated to the alliance manager' },
+  'emergency-short-notice': {
+    basePoints: -6,
+    explanation: 'Emergency notice shorter than the normal notice period',
+  },
+  'dispute-raised': {
+    basePoints: 0,
+    explanation: 'Partner raised a concern (conflict is not bad in itself)',
+  },
+  'dispute-answered': { basePoints: 2, explanation: "Partner's concern answered in writing" },
+  'dispute-resolved-by-revision': {
+    basePoints: 3,
+    explanation: "Change revised after the partner's concern",
+  },
+  'withdrawn-after-partner-input': {
+    basePoints: 2,
+    explanation: "Change withdrawn after the partner's concern",
+  },
 } as const;
 
 export type TrustRule = keyof typeof trustRules;
@@ -61,11 +78,16 @@ export function trustEvent(
   };
 }
 
-/** The ledger events an applied commission change earns, given how much notice the partner really had. */
+/**
+ * The ledger events an applied change earns: the kind's own (a cut, a raise) plus, for an adverse change, the
+ * credit for how much notice the partner really had.
+ */
 export function eventsForAppliedChange(input: {
   partnerId: string;
   changeId: string;
-  direction: 'cut' | 'raise';
+  adverse: boolean;
+  /** The change kind's rules for this change (e.g. commission-cut). */
+  kindRules: readonly TrustRule[];
   stagePolicy: StagePolicy;
   deliveredAt: Date;
   appliedAt: Date;
@@ -78,8 +100,8 @@ export function eventsForAppliedChange(input: {
     cause: `change#${input.changeId}`,
     changeId: input.changeId,
   };
-  const events = [trustEvent(input.direction === 'cut' ? 'commission-cut' : 'commission-raise', common)];
-  if (input.direction === 'cut') {
+  const events = input.kindRules.map((rule) => trustEvent(rule, common));
+  if (input.adverse) {
     const leadDays = (input.appliedAt.getTime() - input.deliveredAt.getTime()) / DAY_MS;
     if (leadDays >= input.noticePeriodDays) events.push(trustEvent('notice-full-period', common));
     const extraMonths = Math.min(3, Math.floor((leadDays - input.noticePeriodDays) / 30));
@@ -116,11 +138,12 @@ export function trustScore(events: readonly TrustLedgerEvent[], now: Date): Trus
   return { score: Math.round(Math.min(100, Math.max(0, raw)) * 10) / 10, contributions };
 }
 
-/** The same rules, applied to a change not yet submitted: what finance sees before it submits. */
+/** The same rules, applied to a change not yet submitted: what the submitter sees before it submits. */
 export function forecastTrustImpact(input: {
   partnerId: string;
-  direction: 'cut' | 'raise';
-  stage: RelationshipStage;
+  adverse: boolean;
+  kindRules: readonly TrustRule[];
+  emergency: boolean;
   stagePolicy: StagePolicy;
   now: Date;
   effectiveDate: Date;
@@ -129,11 +152,22 @@ export function forecastTrustImpact(input: {
   const events = eventsForAppliedChange({
     partnerId: input.partnerId,
     changeId: 'forecast',
-    direction: input.direction,
+    adverse: input.adverse,
+    kindRules: input.kindRules,
     stagePolicy: input.stagePolicy,
     deliveredAt: input.now,
     appliedAt: input.effectiveDate,
     noticePeriodDays: input.noticePeriodDays,
   });
+  if (input.emergency) {
+    events.push(
+      trustEvent('emergency-short-notice', {
+        partnerId: input.partnerId,
+        stagePolicy: input.stagePolicy,
+        at: input.now,
+        cause: 'change#forecast',
+      }),
+    );
+  }
   return { points: Math.round(events.reduce((sum, event) => sum + event.points, 0) * 100) / 100, events };
 }

@@ -1,13 +1,15 @@
-import { startPendingWorkflows } from '../commission-changes/start-pending-workflows.ts';
 import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { startPendingWorkflows } from '../notices/start-pending-workflows.ts';
 
-/** Scheduled (EventBridge): starts the workflow of any change whose own start did not happen. */
+/** Scheduled (EventBridge): starts workflows whose own start did not happen, delivers emails left queued. */
 export function createStartPendingWorkflowsHandler(deps: Dependencies) {
-  return async (_event: unknown): Promise<{ started: number }> => {
-    const started = await startPendingWorkflows(deps);
-    if (started.length > 0)
-      deps.logger.warn('Started workflows of changes left pending', { changeIds: started });
-    return { started: started.length };
+  return async (_event: unknown): Promise<{ started: number; delivered: number }> => {
+    deps.logger.resetKeys();
+    const { started, delivered } = await startPendingWorkflows(deps);
+    if (started.length > 0 || delivered > 0) {
+      deps.logger.warn('Picked up what a crashed step left behind', { changeIds: started, delivered });
+    }
+    return { started: started.length, delivered };
   };
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Dependencies } from '../dependencies.ts';
 
 /** Workflow task inputs are external input too: parsed, and refused with the field and reason. */
 export class InvalidTaskInput extends Error {
@@ -13,4 +14,21 @@ export function parseTaskInput<T>(schema: z.ZodType<T>, event: unknown): T {
     );
   }
   return parsed.data;
+}
+
+/**
+ * The one shape of a workflow task handler: parse the input, set the log keys for this call only (reset
+ * first, so a warm Lambda never carries the previous change's keys), run one use case.
+ */
+export function taskHandler<Input extends { changeId: string }, Result>(
+  deps: Dependencies,
+  schema: z.ZodType<Input>,
+  useCase: (deps: Dependencies, input: Input) => Promise<Result>,
+): (event: unknown) => Promise<Result> {
+  return async (event) => {
+    const input = parseTaskInput(schema, event);
+    deps.logger.resetKeys();
+    deps.logger.appendKeys({ changeId: input.changeId });
+    return useCase(deps, input);
+  };
 }

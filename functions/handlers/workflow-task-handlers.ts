@@ -1,21 +1,24 @@
-import type { CommissionChangeTaskPlaceholder } from '../adapters/step-functions/workflow-definitions.ts';
+import type { NoticeLifecycleTask } from '../config/workflows.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { createApplyChangeHandler } from './apply-change.ts';
-import { createAwaitAcknowledgementHandler } from './await-acknowledgement.ts';
-import { createFollowUpAcknowledgementHandler } from './follow-up-acknowledgement.ts';
-import { createSendNoticeHandler } from './send-notice.ts';
+import { createAdvanceTask } from './advance.ts';
+import { createApplyChangeTask } from './apply-change.ts';
+import { createAwaitEventTask } from './await-event.ts';
+import { createRecordFailureTask } from './record-failure.ts';
+import { createSendNoticeTask } from './send-notice.ts';
 
 /**
- * The commission-change workflow's task handlers by the placeholder names in its ASL file
- * (`${SendNoticeFunctionArn}` …): CDK substitutes Lambda ARNs, the local runtime these handlers.
+ * The notice-lifecycle workflow's task handlers by the placeholder names in its ASL file
+ * (`${AdvanceFunctionArn}` …, see functions/config/workflows.ts): CDK substitutes the ARNs of the Lambda
+ * functions built from these handler files, the local runtime these same handlers in process.
  */
-export function commissionChangeTaskHandlers(
+export function noticeLifecycleTaskHandlers(
   deps: Dependencies,
-): Record<CommissionChangeTaskPlaceholder, (input: unknown) => Promise<unknown>> {
+): Record<NoticeLifecycleTask, (input: unknown) => Promise<unknown>> {
   return {
-    SendNoticeFunctionArn: createSendNoticeHandler(deps),
-    AwaitAcknowledgementFunctionArn: createAwaitAcknowledgementHandler(deps),
-    FollowUpAcknowledgementFunctionArn: createFollowUpAcknowledgementHandler(deps),
-    ApplyChangeFunctionArn: createApplyChangeHandler(deps),
+    AdvanceFunctionArn: createAdvanceTask(deps),
+    SendNoticeFunctionArn: createSendNoticeTask(deps),
+    AwaitEventFunctionArn: createAwaitEventTask(deps),
+    ApplyChangeFunctionArn: createApplyChangeTask(deps),
+    RecordFailureFunctionArn: createRecordFailureTask(deps),
   };
 }

@@ -1,52 +1,44 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { approvalRoutes } from '../approvals/routes.ts';
+import { auditRoutes } from '../audit/routes.ts';
+import { commissionChangeRoutes } from '../commission-changes/routes.ts';
+import { consultationRoutes } from '../consultations/routes.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { callerOf } from './caller.ts';
+import { disputeRoutes } from '../disputes/routes.ts';
+import { noticeRoutes } from '../notices/routes.ts';
+import { partnerRoutes } from '../partners/routes.ts';
 import { openApiDocument } from './openapi.ts';
-import { type HttpResponse, json, problem } from './responses.ts';
-import { matchRoute } from './route-table.ts';
+import type { HttpResponse } from './responses.ts';
+import { json } from './responses.ts';
+import { createRouter, type Route, route } from './router.ts';
 
-/** The HTTP API: match the route, authorize the caller's role, run the route; every error is a clear answer. */
-export function createHttpApi(deps: Dependencies) {
-  return async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
-    const method = event.requestContext.http.method.toUpperCase();
-    const path = event.rawPath;
-    if (method === 'GET' && path === '/openapi.json')
-      return json(200, openApiDocument(deps.publicBaseUrl || undefined));
-    const matched = matchRoute(method, path);
-    if (!matched) return problem(404, 'not-found', `No route ${method} ${path}.`);
-    if ('allowed' in matched) {
-      return {
-        ...problem(405, 'method-not-allowed', `Use ${matched.allowed.join(' or ')} on ${path}.`),
-        headers: { allow: matched.allowed.join(', ') },
-      };
-    }
-    const { route, pathParameters } = matched;
-    const caller = callerOf(event);
-    if (route.roles) {
-      if (!caller)
-        return problem(401, 'unauthenticated', 'Send a valid bearer token (Authorization: Bearer <token>).');
-      if (!caller.roles.some((role) => route.roles!.includes(role))) {
-        return problem(
-          403,
-          'forbidden',
-          `${method} ${route.path} needs one of the roles: ${route.roles.join(', ')}.`,
-        );
-      }
-    }
-    const query = Object.fromEntries(
-      Object.entries(event.queryStringParameters ?? {}).flatMap(([key, value]) =>
-        value === undefined ? [] : [[key, value]],
-      ),
-    );
-    try {
-      return await route.handle(deps, { event, pathParameters, query, ...(caller ? { caller } : {}) });
-    } catch (error) {
-      deps.logger.error('Unhandled error', { error: error as Error, method, path });
-      return problem(
-        500,
-        'internal-error',
-        'Something went wrong on our side; nothing was half-written. Please retry.',
-      );
-    }
-  };
+/** Every feature's routes, assembled here: the API, and the OpenAPI document generated from it. */
+export const featureRoutes: readonly Route[] = [
+  ...commissionChangeRoutes,
+  ...noticeRoutes,
+  ...approvalRoutes,
+  ...consultationRoutes,
+  ...disputeRoutes,
+  ...partnerRoutes,
+  ...auditRoutes,
+];
+
+export function apiRoutes(serverUrl?: string): readonly Route[] {
+  const document = openApiDocument(featureRoutes, serverUrl);
+  return [
+    ...featureRoutes,
+    route({
+      method: 'GET',
+      path: '/openapi.json',
+      tag: 'meta',
+      summary: 'This document',
+      responses: { 200: { description: 'OpenAPI 3.1' } },
+      handle: async () => json(200, document),
+    }),
+  ];
+}
+
+/** The HTTP API handler (one Lambda for every route). */
+export function createHttpApi(deps: Dependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+  return createRouter(deps, apiRoutes(deps.publicBaseUrl || undefined));
 }

@@ -1,7 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-
-export const roles = ['finance', 'approver', 'partner-manager', 'compliance'] as const;
-export type Role = (typeof roles)[number];
+import { type Role, roles } from '../config/roles.ts';
 
 export interface Caller {
   userId: string;

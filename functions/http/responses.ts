@@ -34,7 +34,16 @@ export function problem(
   statusCode: number,
   error: string,
   message: string,
-  extra: { fields?: { field: string; reason: string }[]; earliestEffectiveDate?: string } = {},
+  extra: {
+    fields?: { field: string; reason: string }[];
+    earliestEffectiveDate?: string;
+    conflictingChangeId?: string;
+  } = {},
 ): HttpResponse {
   return json(statusCode, { error, message, ...extra });
+}
+
+/** The same response with more headers (e.g. Allow on a 405), keeping its content type and security headers. */
+export function withHeaders(response: HttpResponse, headers: Record<string, string>): HttpResponse {
+  return { ...response, headers: { ...response.headers, ...headers } };
 }

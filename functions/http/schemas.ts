@@ -1,58 +1,51 @@
 import { z } from 'zod';
 import { parseIsoDate } from '../domain/calendar.ts';
-import { changeStatuses } from '../domain/commission-change.ts';
-import { relationshipStages } from '../domain/relationship-stage.ts';
 
-/** Every external input is parsed here; the OpenAPI document is generated from the same schemas. */
-const ratePct = z
-  .number({ error: 'must be a number (percent, e.g. 12.5)' })
+/** The building blocks every feature's schemas use; each external input is parsed with zod. */
+
+/** A percentage with at most two decimals, written plainly (1e-200 and 12.000000000001 are refused). */
+export const ratePct = z
+  .number()
   .min(0, 'must be at least 0')
   .max(100, 'must be at most 100')
   .refine(
-    (value) => Math.abs(Math.round(value * 100) - value * 100) < 1e-9,
-    'must have at most two decimals',
+    (value) => /^\d{1,3}(\.\d{1,2})?$/.test(String(value)),
+    'must have at most two decimals (e.g. 12.5)',
   );
 
-const calendarDate = z
-  .string({ error: 'must be a date YYYY-MM-DD' })
+export const calendarDate = z
+  .string()
+  .max(10, 'must be a date YYYY-MM-DD')
   .refine((text) => parseIsoDate(text) !== undefined, 'must be a real calendar date YYYY-MM-DD');
 
-const identifiers = z.array(z.string().trim().min(1, 'must not be empty').max(100)).min(1).max(200);
+/** Product or account names: no ',' ';' '#' (they separate scope keys) and no control characters. */
+export const identifier = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[^,;#\p{Cc}]+$/u, "must not contain ',', ';', '#' or control characters");
 
-export const commissionChangeRequestSchema = z
-  .object({
-    partnerId: z.string({ error: 'is required' }).trim().min(1, 'is required').max(100),
-    currentRatePct: ratePct.describe(
-      'The rate in force as the submitter sees it; a stale value is refused (409).',
-    ),
-    newRatePct: ratePct,
-    effectiveDate: calendarDate.describe('First day the new rate applies to bookings (UTC).'),
-    rationale: z
-      .string({ error: 'is required: explain the change to the partner' })
-      .max(5000, 'must be at most 5000 characters')
-      .describe('Written for the partner and shown verbatim in the notice.'),
-    scope: z
-      .object({ products: identifiers.optional(), accounts: identifiers.optional() })
-      .strict()
-      .optional()
-      .describe('Products or accounts the change is limited to; all when absent.'),
-  })
-  .strict();
+export const identifiers = z
+  .array(identifier)
+  .min(1, 'must list at least one')
+  .max(200, 'must list at most 200');
 
-export const idempotencyKeySchema = z.string().trim().min(1).max(200);
+/** Free text a person writes (a comment, an answer, a summary): trimmed, bounded, never empty. */
+export const prose = (minimum: number, maximum: number) =>
+  z
+    .string()
+    .trim()
+    .min(minimum, `must be at least ${minimum} characters`)
+    .max(maximum, `must be at most ${maximum} characters`);
 
-export const auditQuerySchema = z.object({ changeId: z.string().trim().min(1, 'is required') });
-
-export const noticeQuerySchema = z.object({
-  token: z.string().min(1, 'is required').max(2000).describe('The signed token from the notice email link.'),
-});
-export const acknowledgementFormSchema = noticeQuerySchema;
-
-export const workflowTaskInputSchema = z.object({ changeId: z.string().min(1) });
-export const awaitAcknowledgementInputSchema = z.object({
-  changeId: z.string().min(1),
-  taskToken: z.string().min(1),
-});
+/** An id as it appears in a DynamoDB key: bounded, printable. */
+export const idText = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
 
 export const fieldErrorSchema = z.object({ field: z.string(), reason: z.string() });
 export const errorResponseSchema = z.object({
@@ -60,68 +53,32 @@ export const errorResponseSchema = z.object({
   message: z.string(),
   fields: z.array(fieldErrorSchema).optional(),
   earliestEffectiveDate: z.string().optional(),
+  conflictingChangeId: z.string().optional(),
 });
 
-export const submissionResponseSchema = z.object({
-  changeId: z.string(),
-  status: z.enum(changeStatuses),
-  earliestEffectiveDate: z.string(),
-  noticePeriodDays: z.number(),
-  forecastTrustPoints: z
-    .number()
-    .describe('Trust-ledger points this change is forecast to earn when applied.'),
-  replayed: z.boolean(),
-});
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+};
 
-export const timelineItemSchema = z.object({
-  at: z.string(),
-  type: z.string(),
-  actor: z.string(),
-  seq: z.number(),
-});
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  return typeof input === 'object' ? 'an object' : `a ${typeof input}`;
+}
 
-export const changeViewSchema = z.object({
-  changeId: z.string(),
-  partnerId: z.string(),
-  status: z.enum(changeStatuses),
-  direction: z.enum(['cut', 'raise']),
-  currentRatePct: z.number(),
-  newRatePct: z.number(),
-  effectiveDate: z.string(),
-  rationale: z.string(),
-  noticePeriodDays: z.number(),
-  submittedBy: z.string(),
-  submittedAt: z.string(),
-  applyAt: z.string().optional(),
-  appliedFrom: z.string().optional(),
-  timeline: z.array(timelineItemSchema),
-});
+/**
+ * Parses external input keeping each bad value in its issue (zod leaves it out unless asked), so a field of
+ * the wrong type is told the type it must have instead of being called missing.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown) {
+  return schema.safeParse(value, { reportInput: true });
+}
 
-export const partnerSummarySchema = z.object({
-  partnerId: z.string(),
-  name: z.string(),
-  stage: z.enum(relationshipStages),
-  currentRatePct: z.number().nullable(),
-});
-
-export const auditEntrySchema = z.object({
-  stream: z.string(),
-  seq: z.number(),
-  type: z.string(),
-  at: z.string(),
-  actor: z.string(),
-  details: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
-});
-
-export const auditResponseSchema = z.object({
-  changeId: z.string(),
-  entries: z.array(auditEntrySchema),
-  chain: z.object({ intact: z.boolean(), problem: z.string().optional(), seq: z.number().optional() }),
-});
-
-/** "field: reason" items from a zod error, with the field path as the client sent it. */
+/** "field: reason" items from a zod error (from parseInput), with the field path as the client sent it. */
 export function fieldErrors(error: z.ZodError): { field: string; reason: string }[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -131,7 +88,13 @@ export function fieldErrors(error: z.ZodError): { field: string; reason: string 
       }));
     }
     const field = issue.path.join('.') || '(body)';
-    const reason = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return [{ field, reason }];
+    if (issue.code === 'invalid_type') {
+      const reason =
+        issue.input === undefined
+          ? 'is required'
+          : `must be ${typeNames[issue.expected] ?? issue.expected}, not ${describeInput(issue.input)}`;
+      return [{ field, reason }];
+    }
+    return [{ field, reason: issue.message }];
   });
 }

@@ -1,72 +1,154 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { StoredChange } from '../../functions/adapters/dynamodb/change-store.ts';
+import { changeKinds } from '../../functions/change-kinds.ts';
+import { commissionChangeKind } from '../../functions/commission-changes/kind.ts';
+import type { CommissionTerms } from '../../functions/commission-changes/rules.ts';
 import { canonicalJson } from '../../functions/domain/canonical-json.ts';
-import type { CommissionChange } from '../../functions/domain/commission-change.ts';
 import {
   escapeHtml,
   type NoticeContent,
   noticeContentHash,
-  noticeContentOf,
   noticeHtmlFragment,
+  noticeLines,
   noticeSubject,
   renderNoticeEmail,
 } from '../../functions/domain/notice.ts';
+import type { Partner } from '../../functions/domain/partner.ts';
+import { noticeContentFor } from '../../functions/notices/send-notice.ts';
 import { GOOD_RATIONALE } from './arbitraries.ts';
 
-const CHANGE: CommissionChange = {
-  changeId: 'chg_001',
-  partnerId: 'p1',
-  partnerStage: 'collaborative',
+const TERMS: CommissionTerms = {
   currentRatePct: 12,
   newRatePct: 10,
   direction: 'cut',
-  effectiveDate: '2026-06-01',
-  rationale: GOOD_RATIONALE,
   scope: { products: ['edge', 'storage'] },
   scopeKey: 'products:edge,storage',
+};
+
+const PARTNER: Partner = {
+  partnerId: 'p1',
+  name: 'Acme Systems',
+  stage: 'collaborative',
+  allianceManager: { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
+  contacts: [{ contactId: 'c1', name: 'Jo', email: 'jo@acme.example', role: 'primary' }],
+};
+
+const CHANGE: StoredChange<CommissionTerms> = {
+  changeId: 'chg_001',
+  kind: 'commission-change',
+  partnerId: 'p1',
+  partnerStage: 'collaborative',
+  terms: TERMS,
+  adverse: true,
+  effectiveDate: '2026-06-01',
+  rationale: GOOD_RATIONALE,
+  internalNote: 'Board asked for this before the Q3 close; do not mention the Q3 target.',
   noticePeriodDays: 60,
   submittedBy: 'finance:alice',
   submittedAt: '2026-03-10T12:00:00.000Z',
-  status: 'submitted',
-  followUp: { remindersSent: 0, escalated: false },
+  status: 'notice-due',
+  revision: 3,
+  approval: {
+    required: 1,
+    approvals: [{ by: 'approver:bob', at: '2026-03-11T09:00:00.000Z', comment: 'ok' }],
+  },
+  followUp: { remindersSent: 0 },
 };
 
-const CONTENT = noticeContentOf(CHANGE, 'Acme Systems', 1);
+const APPLY_AT = new Date('2026-06-01T00:00:00.000Z');
+const CONTENT = noticeContentFor({ kinds: changeKinds }, CHANGE, PARTNER, {
+  noticeId: 'chg_001-v1',
+  version: 1,
+  applyAt: APPLY_AT,
+});
 const LINK = 'https://notices.example/ack?token=abc.def&x=1';
 
-describe('noticeContentOf', () => {
+describe('the notice content of a commission change', () => {
   it('shows the change as finance submitted it, with the rationale verbatim', () => {
     expect(CONTENT).toMatchObject({
       noticeVersion: 1,
       changeId: 'chg_001',
+      kind: 'commission-change',
       partnerName: 'Acme Systems',
       partnerStage: 'collaborative',
-      kind: 'commission-rate-cut',
-      currentRatePct: 12,
-      newRatePct: 10,
       effectiveDate: '2026-06-01',
+      appliesFrom: '2026-06-01',
       rationale: GOOD_RATIONALE,
       noticePeriodDays: 60,
       acknowledgementRequired: true,
+      allianceManager: { name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
     });
-    expect(CONTENT.scopeDescription).toContain('edge');
-    expect(CONTENT.scopeDescription).toContain('storage');
+    const shown = noticeLines(CONTENT)
+      .map((line) => `${line.label}: ${line.value}`)
+      .join('\n');
+    expect(shown).toContain('Current commission rate: 12%');
+    expect(shown).toContain('New commission rate: 10%');
+    expect(shown).toContain('edge');
+    expect(shown).toContain('storage');
+    expect(shown).toContain('$1,000.00 instead of $1,200.00');
   });
 
-  it('leaves internal fields (who submitted, status) out of what the partner is shown', () => {
+  it('leaves internal fields (the internal note, who submitted and approved, status) out of what the partner is shown', () => {
     const json = canonicalJson(CONTENT);
-    expect(json).not.toContain('finance:alice');
-    expect(json).not.toContain('submittedAt');
+    for (const hidden of [
+      'Q3 target',
+      'finance:alice',
+      'approver:bob',
+      'submittedAt',
+      'notice-due',
+      'revision',
+    ]) {
+      expect(json).not.toContain(hidden);
+    }
   });
 
   it('a raise is an increase that does not require acknowledgement', () => {
-    const raise = noticeContentOf(
-      { ...CHANGE, direction: 'raise', newRatePct: 14, noticePeriodDays: 0 },
-      'Acme',
-      1,
+    const raise = noticeContentFor(
+      { kinds: changeKinds },
+      {
+        ...CHANGE,
+        terms: { ...TERMS, direction: 'raise', newRatePct: 14 },
+        adverse: false,
+        noticePeriodDays: 0,
+      },
+      PARTNER,
+      { noticeId: 'chg_001-v1', version: 1, applyAt: APPLY_AT },
     );
-    expect(raise.kind).toBe('commission-rate-raise');
+    expect(raise.title).toMatch(/increase/);
     expect(raise.acknowledgementRequired).toBe(false);
+  });
+
+  it('shows the date it really takes effect, and why it moved when delivery came late', () => {
+    const moved = noticeContentFor({ kinds: changeKinds }, CHANGE, PARTNER, {
+      noticeId: 'chg_001-v1',
+      version: 1,
+      applyAt: new Date('2026-06-09T00:00:00.000Z'),
+    });
+    const text = noticeLines(moved)
+      .map((line) => line.value)
+      .join(' ');
+    expect(moved.appliesFrom).toBe('2026-06-09');
+    expect(text).toContain('Tuesday 9 June 2026 (2026-06-09)');
+    expect(text).toMatch(/moved so you get the full notice period/);
+  });
+
+  it('flags an emergency in the notice itself, with its justification', () => {
+    const emergency = noticeContentFor(
+      { kinds: changeKinds },
+      {
+        ...CHANGE,
+        noticePeriodDays: 7,
+        emergency: { justification: 'A court order takes effect.', standardNoticeDays: 60 },
+      },
+      PARTNER,
+      { noticeId: 'chg_001-v1', version: 1, applyAt: APPLY_AT },
+    );
+    expect(noticeSubject(emergency)).toMatch(/^Emergency notice/);
+    expect(noticeHtmlFragment(emergency)).toContain('emergency notice');
+    expect(noticeLines(emergency).find((line) => line.label === 'Emergency notice')?.value).toContain(
+      'usual 60 days, because: A court order takes effect.',
+    );
   });
 });
 
@@ -78,7 +160,10 @@ describe('noticeSubject', () => {
     expect(cut).toContain('12%');
     expect(cut).toContain('10%');
     expect(cut).toContain('2026-06-01');
-    const raise = noticeSubject({ ...CONTENT, kind: 'commission-rate-raise', newRatePct: 14 });
+    const raise = noticeSubject({
+      ...CONTENT,
+      title: commissionChangeKind.notice({ ...TERMS, direction: 'raise', newRatePct: 14 }).title,
+    });
     expect(raise).toMatch(/increase/i);
     expect(raise).not.toMatch(/reduction/i);
   });
@@ -129,53 +214,75 @@ describe('rendering', () => {
     expect(text).toContain(LINK);
     expect(html).toContain(`href="${escapeHtml(LINK)}"`);
     expect(subject).toBe(noticeSubject(CONTENT));
-    for (const shown of ['Acme Systems', 'Collaborative', '12%', '10%', '2026-06-01', '60 days', 'chg_001']) {
+    for (const shown of [
+      'Acme Systems',
+      'Collaborative',
+      '12%',
+      '10%',
+      '2026-06-01',
+      '60 days',
+      'chg_001',
+      'Aisha Mensah',
+    ]) {
       expect(text).toContain(shown);
       expect(html).toContain(shown);
     }
   });
 
   it('asks for acknowledgement on a cut; a raise needs no notice period', () => {
-    expect(renderNoticeEmail(CONTENT, 'Jo', LINK).text).toMatch(/read the notice and acknowledge it\./);
-    const raise = {
-      ...CONTENT,
-      kind: 'commission-rate-raise' as const,
-      noticePeriodDays: 0,
-      acknowledgementRequired: false,
-    };
+    expect(renderNoticeEmail(CONTENT, 'Jo', LINK).text).toMatch(
+      /read the notice and acknowledge it, or to raise a concern/,
+    );
+    const raise = { ...CONTENT, adverse: false, noticePeriodDays: 0, acknowledgementRequired: false };
     expect(renderNoticeEmail(raise, 'Jo', LINK).text).toMatch(/None required/);
   });
 });
 
 describe('noticeContentHash', () => {
   type Key = keyof NoticeContent;
+  const FULL: NoticeContent = {
+    ...CONTENT,
+    emergency: { justification: 'A court order takes effect next week.', standardNoticeDays: 60 },
+    replaces: { version: 1, comparedToPrevious: 'better' },
+  };
   const change: Record<Key, (c: NoticeContent) => NoticeContent> = {
+    noticeId: (c) => ({ ...c, noticeId: `${c.noticeId}x` }),
     noticeVersion: (c) => ({ ...c, noticeVersion: c.noticeVersion + 1 }),
     changeId: (c) => ({ ...c, changeId: `${c.changeId}x` }),
+    kind: (c) => ({ ...c, kind: `${c.kind}x` }),
     partnerName: (c) => ({ ...c, partnerName: `${c.partnerName} ` }),
     partnerStage: (c) => ({
       ...c,
       partnerStage: c.partnerStage === 'partnership' ? 'enhanced' : 'partnership',
     }),
-    kind: (c) => ({
+    title: (c) => ({ ...c, title: c.title.replace('10%', '10.01%') }),
+    terms: (c) => ({
       ...c,
-      kind: c.kind === 'commission-rate-cut' ? 'commission-rate-raise' : 'commission-rate-cut',
+      terms: c.terms.map((line, i) => (i === 0 ? { ...line, value: `${line.value} ` } : line)),
     }),
-    currentRatePct: (c) => ({ ...c, currentRatePct: c.currentRatePct + 0.01 }),
-    newRatePct: (c) => ({ ...c, newRatePct: c.newRatePct - 0.01 }),
     effectiveDate: (c) => ({ ...c, effectiveDate: '2026-06-02' }),
-    scopeDescription: (c) => ({ ...c, scopeDescription: `${c.scopeDescription}, cloud` }),
-    rationale: (c) => ({ ...c, rationale: `${c.rationale}.` }),
+    appliesFrom: (c) => ({ ...c, appliesFrom: '2026-06-03' }),
     noticePeriodDays: (c) => ({ ...c, noticePeriodDays: c.noticePeriodDays + 1 }),
+    adverse: (c) => ({ ...c, adverse: !c.adverse }),
     acknowledgementRequired: (c) => ({ ...c, acknowledgementRequired: !c.acknowledgementRequired }),
+    emergency: (c) => ({
+      ...c,
+      emergency: { justification: 'Another reason entirely.', standardNoticeDays: 60 },
+    }),
+    rationale: (c) => ({ ...c, rationale: `${c.rationale}.` }),
+    allianceManager: (c) => ({
+      ...c,
+      allianceManager: { ...c.allianceManager, email: 'other@vendor.example' },
+    }),
+    replaces: (c) => ({ ...c, replaces: { version: 1, comparedToPrevious: 'worse' } }),
   };
 
   it('covers every field of the notice content', () => {
-    expect(Object.keys(change).sort()).toEqual(Object.keys(CONTENT).sort());
+    expect(Object.keys(change).sort()).toEqual(Object.keys(FULL).sort());
   });
 
   it.each(Object.keys(change) as Key[])('changes when %s changes', (key) => {
-    expect(noticeContentHash(change[key](CONTENT))).not.toBe(noticeContentHash(CONTENT));
+    expect(noticeContentHash(change[key](FULL))).not.toBe(noticeContentHash(FULL));
   });
 
   it('property: changing one character of the rationale changes the hash', () => {

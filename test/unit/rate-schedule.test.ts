@@ -6,8 +6,10 @@ import {
   commissionOwed,
   entryKeyOf,
   type RateScheduleEntry,
+  rateForBooking,
   rateInForce,
   scopeKeyOf,
+  scopeOfKey,
 } from '../../functions/domain/rate-schedule.ts';
 import { PROPERTY_RUNS } from './arbitraries.ts';
 
@@ -196,5 +198,53 @@ describe('scopeKeyOf', () => {
       entry({ effectiveFrom: '2025-01-02', ratePct: 1, recordedAt: '2024-03-01T00:00:00.000Z' }),
     );
     expect([c, b, a].sort()).toEqual([a, b, c]);
+  });
+});
+
+describe('rateForBooking: the rate for a sale', () => {
+  const entry = (scopeKey: string, effectiveFrom: string, ratePct: number): RateScheduleEntry => ({
+    partnerId: 'p1',
+    scopeKey,
+    effectiveFrom,
+    ratePct,
+    recordedAt: `${effectiveFrom}T00:00:00.000Z`,
+  });
+  const schedule = [
+    entry('all', '2025-01-01', 12),
+    entry('all', '2026-04-01', 11),
+    entry('products:edge,storage', '2026-02-01', 9),
+    entry('accounts:acme', '2026-03-01', 8),
+    entry('products:edge;accounts:acme', '2026-05-01', 7),
+  ];
+
+  it('is the partner-wide rate of the booking day when no scope covers the sale', () => {
+    expect(rateForBooking(schedule, { bookedOn: '2026-03-31' })?.ratePct).toBe(12);
+    expect(rateForBooking(schedule, { bookedOn: '2026-04-01', product: 'cloud' })?.ratePct).toBe(11);
+  });
+
+  it('prefers the most specific scope covering the sale that has a rate in force that day', () => {
+    expect(rateForBooking(schedule, { bookedOn: '2026-02-15', product: 'storage' })?.ratePct).toBe(9);
+    expect(rateForBooking(schedule, { bookedOn: '2026-03-15', account: 'acme' })?.ratePct).toBe(8);
+    // Two scopes as specific as each other (a product, an account): the one decided later wins.
+    expect(
+      rateForBooking(schedule, { bookedOn: '2026-04-30', product: 'edge', account: 'acme' })?.ratePct,
+    ).toBe(8);
+    expect(
+      rateForBooking(schedule, { bookedOn: '2026-05-01', product: 'edge', account: 'acme' })?.ratePct,
+    ).toBe(7);
+    // Before the scoped entries exist, the partner-wide one applies.
+    expect(rateForBooking(schedule, { bookedOn: '2026-01-31', product: 'edge' })?.ratePct).toBe(12);
+  });
+
+  it('has no rate before the first entry', () => {
+    expect(rateForBooking(schedule, { bookedOn: '2024-12-31' })).toBeUndefined();
+  });
+
+  it('scopeOfKey reads back what scopeKeyOf wrote', () => {
+    expect(scopeOfKey(scopeKeyOf({ products: ['b', 'a'], accounts: ['x'] }))).toEqual({
+      products: ['a', 'b'],
+      accounts: ['x'],
+    });
+    expect(scopeOfKey('all')).toEqual({});
   });
 });

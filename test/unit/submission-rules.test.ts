@@ -1,13 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  type CommissionDirection,
+  evaluateCommissionChange,
+} from '../../functions/commission-changes/rules.ts';
 import { addDays, DAY_MS, parseIsoDate, startOfUtcDay, toIsoDate } from '../../functions/domain/calendar.ts';
+import { defaultLifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
 import { judgeRationale } from '../../functions/domain/rationale.ts';
 import { defaultStagePolicies, type RelationshipStage } from '../../functions/domain/relationship-stage.ts';
 import {
   applyNotBefore,
-  type CommissionChangeProposal,
-  evaluateCommissionChange,
-  type SubmissionVerdict,
+  evaluateTiming,
+  type RuleViolation,
 } from '../../functions/domain/submission-rules.ts';
 import { GOOD_RATIONALE, instantArb, PROPERTY_RUNS, stageArb } from './arbitraries.ts';
 
@@ -29,25 +33,71 @@ function shiftDay(isoDate: string, days: number): string {
   return toIsoDate(addDays(parseIsoDate(isoDate)!, days));
 }
 
+interface Proposal {
+  currentRatePct: number;
+  newRatePct: number;
+  effectiveDate: string;
+  rationale: string;
+}
+
+type Verdict =
+  | {
+      accepted: true;
+      direction: CommissionDirection;
+      noticePeriodDays: number;
+      earliestEffectiveDate: string;
+    }
+  | { accepted: false; conflict: boolean; violations: RuleViolation[]; earliestEffectiveDate?: string };
+
+/**
+ * A commission change judged as the submission use case judges it (functions/notices/submit.ts): the
+ * commission kind's rules (rate in force, no change), then the lifecycle's timing and rationale rules.
+ */
 function evaluate(
   stage: RelationshipStage,
   now: Date,
-  proposal: Partial<CommissionChangeProposal>,
+  overrides: Partial<Proposal>,
   rateInForcePct = 10,
-): SubmissionVerdict {
-  return evaluateCommissionChange(
-    {
-      currentRatePct: 10,
-      newRatePct: 8,
-      effectiveDate: '2099-01-01',
-      rationale: GOOD_RATIONALE,
-      ...proposal,
-    },
-    { now, stage, stagePolicy: defaultStagePolicies[stage], rateInForcePct },
-  );
+): Verdict {
+  const proposal: Proposal = {
+    currentRatePct: 10,
+    newRatePct: 8,
+    effectiveDate: '2099-01-01',
+    rationale: GOOD_RATIONALE,
+    ...overrides,
+  };
+  const commission = evaluateCommissionChange(proposal, {
+    rateInForcePct,
+    raiseApprovalAbovePoints: defaultLifecyclePolicy.commissionRaiseApprovalAbovePoints,
+  });
+  if (!commission.accepted && commission.conflict) return commission;
+  const timing = evaluateTiming({
+    adverse: commission.accepted ? commission.direction === 'cut' : true,
+    effectiveDate: proposal.effectiveDate,
+    rationale: proposal.rationale,
+    now,
+    stage,
+    stagePolicy: defaultStagePolicies[stage],
+    policy: defaultLifecyclePolicy,
+  });
+  const violations = [...(commission.accepted ? [] : commission.violations), ...timing.violations];
+  if (!commission.accepted || violations.length > 0) {
+    return {
+      accepted: false,
+      conflict: false,
+      violations,
+      earliestEffectiveDate: timing.earliestEffectiveDate,
+    };
+  }
+  return {
+    accepted: true,
+    direction: commission.direction,
+    noticePeriodDays: timing.noticePeriodDays,
+    earliestEffectiveDate: timing.earliestEffectiveDate,
+  };
 }
 
-function violationsOf(verdict: SubmissionVerdict) {
+function violationsOf(verdict: Verdict) {
   if (verdict.accepted) throw new Error('expected the change to be refused');
   return verdict.violations;
 }
@@ -279,5 +329,54 @@ describe('applyNotBefore', () => {
 
   it('throws on an effective date that is not a calendar date', () => {
     expect(() => applyNotBefore('2026-02-30', new Date(), 30)).toThrow(/calendar date/);
+  });
+});
+
+describe('evaluateTiming: emergency short notice (principle 1)', () => {
+  const base = {
+    adverse: true,
+    rationale: GOOD_RATIONALE,
+    now: NOW,
+    stage: 'partnership' as const,
+    stagePolicy: defaultStagePolicies.partnership,
+    policy: defaultLifecyclePolicy,
+  };
+  const justification = {
+    justification: 'A court order forces us to stop paying on the edge line from next week.',
+  };
+
+  it('allows an adverse change down to the emergency minimum instead of the stage period', () => {
+    const verdict = evaluateTiming({ ...base, effectiveDate: shiftDay(TODAY, 8), emergency: justification });
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.noticePeriodDays).toBe(defaultLifecyclePolicy.emergencyMinimumNoticeDays);
+    expect(verdict.earliestEffectiveDate).toBe(shiftDay(TODAY, 8));
+  });
+
+  it('refuses an emergency shorter than the emergency minimum', () => {
+    const verdict = evaluateTiming({ ...base, effectiveDate: shiftDay(TODAY, 7), emergency: justification });
+    expect(verdict.violations.map((v) => [v.field, v.rule])).toEqual([['effectiveDate', 'notice-period']]);
+  });
+
+  it('refuses an emergency the full period would fit anyway, a favourable emergency, and a missing justification', () => {
+    const fits = evaluateTiming({ ...base, effectiveDate: shiftDay(TODAY, 120), emergency: justification });
+    expect(fits.violations.map((v) => [v.field, v.rule])).toEqual([['emergency', 'emergency']]);
+    const favourable = evaluateTiming({
+      ...base,
+      adverse: false,
+      effectiveDate: TODAY,
+      emergency: justification,
+    });
+    expect(favourable.violations.map((v) => v.field)).toEqual(['emergency']);
+    const bare = evaluateTiming({
+      ...base,
+      effectiveDate: shiftDay(TODAY, 10),
+      emergency: { justification: 'urgent' },
+    });
+    expect(bare.violations.map((v) => v.field)).toEqual(['emergency.justification']);
+  });
+
+  it('refuses an effective date more than five years ahead', () => {
+    const verdict = evaluateTiming({ ...base, effectiveDate: '2099-01-01' });
+    expect(verdict.violations.map((v) => v.rule)).toEqual(['too-far-ahead']);
   });
 });

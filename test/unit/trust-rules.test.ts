@@ -123,23 +123,34 @@ describe('trustEvent', () => {
     expect(trustEvent('escalation-needed', input).points).toBeLessThan(0);
     expect(trustEvent('notice-full-period', input).points).toBeGreaterThan(0);
     expect(trustEvent('prompt-acknowledgement', input).points).toBeGreaterThan(0);
+    expect(trustEvent('emergency-short-notice', input).points).toBeLessThan(
+      trustEvent('commission-cut', input).points,
+    );
+    // Conflict is not bad in itself (PRODUCT.md): raising a concern costs nothing, answering it earns trust.
+    expect(trustEvent('dispute-raised', input).points).toBe(0);
+    expect(trustEvent('dispute-answered', input).points).toBeGreaterThan(0);
+    expect(trustEvent('dispute-resolved-by-revision', input).points).toBeGreaterThan(0);
+    expect(trustEvent('withdrawn-after-partner-input', input).points).toBeGreaterThan(0);
   });
 
-  it.each(RULES)('%s weighs strictly more at each higher stage', (rule) => {
-    const magnitudes = relationshipStages.map((stage) =>
-      Math.abs(
-        trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
-          .points,
-      ),
-    );
-    for (let i = 1; i < magnitudes.length; i++) expect(magnitudes[i]).toBeGreaterThan(magnitudes[i - 1]!);
-    const [transactional, , , partnership] = relationshipStages.map(
-      (stage) =>
-        trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
-          .points,
-    );
-    expect(Math.sign(partnership!)).toBe(Math.sign(transactional!));
-  });
+  it.each(RULES.filter((rule) => trustRules[rule].basePoints !== 0))(
+    '%s weighs strictly more at each higher stage',
+    (rule) => {
+      const magnitudes = relationshipStages.map((stage) =>
+        Math.abs(
+          trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
+            .points,
+        ),
+      );
+      for (let i = 1; i < magnitudes.length; i++) expect(magnitudes[i]).toBeGreaterThan(magnitudes[i - 1]!);
+      const [transactional, , , partnership] = relationshipStages.map(
+        (stage) =>
+          trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
+            .points,
+      );
+      expect(Math.sign(partnership!)).toBe(Math.sign(transactional!));
+    },
+  );
 
   it('the event id is deterministic per cause and rule, so a retried step cannot count twice', () => {
     const input = {
@@ -160,6 +171,14 @@ describe('trustEvent', () => {
   });
 });
 
+/** The commission kind's part of an applied change: a cut is adverse and earns commission-cut. */
+function commission(direction: 'cut' | 'raise') {
+  return {
+    adverse: direction === 'cut',
+    kindRules: [direction === 'cut' ? ('commission-cut' as const) : ('commission-raise' as const)],
+  };
+}
+
 describe('eventsForAppliedChange and forecastTrustImpact', () => {
   const leadArb = fc.integer({ min: 0, max: 250 * DAY_MS });
 
@@ -176,8 +195,8 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
           const effectiveDate = new Date(now.getTime() + lead);
           const forecast = forecastTrustImpact({
             partnerId: 'p1',
-            direction,
-            stage,
+            ...commission(direction),
+            emergency: false,
             stagePolicy: policy,
             now,
             effectiveDate,
@@ -186,7 +205,7 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
           const applied = eventsForAppliedChange({
             partnerId: 'p1',
             changeId: 'chg_1',
-            direction,
+            ...commission(direction),
             stagePolicy: policy,
             deliveredAt: now,
             appliedAt: effectiveDate,
@@ -211,7 +230,7 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
         const events = eventsForAppliedChange({
           partnerId: 'p1',
           changeId: 'c',
-          direction: 'cut',
+          ...commission('cut'),
           stagePolicy: policy,
           deliveredAt,
           appliedAt: new Date(deliveredAt.getTime() + lead),
@@ -244,7 +263,7 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
       eventsForAppliedChange({
         partnerId: 'p1',
         changeId: 'c',
-        direction: 'cut',
+        ...commission('cut'),
         stagePolicy: policy,
         deliveredAt: NOW,
         appliedAt: new Date(NOW.getTime() + days * DAY_MS),
@@ -265,11 +284,31 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
       deliveredAt: NOW,
       appliedAt: new Date(NOW.getTime() + 90 * DAY_MS),
     };
-    const raise = eventsForAppliedChange({ ...base, direction: 'raise', noticePeriodDays: 0 });
+    const raise = eventsForAppliedChange({ ...base, ...commission('raise'), noticePeriodDays: 0 });
     expect(raise.map((e) => e.rule)).toEqual(['commission-raise']);
     expect(raise[0]!.points).toBeGreaterThan(0);
-    const cut = eventsForAppliedChange({ ...base, direction: 'cut', noticePeriodDays: 90 });
+    const cut = eventsForAppliedChange({ ...base, ...commission('cut'), noticePeriodDays: 90 });
     expect(cut.map((e) => e.rule)).toEqual(['commission-cut', 'notice-full-period']);
     expect(cut.reduce((s, e) => s + e.points, 0)).toBeLessThan(raise[0]!.points);
+  });
+});
+
+describe('forecastTrustImpact for an emergency', () => {
+  it('adds the emergency debit to what the change itself earns, at every stage', () => {
+    for (const stage of relationshipStages) {
+      const base = {
+        partnerId: 'p1',
+        ...commission('cut'),
+        stagePolicy: defaultStagePolicies[stage],
+        now: NOW,
+        effectiveDate: new Date(NOW.getTime() + 10 * DAY_MS),
+        noticePeriodDays: defaultStagePolicies[stage].adverseNoticeDays,
+      };
+      const normal = forecastTrustImpact({ ...base, emergency: false });
+      const emergency = forecastTrustImpact({ ...base, emergency: true });
+      const debit = emergency.events.find((event) => event.rule === 'emergency-short-notice');
+      expect(debit?.points).toBeLessThan(0);
+      expect(emergency.points).toBeCloseTo(normal.points + debit!.points, 9);
+    }
   });
 });

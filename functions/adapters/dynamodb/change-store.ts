@@ -1,26 +1,70 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit-chain.ts';
-import type { CommissionChange, RecordedAcknowledgement } from '../../domain/commission-change.ts';
+import type { AcknowledgementRecord, Change } from '../../domain/change.ts';
+import { assertTransition, type ChangeStatus, type LifecycleEvent } from '../../domain/lifecycle.ts';
 import type { NoticeContent } from '../../domain/notice.ts';
+import type { OutgoingEmail } from '../email/notice-mailer.ts';
 import { queryAll } from './all-items.ts';
+import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
+import { isConditionFailed } from './transaction-errors.ts';
 
-/** Item keys in the Changes table: a change, its notices and acknowledgements share one partition. */
+/**
+ * The Changes table's item shapes, owned here: a change and everything that belongs to it share one partition
+ * (`change#<id>`): its notice versions, acknowledgements and queued emails. Use cases never spell a DynamoDB
+ * expression; they call the named writes below, which return transaction items for `commitChangeStep`.
+ */
 export const changeKeys = {
   change: (changeId: string) => ({ pk: `change#${changeId}`, sk: 'change' }),
-  notice: (changeId: string, version: number) => ({ pk: `change#${changeId}`, sk: `notice#${version}` }),
+  notice: (changeId: string, version: number) => ({
+    pk: `change#${changeId}`,
+    sk: `notice#${String(version).padStart(4, '0')}`,
+  }),
   acknowledgement: (changeId: string, noticeId: string) => ({
     pk: `change#${changeId}`,
     sk: `acknowledgement#${noticeId}`,
   }),
+  message: (changeId: string, messageId: string) => ({
+    pk: `change#${changeId}`,
+    sk: `message#${messageId}`,
+  }),
   idempotency: (caller: string, key: string) => ({ pk: `idempotency#${caller}#${key}`, sk: 'idempotency' }),
+  conflict: (partnerId: string, conflictKey: string) => ({
+    pk: `conflict#${partnerId}#${conflictKey}`,
+    sk: 'conflict',
+  }),
 };
+
+const PENDING = 'pending';
+const UNDELIVERED = 'queued';
 
 export const auditStreamOf = (changeId: string) => `change#${changeId}`;
 
-export interface StoredChange extends CommissionChange {
-  /** The callback token of the workflow waiting for this change's acknowledgement, if it waits. */
-  acknowledgementTaskToken?: string;
+/** Notice ids name their change and version: `<changeId>-v<version>`. */
+export function noticeIdOf(changeId: string, version: number): string {
+  return `${changeId}-v${version}`;
+}
+
+export function parseNoticeId(noticeId: string): { changeId: string; version: number } | undefined {
+  const match = /^(.+)-v(\d{1,4})$/.exec(noticeId);
+  if (!match) return undefined;
+  return { changeId: match[1]!, version: Number(match[2]) };
+}
+
+/** A change as stored, with the workflow's bookkeeping. */
+export interface StoredChange<Terms = unknown> extends Change<Terms> {
+  /** The callback token of the workflow waiting on this change, and the revision it waits on. */
+  taskToken?: string;
+  taskTokenRevision?: number;
+  /** Which execution of the workflow runs it (1, then 2 after an operator's retry …). */
+  workflowAttempt?: number;
 }
 
 export interface StoredNotice {
@@ -29,7 +73,7 @@ export interface StoredNotice {
   version: number;
   contentHash: string;
   content: NoticeContent;
-  deliveredAt: string;
+  issuedAt: string;
 }
 
 export interface IdempotencyRecord {
@@ -37,14 +81,53 @@ export interface IdempotencyRecord {
   requestFingerprint: string;
 }
 
+/** An email committed with the step that caused it, delivered right after (and re-tried until delivered). */
+export interface QueuedMessage {
+  messageId: string;
+  changeId: string;
+  deliveryStatus: 'queued' | 'delivered';
+  queuedAt: string;
+  deliveredAt?: string;
+  email: OutgoingEmail;
+}
+
+export interface ChangeListQuery {
+  kind?: string | undefined;
+  status?: ChangeStatus | undefined;
+  partnerId?: string | undefined;
+  submittedBy?: string | undefined;
+  /** Submitted on or after (ISO instant or date). */
+  from?: string | undefined;
+  /** Submitted before (ISO instant or date). */
+  to?: string | undefined;
+  limit: number;
+  cursor?: Record<string, NativeAttributeValue> | undefined;
+}
+
+export interface ChangePage {
+  items: StoredChange[];
+  cursor?: Record<string, NativeAttributeValue>;
+}
+
+/** Top-level attributes a transition may set besides status and revision. */
+type ChangePatch = Partial<Omit<StoredChange, 'changeId' | 'status' | 'revision'>> & {
+  /** Marks the change for the pending-workflow sweep again (an operator's retry). */
+  workflowPending?: typeof PENDING;
+};
+type Removable = keyof ChangePatch | 'workflowPending';
+
 export class ChangeStore {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tables: TableNames,
   ) {}
 
-  async get(changeId: string): Promise<StoredChange | undefined> {
-    const item = await this.item<StoredChange & { workflowPending?: string }>(changeKeys.change(changeId));
+  // ---- reads (consistent: each step decides on what the last step wrote) ----
+
+  async get<Terms = unknown>(changeId: string): Promise<StoredChange<Terms> | undefined> {
+    const item = await this.item<StoredChange<Terms> & { workflowPending?: string }>(
+      changeKeys.change(changeId),
+    );
     if (!item) return undefined;
     // `workflowPending` is a marker for the pending-workflow index, not part of the change.
     const { workflowPending: _pending, ...change } = item;
@@ -55,7 +138,7 @@ export class ChangeStore {
     return this.item(changeKeys.notice(changeId, version));
   }
 
-  acknowledgement(changeId: string, noticeId: string): Promise<RecordedAcknowledgement | undefined> {
+  acknowledgement(changeId: string, noticeId: string): Promise<AcknowledgementRecord | undefined> {
     return this.item(changeKeys.acknowledgement(changeId, noticeId));
   }
 
@@ -63,17 +146,27 @@ export class ChangeStore {
     return this.item(changeKeys.idempotency(caller, key));
   }
 
-  /** One item by key, read consistently (each step decides on what the last step wrote), without its keys. */
-  private async item<T extends object = Record<string, unknown>>(key: {
-    pk: string;
-    sk: string;
-  }): Promise<T | undefined> {
-    const { Item } = await this.documentClient.send(
-      new GetCommand({ TableName: this.tables.changes, Key: key, ConsistentRead: true }),
+  async conflictHolder(partnerId: string, conflictKey: string): Promise<string | undefined> {
+    const item = await this.item<{ changeId: string }>(changeKeys.conflict(partnerId, conflictKey));
+    return item?.changeId;
+  }
+
+  async messages(changeId: string, onlyQueued = false): Promise<QueuedMessage[]> {
+    const items = await queryAll<QueuedMessage & { pk: string; sk: string; undelivered?: string }>(
+      this.documentClient,
+      {
+        TableName: this.tables.changes,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :message)',
+        ...(onlyQueued ? { FilterExpression: 'deliveryStatus = :queued' } : {}),
+        ExpressionAttributeValues: {
+          ':pk': changeKeys.change(changeId).pk,
+          ':message': 'message#',
+          ...(onlyQueued ? { ':queued': 'queued' } : {}),
+        },
+        ConsistentRead: true,
+      },
     );
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...rest } = Item;
-    return rest as T;
+    return items.map(({ pk: _pk, sk: _sk, undelivered: _undelivered, ...message }) => message);
   }
 
   auditEntries(changeId: string): Promise<AuditEntry[]> {
@@ -84,5 +177,289 @@ export class ChangeStore {
       ExpressionAttributeValues: { ':stream': auditStreamOf(changeId), ':head': 0 },
       ConsistentRead: true,
     });
+  }
+
+  /** Changes starting their workflow's sweep: recorded before `cutoff` and not picked up by a workflow yet. */
+  pendingWorkflows(cutoff: string): Promise<{ changeId: string; workflowAttempt?: number }[]> {
+    return queryAll(this.documentClient, {
+      TableName: this.tables.changes,
+      IndexName: 'pendingWorkflow',
+      KeyConditionExpression: 'workflowPending = :pending AND submittedAt <= :cutoff',
+      ExpressionAttributeValues: { ':pending': PENDING, ':cutoff': cutoff },
+    });
+  }
+
+  /** Emails committed before `cutoff` and still not handed to the provider (their step died in between). */
+  undeliveredMessages(cutoff: string): Promise<{ changeId: string; messageId: string }[]> {
+    return queryAll(this.documentClient, {
+      TableName: this.tables.changes,
+      IndexName: 'undeliveredMessages',
+      KeyConditionExpression: 'undelivered = :queued AND queuedAt <= :cutoff',
+      ExpressionAttributeValues: { ':queued': UNDELIVERED, ':cutoff': cutoff },
+    });
+  }
+
+  /**
+   * A page of changes, newest first, through the index that narrows most (partner, status, kind), the other
+   * filters applied on the way; pages are filled up to `limit` and the cursor is the last item returned.
+   */
+  async list(query: ChangeListQuery): Promise<ChangePage> {
+    const index = query.partnerId
+      ? { name: 'byPartner', key: 'partnerId', value: query.partnerId }
+      : query.status
+        ? { name: 'byStatus', key: 'status', value: query.status }
+        : { name: 'byKind', key: 'kind', value: query.kind ?? 'commission-change' };
+    const names: Record<string, string> = { '#key': index.key };
+    const values: Record<string, NativeAttributeValue> = { ':key': index.value };
+    let keyCondition = '#key = :key';
+    if (query.from && query.to) {
+      keyCondition += ' AND submittedAt BETWEEN :from AND :to';
+      values[':from'] = query.from;
+      values[':to'] = query.to;
+    } else if (query.from) {
+      keyCondition += ' AND submittedAt >= :from';
+      values[':from'] = query.from;
+    } else if (query.to) {
+      keyCondition += ' AND submittedAt < :to';
+      values[':to'] = query.to;
+    }
+    const filters = ['sk = :change'];
+    values[':change'] = 'change';
+    const filter = (attribute: string, value: string | undefined) => {
+      if (value === undefined || attribute === index.key) return;
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      filters.push(`#${attribute} = :${attribute}`);
+    };
+    filter('kind', query.kind);
+    filter('status', query.status);
+    filter('submittedBy', query.submittedBy);
+    const items: StoredChange[] = [];
+    let startKey = query.cursor;
+    let lastReturned: Record<string, NativeAttributeValue> | undefined;
+    // Each round reads one DynamoDB page; a page may hold fewer matches than asked (filters), so keep reading.
+    // A full page's cursor is its last item (the next page may then turn out empty: that is the end).
+    for (;;) {
+      const input: QueryCommandInput = {
+        TableName: this.tables.changes,
+        IndexName: index.name,
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filters.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: Math.max(query.limit * 2, 25),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      };
+      const page = await this.documentClient.send(new QueryCommand(input));
+      for (const item of (page.Items ?? []) as (StoredChange & { pk: string; sk: string })[]) {
+        const { pk, sk, ...change } = item;
+        items.push(change as StoredChange);
+        lastReturned = {
+          pk,
+          sk,
+          [index.key]: item[index.key as keyof typeof item],
+          submittedAt: item.submittedAt,
+        };
+        if (items.length === query.limit) return { items, cursor: lastReturned };
+      }
+      if (!page.LastEvaluatedKey) return { items };
+      startKey = page.LastEvaluatedKey;
+    }
+  }
+
+  // ---- named writes: each returns one transaction item ----
+
+  /** A new change, marked for the pending-workflow sweep until its workflow first acts on it. */
+  create(change: StoredChange): TransactItem {
+    assertTransition('submit', undefined, change.status);
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.change(change.changeId), ...change, workflowPending: PENDING },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * Moves `change` by `event` to `to` (allowed by the lifecycle's transition table, or this throws), setting
+   * `patch`; conditioned on the status and revision it was decided on, and bumping the revision.
+   * `fromWorkflow` clears the pending-workflow marker: the workflow has evidently picked the change up.
+   */
+  transition(
+    change: Pick<StoredChange, 'changeId' | 'status' | 'revision'>,
+    event: LifecycleEvent,
+    to: ChangeStatus,
+    patch: ChangePatch = {},
+    options: { remove?: Removable[]; fromWorkflow?: boolean } = {},
+  ): TransactItem {
+    assertTransition(event, change.status, to);
+    const names: Record<string, string> = { '#status': 'status', '#revision': 'revision' };
+    const values: Record<string, NativeAttributeValue> = {
+      ':from': change.status,
+      ':to': to,
+      ':rev': change.revision,
+      ':next': change.revision + 1,
+    };
+    const sets = ['#status = :to', '#revision = :next'];
+    let n = 0;
+    for (const [attribute, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      n += 1;
+      names[`#a${n}`] = attribute;
+      values[`:a${n}`] = value;
+      sets.push(`#a${n} = :a${n}`);
+    }
+    const removals = [
+      ...(options.remove ?? []),
+      ...(options.fromWorkflow ? ['workflowPending' as const] : []),
+    ];
+    const removeNames = removals.map((attribute, index) => {
+      names[`#r${index}`] = attribute;
+      return `#r${index}`;
+    });
+    return {
+      Update: {
+        TableName: this.tables.changes,
+        Key: changeKeys.change(change.changeId),
+        UpdateExpression: `SET ${sets.join(', ')}${removeNames.length > 0 ? ` REMOVE ${removeNames.join(', ')}` : ''}`,
+        ConditionExpression: '#status = :from AND #revision = :rev',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** A notice version's content, exactly as the partner sees it; written once. */
+  saveNotice(notice: StoredNotice): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.notice(notice.changeId, notice.version), ...notice },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** One acknowledgement per notice version: the first click wins, a repeat finds it. */
+  saveAcknowledgement(changeId: string, acknowledgement: AcknowledgementRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.acknowledgement(changeId, acknowledgement.noticeId), ...acknowledgement },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  claimIdempotencyKey(caller: string, key: string, record: IdempotencyRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.idempotency(caller, key), ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Held while the change is pending: a second change with the same conflict key for the partner fails. */
+  lockConflict(partnerId: string, conflictKey: string, changeId: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.conflict(partnerId, conflictKey), changeId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Released when the change ends (applied, withdrawn, rejected, expired); only by the change holding it. */
+  releaseConflict(partnerId: string, conflictKey: string, changeId: string): TransactItem {
+    return {
+      Delete: {
+        TableName: this.tables.changes,
+        Key: changeKeys.conflict(partnerId, conflictKey),
+        ConditionExpression: 'attribute_not_exists(pk) OR changeId = :changeId',
+        ExpressionAttributeValues: { ':changeId': changeId },
+      },
+    };
+  }
+
+  /** An email to send once the step commits (the transactional outbox): never sent before the step exists. */
+  queueMessage(email: OutgoingEmail, queuedAt: string): TransactItem {
+    const message: QueuedMessage = {
+      messageId: email.messageId,
+      changeId: email.changeId,
+      deliveryStatus: 'queued',
+      queuedAt,
+      email,
+    };
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: {
+          ...changeKeys.message(email.changeId, email.messageId),
+          ...message,
+          undelivered: UNDELIVERED,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  // ---- single bookkeeping writes (no lifecycle transition) ----
+
+  /**
+   * Parks the workflow's task token, only if the change is still at the revision the workflow decided on to
+   * wait; false means something happened since, and the caller resumes the workflow itself.
+   */
+  async parkTaskToken(changeId: string, taskToken: string, revision: number): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tables.changes,
+          Key: changeKeys.change(changeId),
+          UpdateExpression: 'SET taskToken = :token, taskTokenRevision = :rev REMOVE workflowPending',
+          ConditionExpression: '#revision = :rev',
+          ExpressionAttributeNames: { '#revision': 'revision' },
+          ExpressionAttributeValues: { ':token': taskToken, ':rev': revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async markMessageDelivered(changeId: string, messageId: string, deliveredAt: string): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tables.changes,
+          Key: changeKeys.message(changeId, messageId),
+          UpdateExpression: 'SET deliveryStatus = :delivered, deliveredAt = :at REMOVE undelivered',
+          ConditionExpression: 'deliveryStatus = :queued',
+          ExpressionAttributeValues: { ':delivered': 'delivered', ':queued': 'queued', ':at': deliveredAt },
+        }),
+      );
+    } catch (error) {
+      // Another delivery attempt marked it first: the message went out once either way (messageId is idempotent).
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** One item by key, read consistently, without its keys. */
+  private async item<T extends object = Record<string, unknown>>(key: {
+    pk: string;
+    sk: string;
+  }): Promise<T | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({ TableName: this.tables.changes, Key: key, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...rest } = Item;
+    return rest as T;
   }
 }

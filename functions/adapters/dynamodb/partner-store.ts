@@ -1,9 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
-import type { RateScheduleEntry } from '../../domain/rate-schedule.ts';
+import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
 import { queryAll, scanAll } from './all-items.ts';
+import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
+import { isConditionFailed } from './transaction-errors.ts';
 
 export class PartnerStore {
   constructor(
@@ -35,9 +37,31 @@ export class PartnerStore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  /** A dated rate entry, added once: history is never overwritten (principle 3). */
+  addRateEntry(entry: RateScheduleEntry): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.rateSchedule,
+        Item: { ...entry, entryKey: entryKeyOf(entry) },
+        ConditionExpression: 'attribute_not_exists(entryKey)',
+      },
+    };
+  }
+
+  /** A trust-ledger event, written at most once: its id names its cause. */
+  recordTrustEvent(event: TrustLedgerEvent): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.trustLedger,
+        Item: event,
+        ConditionExpression: 'attribute_not_exists(eventId)',
+      },
+    };
   }
 
   async rateSchedule(partnerId: string): Promise<RateScheduleEntry[]> {

@@ -34,7 +34,10 @@ export const partnersTable: TableDefinition = {
   partitionKey: { name: 'partnerId', type: 'S' },
 };
 
-/** Changes with their notices, acknowledgements, sent-message markers and submission idempotency keys. */
+/**
+ * Changes with their notice versions, acknowledgements, queued emails, conflict locks and submission
+ * idempotency keys (functions/adapters/dynamodb/change-store.ts owns the item shapes).
+ */
 export const changesTable: TableDefinition = {
   logicalName: 'Changes',
   environmentVariable: 'CHANGES_TABLE',
@@ -47,12 +50,38 @@ export const changesTable: TableDefinition = {
       sortKey: { name: 'submittedAt', type: 'S' },
     },
     {
+      // Lists by kind (the console's and the CLI's change tables), newest first.
+      indexName: 'byKind',
+      partitionKey: { name: 'kind', type: 'S' },
+      sortKey: { name: 'submittedAt', type: 'S' },
+    },
+    {
+      // Lists by status ("everything awaiting approval").
+      indexName: 'byStatus',
+      partitionKey: { name: 'status', type: 'S' },
+      sortKey: { name: 'submittedAt', type: 'S' },
+    },
+    {
+      // Sparse: only emails committed but not yet handed to the provider carry `undelivered`; the sweep
+      // delivers any left behind by a step that died between its commit and its delivery.
+      indexName: 'undeliveredMessages',
+      partitionKey: { name: 'undelivered', type: 'S' },
+      sortKey: { name: 'queuedAt', type: 'S' },
+    },
+    {
       // Sparse: only changes recorded but not yet picked up by their workflow carry `workflowPending`.
       indexName: 'pendingWorkflow',
       partitionKey: { name: 'workflowPending', type: 'S' },
       sortKey: { name: 'submittedAt', type: 'S' },
     },
   ],
+};
+
+/** The vendor's staff: who approves, who manages which partner, where their email goes. */
+export const staffTable: TableDefinition = {
+  logicalName: 'Staff',
+  environmentVariable: 'STAFF_TABLE',
+  partitionKey: { name: 'userId', type: 'S' },
 };
 
 /** Each partner's dated commission-rate schedule: entries are only ever added, never overwritten. */
@@ -97,6 +126,7 @@ export const localExecutionsTable: TableDefinition = {
 
 export const allTables: readonly TableDefinition[] = [
   partnersTable,
+  staffTable,
   changesTable,
   rateScheduleTable,
   trustLedgerTable,

@@ -4,6 +4,7 @@ import {
   localOutboxTable,
   partnersTable,
   rateScheduleTable,
+  staffTable,
   type TableDefinition,
   trustLedgerTable,
 } from './table-definitions.ts';
@@ -11,6 +12,7 @@ import {
 /** The deployed tables' names, as handlers find them in their environment. */
 export interface TableNames {
   partners: string;
+  staff: string;
   changes: string;
   rateSchedule: string;
   trustLedger: string;
@@ -32,6 +34,7 @@ export function tableNamesFromEnvironment(environment: Record<string, string | u
   const localOutbox = environment[localOutboxTable.environmentVariable];
   return {
     partners: required(environment, partnersTable),
+    staff: required(environment, staffTable),
     changes: required(environment, changesTable),
     rateSchedule: required(environment, rateScheduleTable),
     trustLedger: required(environment, trustLedgerTable),

@@ -18,3 +18,14 @@ export class ConditionNotMet extends Error {
     super(message);
   }
 }
+
+/**
+ * The one test for "a guarded write found the item not as it decided on": a single conditional write's
+ * ConditionalCheckFailedException, or a transaction's ConditionNotMet on one of its own items.
+ */
+export function isConditionFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionNotMet ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}

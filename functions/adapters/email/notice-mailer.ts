@@ -1,8 +1,27 @@
-/** An email the system sends a partner contact or an alliance manager. */
+/** What an email is about: shown in the local outbox, and how tests and people find a message. */
+export const emailKinds = [
+  'notice',
+  'reminder',
+  'escalation',
+  'fallback-notice',
+  'approval-request',
+  'approval-decision',
+  'consultation-request',
+  'consultation-reminder',
+  'held-reminder',
+  'dispute-raised',
+  'dispute-reminder',
+  'dispute-escalation',
+  'dispute-answer',
+  'withdrawal',
+] as const;
+export type EmailKind = (typeof emailKinds)[number];
+
+/** An email the system sends a partner contact or a member of staff. */
 export interface OutgoingEmail {
   /** Idempotency key: the same messageId is delivered at most once, however often a step is retried. */
   messageId: string;
-  kind: 'notice' | 'reminder' | 'escalation';
+  kind: EmailKind;
   changeId: string;
   to: { name: string; email: string }[];
   subject: string;

@@ -1,13 +1,19 @@
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-/** The two things the handlers ask of Step Functions. */
+/** What the use cases ask of Step Functions. */
 export interface WorkflowGateway {
-  startCommissionChange(changeId: string): Promise<void>;
-  /** Resumes a callback task; 'gone' when the task no longer waits (timed out, resumed, or re-driven). */
-  resumeAcknowledgementWait(taskToken: string, output: Record<string, unknown>): Promise<'resumed' | 'gone'>;
+  /** Starts the change's lifecycle workflow; `attempt` > 1 after an operator's retry of a failed one. */
+  start(changeId: string, attempt?: number): Promise<void>;
+  /** Resumes a parked wait; 'gone' when the task no longer waits (timed out, resumed, or re-driven). */
+  resume(taskToken: string, output: object): Promise<'resumed' | 'gone'>;
 }
 
 const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
+
+/** The execution's name: the change itself, so a retried start is the same execution, never a second one. */
+export function executionNameOf(changeId: string, attempt = 1): string {
+  return attempt <= 1 ? changeId : `${changeId}-retry-${attempt - 1}`;
+}
 
 export class StepFunctionsWorkflowGateway implements WorkflowGateway {
   constructor(
@@ -15,13 +21,12 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
     private readonly client: SFNClient,
   ) {}
 
-  async startCommissionChange(changeId: string): Promise<void> {
-    // The execution is named after the change: a retried start is the same execution, never a second one.
+  async start(changeId: string, attempt = 1): Promise<void> {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: changeId,
+          name: executionNameOf(changeId, attempt),
           input: JSON.stringify({ changeId }),
         }),
       );
@@ -30,7 +35,7 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
     }
   }
 
-  async resumeAcknowledgementWait(taskToken: string, output: Record<string, unknown>) {
+  async resume(taskToken: string, output: object) {
     try {
       await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
       return 'resumed' as const;

@@ -34,13 +34,23 @@ beforeEach(() => {
   sfn.reset();
 });
 
-describe('StepFunctionsWorkflowGateway.startCommissionChange', () => {
+describe('StepFunctionsWorkflowGateway.start', () => {
   it('starts an execution named after the change', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:chg_1`, startDate: new Date() });
-    await gateway().startCommissionChange('chg_1');
+    await gateway().start('chg_1');
     expect(sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
       stateMachineArn: ARN,
       name: 'chg_1',
+      input: JSON.stringify({ changeId: 'chg_1' }),
+    });
+  });
+
+  it("names an operator's retry after the attempt, so a failed execution's name is never reused", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:chg_1-retry-1`, startDate: new Date() });
+    await gateway().start('chg_1', 2);
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      stateMachineArn: ARN,
+      name: 'chg_1-retry-1',
       input: JSON.stringify({ changeId: 'chg_1' }),
     });
   });
@@ -49,22 +59,20 @@ describe('StepFunctionsWorkflowGateway.startCommissionChange', () => {
     sfn
       .on(StartExecutionCommand)
       .rejects(new ExecutionAlreadyExists({ message: 'Execution already exists', $metadata: {} }));
-    await expect(gateway().startCommissionChange('chg_1')).resolves.toBeUndefined();
+    await expect(gateway().start('chg_1')).resolves.toBeUndefined();
   });
 
   it('propagates other errors (throttling) so the caller fails and is retried', async () => {
     const error = throttling();
     sfn.on(StartExecutionCommand).rejects(error);
-    await expect(gateway().startCommissionChange('chg_1')).rejects.toBe(error);
+    await expect(gateway().start('chg_1')).rejects.toBe(error);
   });
 });
 
-describe('StepFunctionsWorkflowGateway.resumeAcknowledgementWait', () => {
+describe('StepFunctionsWorkflowGateway.resume', () => {
   it('sends task success with the output as JSON', async () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
-    expect(
-      await gateway().resumeAcknowledgementWait('token-1', { acknowledgedAt: '2026-03-03T00:00:00Z' }),
-    ).toBe('resumed');
+    expect(await gateway().resume('token-1', { acknowledgedAt: '2026-03-03T00:00:00Z' })).toBe('resumed');
     expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
       taskToken: 'token-1',
       output: JSON.stringify({ acknowledgedAt: '2026-03-03T00:00:00Z' }),
@@ -77,12 +85,12 @@ describe('StepFunctionsWorkflowGateway.resumeAcknowledgementWait', () => {
     ['InvalidToken', () => new InvalidToken({ message: 'Invalid token', $metadata: {} })],
   ])("answers 'gone' when Step Functions says %s", async (_name, error) => {
     sfn.on(SendTaskSuccessCommand).rejects(error());
-    expect(await gateway().resumeAcknowledgementWait('token-1', {})).toBe('gone');
+    expect(await gateway().resume('token-1', {})).toBe('gone');
   });
 
   it('propagates other errors (throttling)', async () => {
     const error = throttling();
     sfn.on(SendTaskSuccessCommand).rejects(error);
-    await expect(gateway().resumeAcknowledgementWait('token-1', {})).rejects.toBe(error);
+    await expect(gateway().resume('token-1', {})).rejects.toBe(error);
   });
 });

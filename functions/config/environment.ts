@@ -1,0 +1,29 @@
+/**
+ * The names of the environment variables the functions read (table names excepted: each table definition in
+ * functions/adapters/dynamodb/table-definitions.ts names its own). CDK sets them, the local runtime sets them,
+ * the handlers read them: all through these constants.
+ */
+export const environmentVariables = {
+  /** The notice-lifecycle state machine the API and the sweep start executions of. */
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Secrets Manager ARN of the key that signs acknowledgement links (AWS). */
+  ackLinkSecretArn: 'ACK_LINK_SECRET_ARN',
+  /** The key itself, where no Secrets Manager is used (tests). */
+  ackLinkSecret: 'ACK_LINK_SECRET',
+  /** Base URL of the HTTP API, for the links in emails. */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** The SES identity notices are sent from. */
+  noticeSenderEmail: 'NOTICE_SENDER_EMAIL',
+  /** Local mode: DynamoDB Local's endpoint. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  /** Local mode: the local Step Functions endpoint. */
+  stepFunctionsEndpoint: 'STEP_FUNCTIONS_ENDPOINT',
+  /** Powertools: the service name in every log line. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Optional JSON overriding parts of the lifecycle policy (functions/domain/lifecycle-policy.ts). */
+  lifecyclePolicy: 'LIFECYCLE_POLICY',
+} as const;
+
+export type EnvironmentVariable = (typeof environmentVariables)[keyof typeof environmentVariables];
+
+export const serviceName = 'partner-change-notice';

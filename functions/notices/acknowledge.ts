@@ -1,0 +1,150 @@
+import { parseNoticeId, type StoredChange, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
+import { DAY_MS } from '../domain/calendar.ts';
+import { type AcknowledgementRecord, type DisputeState, isDisputeOpen } from '../domain/change.ts';
+import type { ChangeStatus } from '../domain/lifecycle.ts';
+import { trustEvent } from '../domain/trust-rules.ts';
+import { act } from './act.ts';
+
+export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
+
+/**
+ * Where the notice a link opens stands: open (the partner can act), superseded by a newer version, or closed
+ * because the change was withdrawn (or never went out).
+ */
+export type NoticeState = 'open' | 'superseded' | 'withdrawn';
+
+export type OpenedNotice =
+  | {
+      ok: true;
+      claims: AcknowledgementLinkClaims;
+      change: StoredChange;
+      notice: StoredNotice;
+      state: NoticeState;
+      acknowledgement?: AcknowledgementRecord;
+      /** An open concern about this change, if any. */
+      dispute?: DisputeState;
+    }
+  | { ok: false; problem: LinkProblem };
+
+/** Checks a link and loads what it shows. Opening never changes anything: mail scanners open links too. */
+export async function openNotice(deps: Dependencies, noticeId: string, token: string): Promise<OpenedNotice> {
+  const verdict = verifyAcknowledgementLink(
+    token,
+    noticeId,
+    await deps.acknowledgementLinkSecret(),
+    deps.clock.now(),
+  );
+  if (!verdict.valid) return { ok: false, problem: verdict.problem };
+  const version = parseNoticeId(noticeId)?.version;
+  const change = await deps.changes.get(verdict.claims.changeId);
+  const notice =
+    version === undefined || !change ? undefined : await deps.changes.notice(change.changeId, version);
+  // A validly signed link to a notice we never recorded is refused as unknown.
+  if (!change?.notice || !notice || notice.noticeId !== noticeId)
+    return { ok: false, problem: 'unknown-notice' };
+  const current = change.notice.noticeId === noticeId;
+  // A valid signature for someone who is not a recipient of the notice in force is foreign.
+  if (
+    current &&
+    !change.notice.recipients.some((recipient) => recipient.contactId === verdict.claims.contactId)
+  ) {
+    return { ok: false, problem: 'foreign' };
+  }
+  const acknowledgement = await deps.changes.acknowledgement(change.changeId, noticeId);
+  const state: NoticeState = !current ? 'superseded' : change.status === 'withdrawn' ? 'withdrawn' : 'open';
+  return {
+    ok: true,
+    claims: verdict.claims,
+    change,
+    notice,
+    state,
+    ...(acknowledgement ? { acknowledgement } : {}),
+    ...(change.dispute && isDisputeOpen(change) ? { dispute: change.dispute } : {}),
+  };
+}
+
+export type AcknowledgementOutcome =
+  | { outcome: 'recorded' | 'already-recorded'; notice: StoredNotice; acknowledgement: AcknowledgementRecord }
+  | { outcome: 'refused'; problem: LinkProblem }
+  | { outcome: 'closed'; state: Exclude<NoticeState, 'open'>; notice: StoredNotice };
+
+/** Where an acknowledgement moves a change: a held or waiting adverse change is now scheduled. */
+function afterAcknowledgement(status: ChangeStatus): ChangeStatus {
+  return status === 'notice-sent' || status === 'escalated' || status === 'held' ? 'scheduled' : status;
+}
+
+/**
+ * The partner's button: records what exactly was shown (content hash and version), when and from where, once
+ * per notice version. A repeat click finds the record and changes nothing. The waiting workflow is resumed.
+ */
+export async function acknowledgeNotice(
+  deps: Dependencies,
+  input: { noticeId: string; token: string; sourceIp: string; userAgent: string },
+): Promise<AcknowledgementOutcome> {
+  const opened = await openNotice(deps, input.noticeId, input.token);
+  if (!opened.ok) return { outcome: 'refused', problem: opened.problem };
+  if (opened.acknowledgement) {
+    return { outcome: 'already-recorded', notice: opened.notice, acknowledgement: opened.acknowledgement };
+  }
+  if (opened.state !== 'open') return { outcome: 'closed', state: opened.state, notice: opened.notice };
+  const { claims, notice } = opened;
+  const result = await act<AcknowledgementRecord, 'superseded' | 'withdrawn' | 'already-recorded'>(
+    deps,
+    opened.change.changeId,
+    async (change, now) => {
+      if (change.notice?.noticeId !== notice.noticeId) return { refuse: 'superseded' as const };
+      if (change.status === 'withdrawn') return { refuse: 'withdrawn' as const };
+      if (await deps.changes.acknowledgement(change.changeId, notice.noticeId)) {
+        return { refuse: 'already-recorded' as const };
+      }
+      const acknowledgement: AcknowledgementRecord = {
+        noticeId: notice.noticeId,
+        noticeVersion: notice.version,
+        contentHash: notice.contentHash,
+        acknowledgedAt: now.toISOString(),
+        contactId: claims.contactId,
+        sourceIp: input.sourceIp,
+        userAgent: input.userAgent.slice(0, 300),
+      };
+      const policy = deps.policy.stages[change.partnerStage];
+      const deliveredAt = change.notice.deliveredAt ?? change.notice.issuedAt;
+      const firstReminderAt = Date.parse(deliveredAt) + (policy.reminderDays[0] ?? 0) * DAY_MS;
+      const prompt =
+        change.adverse && now.getTime() < firstReminderAt
+          ? [
+              deps.partners.recordTrustEvent(
+                trustEvent('prompt-acknowledgement', {
+                  partnerId: change.partnerId,
+                  stagePolicy: policy,
+                  at: now,
+                  cause: `notice#${notice.noticeId}`,
+                  changeId: change.changeId,
+                }),
+              ),
+            ]
+          : [];
+      return {
+        event: 'acknowledge' as const,
+        to: afterAcknowledgement(change.status),
+        patch: { acknowledgement },
+        audit: {
+          type: 'acknowledgement-recorded' as const,
+          actor: `partner:${acknowledgement.contactId}`,
+          details: { ...acknowledgement },
+        },
+        items: [deps.changes.saveAcknowledgement(change.changeId, acknowledgement), ...prompt],
+        result: acknowledgement,
+      };
+    },
+  );
+  if (result.ok) return { outcome: 'recorded', notice, acknowledgement: result.result };
+  if (result.refusal === 'superseded' || result.refusal === 'withdrawn') {
+    return { outcome: 'closed', state: result.refusal, notice };
+  }
+  // Someone else's click got in first: it is recorded.
+  const recorded = await deps.changes.acknowledgement(opened.change.changeId, notice.noticeId);
+  if (!recorded) return { outcome: 'refused', problem: 'unknown-notice' };
+  return { outcome: 'already-recorded', notice, acknowledgement: recorded };
+}

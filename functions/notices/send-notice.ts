@@ -1,0 +1,280 @@
+import { noticeIdOf, type StoredChange } from '../adapters/dynamodb/change-store.ts';
+import type { OutgoingEmail } from '../adapters/email/notice-mailer.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { toIsoDate } from '../domain/calendar.ts';
+import type { NoticeRecipient, NoticeRecord } from '../domain/change.ts';
+import { type NoticeContent, noticeContentHash, renderNoticeEmail } from '../domain/notice.ts';
+import { type Partner, type PartnerContact, primaryContacts } from '../domain/partner.ts';
+import { applyDateReason, applyNotBefore } from '../domain/submission-rules.ts';
+import { trustEvent } from '../domain/trust-rules.ts';
+import { act } from './act.ts';
+import { kindOf } from './change-kind.ts';
+import { deliverQueuedMessages } from './deliver.ts';
+import { noticeLink } from './links.ts';
+import { progressOf, type WorkflowProgress } from './progress.ts';
+
+export class ChangeNotFound extends Error {
+  override readonly name = 'ChangeNotFound';
+}
+
+export class PartnerMissing extends Error {
+  override readonly name = 'PartnerMissing';
+}
+
+export async function partnerOf(deps: Dependencies, change: StoredChange): Promise<Partner> {
+  const partner = await deps.partners.get(change.partnerId);
+  if (!partner)
+    throw new PartnerMissing(`Partner ${change.partnerId} of change ${change.changeId} is missing`);
+  return partner;
+}
+
+/** The notice as the partner sees it, for a change and the apply date it announces. */
+export function noticeContentFor(
+  deps: Pick<Dependencies, 'kinds'>,
+  change: StoredChange,
+  partner: Partner,
+  notice: { noticeId: string; version: number; applyAt: Date },
+): NoticeContent {
+  const { title, lines } = kindOf(deps, change.kind).notice(change.terms);
+  const previous = change.notice;
+  return {
+    noticeId: notice.noticeId,
+    noticeVersion: notice.version,
+    changeId: change.changeId,
+    kind: change.kind,
+    partnerName: partner.name,
+    partnerStage: change.partnerStage,
+    title,
+    terms: lines,
+    effectiveDate: change.effectiveDate,
+    appliesFrom: toIsoDate(notice.applyAt),
+    noticePeriodDays: change.noticePeriodDays,
+    adverse: change.adverse,
+    acknowledgementRequired: change.adverse,
+    ...(change.emergency ? { emergency: change.emergency } : {}),
+    rationale: change.rationale,
+    allianceManager: { name: partner.allianceManager.name, email: partner.allianceManager.email },
+    ...(previous && change.revisionPlan
+      ? {
+          replaces: { version: previous.version, comparedToPrevious: change.revisionPlan.comparedToPrevious },
+        }
+      : {}),
+  };
+}
+
+/** A notice email for each recipient, each with its own signed link. */
+export async function noticeEmails(
+  deps: Dependencies,
+  change: StoredChange,
+  content: NoticeContent,
+  recipients: readonly Pick<PartnerContact, 'contactId' | 'name' | 'email'>[],
+  applyAt: Date,
+  variant: {
+    kind: 'notice' | 'fallback-notice' | 'reminder';
+    tag: string;
+    preface?: string;
+    subject?: (original: string) => string;
+  },
+): Promise<OutgoingEmail[]> {
+  return Promise.all(
+    recipients.map(async (contact) => {
+      const link = await noticeLink(deps, {
+        changeId: change.changeId,
+        noticeId: content.noticeId,
+        contactId: contact.contactId,
+        applyAt,
+      });
+      const rendered = renderNoticeEmail(content, contact.name, link, variant.preface);
+      return {
+        messageId: `${content.noticeId}#${variant.tag}#${contact.contactId}`,
+        kind: variant.kind,
+        changeId: change.changeId,
+        to: [{ name: contact.name, email: contact.email }],
+        ...rendered,
+        ...(variant.subject ? { subject: variant.subject(rendered.subject) } : {}),
+        links: [link],
+      };
+    }),
+  );
+}
+
+/**
+ * Workflow step: the notice (or a revised version) is committed first — its content, the apply date it
+ * announces, one queued email per recipient — and only then emailed, so a partner who opens the link the
+ * moment the email arrives always finds the notice. Then delivery is recorded: the notice period counts from
+ * it, so a late delivery moves the apply date out, never in. Every part is idempotent (a retried or re-driven
+ * step re-sends nothing that went out).
+ */
+export async function sendNotice(deps: Dependencies, changeId: string): Promise<WorkflowProgress> {
+  const change = await deps.changes.get(changeId);
+  if (!change) throw new ChangeNotFound(`No change ${changeId}`);
+  if (change.status === 'notice-due') await commitNotice(deps, changeId);
+  await deliverQueuedMessages(deps, changeId);
+  await recordDelivery(deps, changeId);
+  const latest = (await deps.changes.get(changeId)) ?? change;
+  return progressOf(latest, deps.policy, deps.clock.now());
+}
+
+async function commitNotice(deps: Dependencies, changeId: string): Promise<void> {
+  await act(
+    deps,
+    changeId,
+    async (current, now) => {
+      if (current.status !== 'notice-due') return { refuse: 'already-sent' };
+      const partner = await partnerOf(deps, current);
+      const kind = kindOf(deps, current.kind);
+      const terms = await kind.termsAtNotice(deps, current);
+      const withTerms: StoredChange = { ...current, terms };
+      const version = (current.notice?.version ?? 0) + 1;
+      const noticeId = noticeIdOf(changeId, version);
+      const keep = current.revisionPlan?.keepApplyAt;
+      const applyAt = keep
+        ? new Date(keep)
+        : applyNotBefore(current.effectiveDate, now, current.noticePeriodDays);
+      const content = noticeContentFor(deps, withTerms, partner, { noticeId, version, applyAt });
+      const contentHash = noticeContentHash(content);
+      // A revision also goes to the fallback contacts who were told about an earlier version.
+      const earlierFallbacks = (current.notice?.recipients ?? []).filter((r) => r.role === 'fallback');
+      const contacts: PartnerContact[] = [
+        ...primaryContacts(partner),
+        ...partner.contacts.filter((contact) =>
+          earlierFallbacks.some((r) => r.contactId === contact.contactId),
+        ),
+      ];
+      const recipients: NoticeRecipient[] = contacts.map(({ contactId, name, email, role }) => ({
+        contactId,
+        name,
+        email,
+        role,
+      }));
+      const notice: NoticeRecord = {
+        noticeId,
+        version,
+        contentHash,
+        issuedAt: now.toISOString(),
+        applyAt: applyAt.toISOString(),
+        applyAtReason: keep
+          ? `Kept from notice version ${current.notice?.version}: the revision is not worse for the partner.`
+          : applyDateReason(current.effectiveDate, now, current.noticePeriodDays),
+        recipients,
+      };
+      const emergencyDebit =
+        current.emergency && version === 1
+          ? [
+              deps.partners.recordTrustEvent(
+                trustEvent('emergency-short-notice', {
+                  partnerId: current.partnerId,
+                  stagePolicy: deps.policy.stages[current.partnerStage],
+                  at: now,
+                  cause: `change#${changeId}`,
+                  changeId,
+                }),
+              ),
+            ]
+          : [];
+      return {
+        event: 'send-notice' as const,
+        to: current.adverse ? ('notice-sent' as const) : ('scheduled' as const),
+        patch: { terms, notice, followUp: { remindersSent: 0 } },
+        remove: ['acknowledgement', 'revisionPlan', 'heldSince'],
+        audit: {
+          type: 'notice-sent' as const,
+          actor: 'workflow',
+          details: {
+            noticeId,
+            noticeVersion: version,
+            contentHash,
+            terms: kind.view(terms),
+            recipients: recipients.map(({ contactId, email, role }) => ({ contactId, email, role })),
+            applyAt: notice.applyAt,
+            applyAtReason: notice.applyAtReason,
+            ...(current.emergency ? { emergency: true } : {}),
+          },
+        },
+        items: [
+          deps.changes.saveNotice({
+            noticeId,
+            changeId,
+            version,
+            contentHash,
+            content,
+            issuedAt: notice.issuedAt,
+          }),
+          ...emergencyDebit,
+        ],
+        messages: await noticeEmails(deps, withTerms, content, contacts, applyAt, {
+          kind: 'notice',
+          tag: 'notice',
+        }),
+        result: undefined,
+      };
+    },
+    { fromWorkflow: true },
+  );
+}
+
+/** Records when the notice reached the partner; the apply date is counted from it and can only move later. */
+async function recordDelivery(deps: Dependencies, changeId: string): Promise<void> {
+  await act(
+    deps,
+    changeId,
+    async (current) => {
+      const notice = current.notice;
+      if (!notice || notice.deliveredAt) return { refuse: 'nothing-to-record' };
+      const messages = await deps.changes.messages(changeId);
+      const deliveredAt = (contactId: string) =>
+        messages.find((message) => message.messageId === `${notice.noticeId}#notice#${contactId}`)
+          ?.deliveredAt;
+      const recipients = notice.recipients.map((recipient) => {
+        const at = deliveredAt(recipient.contactId);
+        return at ? { ...recipient, deliveredAt: at } : recipient;
+      });
+      const primaries = recipients.filter((recipient) => recipient.role === 'primary');
+      if (primaries.some((recipient) => !recipient.deliveredAt)) return { refuse: 'not-delivered-yet' };
+      const delivered =
+        primaries
+          .map((recipient) => recipient.deliveredAt!)
+          .sort()
+          .at(-1) ?? notice.issuedAt;
+      const keep = notice.applyAtReason.startsWith('Kept from');
+      const fromDelivery = applyNotBefore(
+        current.effectiveDate,
+        new Date(delivered),
+        current.noticePeriodDays,
+      );
+      const moved = !keep && fromDelivery > new Date(notice.applyAt);
+      const updated: NoticeRecord = {
+        ...notice,
+        recipients,
+        deliveredAt: delivered,
+        ...(moved
+          ? {
+              applyAt: fromDelivery.toISOString(),
+              applyAtReason: applyDateReason(
+                current.effectiveDate,
+                new Date(delivered),
+                current.noticePeriodDays,
+              ),
+            }
+          : {}),
+      };
+      return {
+        event: 'record-delivery' as const,
+        to: current.status,
+        patch: { notice: updated },
+        audit: {
+          type: 'notice-delivered' as const,
+          actor: 'email-provider',
+          details: {
+            noticeId: notice.noticeId,
+            deliveredAt: delivered,
+            recipients: recipients.map(({ contactId, deliveredAt: at }) => ({ contactId, deliveredAt: at })),
+            applyAt: updated.applyAt,
+          },
+        },
+        result: undefined,
+      };
+    },
+    { fromWorkflow: true },
+  );
+}

@@ -1,0 +1,324 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
+import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { addDays, parseIsoDate } from '../domain/calendar.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
+import type { ChangeStatus } from '../domain/lifecycle.ts';
+import type { Partner } from '../domain/partner.ts';
+import { earliestEffectiveDate, evaluateTiming, type RuleViolation } from '../domain/submission-rules.ts';
+import { forecastTrustImpact, type TrustLedgerEvent } from '../domain/trust-rules.ts';
+import { type ChangeKind, kindOf } from './change-kind.ts';
+import { commitChangeStep } from './commit.ts';
+import { deliverQueuedMessagesLater } from './deliver.ts';
+import { approvalRequestEmails, consultationEmail } from './emails.ts';
+
+/** The lifecycle's part of every submission; the kind's own fields come beside these. */
+export interface ChangeEnvelope {
+  partnerId: string;
+  effectiveDate: string;
+  rationale: string;
+  internalNote?: string | undefined;
+  emergency?: { justification: string } | undefined;
+}
+
+export type FieldProblem = { field: string; reason: string };
+
+/** The trust impact the change is forecast to have when applied, rule by rule. */
+export interface Forecast {
+  points: number;
+  events: Pick<TrustLedgerEvent, 'rule' | 'points' | 'explanation'>[];
+}
+
+export type SubmissionOutcome =
+  | {
+      outcome: 'created' | 'replayed';
+      change: StoredChange;
+      earliestEffectiveDate: string;
+      forecast: Forecast;
+    }
+  | { outcome: 'unknown-partner'; violations: FieldProblem[] }
+  /** The submitter's view is stale (e.g. the current rate): reload and retry. */
+  | { outcome: 'stale'; violations: FieldProblem[]; earliestEffectiveDate?: string }
+  /** Another pending change of the partner says something about the same thing. */
+  | { outcome: 'conflicting-change'; conflictingChangeId: string; violations: FieldProblem[] }
+  | {
+      outcome: 'policy-violation';
+      violations: RuleViolation[] | FieldProblem[];
+      earliestEffectiveDate?: string;
+    }
+  | { outcome: 'idempotency-key-reused'; violations: FieldProblem[] };
+
+/** Time-ordered, unguessable change ids (sorting by id sorts by submission). */
+export function newChangeId(now: Date): string {
+  return `chg_${now.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+function fingerprint(kind: string, request: object): string {
+  return createHash('sha256').update(canonicalJson({ kind, request })).digest('hex');
+}
+
+/** Where a new change starts: approval first if needed, then consultation (adverse, at stages that need it). */
+export function firstStatus(change: Pick<StoredChange, 'approval' | 'consultation'>): ChangeStatus {
+  if (change.approval.required > 0) return 'awaiting-approval';
+  return change.consultation ? 'awaiting-consultation' : 'notice-due';
+}
+
+function forecastOf(deps: Dependencies, kind: ChangeKind, change: StoredChange): Forecast {
+  const forecast = forecastTrustImpact({
+    partnerId: change.partnerId,
+    adverse: change.adverse,
+    kindRules: kind.trustRules(change.terms),
+    emergency: change.emergency !== undefined,
+    stagePolicy: deps.policy.stages[change.partnerStage],
+    now: new Date(change.submittedAt),
+    effectiveDate: parseIsoDate(change.effectiveDate) ?? new Date(change.submittedAt),
+    noticePeriodDays: change.noticePeriodDays,
+  });
+  return {
+    points: forecast.points,
+    events: forecast.events.map(({ rule, points, explanation }) => ({ rule, points, explanation })),
+  };
+}
+
+/**
+ * A change of any kind is submitted: the kind's rules and the lifecycle's (notice period, emergency, rationale)
+ * decide; an accepted change is recorded with its audit entry, its conflict lock, its idempotency key and its
+ * first emails (to approvers, or to the alliance manager for a consultation) in one transaction, then its
+ * workflow starts.
+ */
+export async function submitChange(
+  deps: Dependencies,
+  kindName: string,
+  request: ChangeEnvelope & Record<string, unknown>,
+  submittedBy: string,
+  idempotencyKey?: string,
+): Promise<SubmissionOutcome> {
+  const kind = kindOf(deps, kindName);
+  const requestFingerprint = fingerprint(kindName, request);
+  if (idempotencyKey) {
+    const replay = await replayIfKnown(deps, kind, submittedBy, idempotencyKey, requestFingerprint);
+    if (replay) return replay;
+  }
+
+  const partner = await deps.partners.get(request.partnerId);
+  if (!partner) {
+    return {
+      outcome: 'unknown-partner',
+      violations: [{ field: 'partnerId', reason: `No partner with id ${request.partnerId}.` }],
+    };
+  }
+  const now = deps.clock.now();
+  const assessed = await kind.assess(deps, { partner, request, now });
+  if (!assessed.ok && assessed.problem === 'conflict')
+    return { outcome: 'stale', violations: assessed.violations };
+  const stagePolicy = deps.policy.stages[partner.stage];
+  const timing = evaluateTiming({
+    adverse: assessed.ok ? assessed.adverse : true,
+    effectiveDate: request.effectiveDate,
+    rationale: request.rationale,
+    emergency: request.emergency,
+    now,
+    stage: partner.stage,
+    stagePolicy,
+    policy: deps.policy,
+  });
+  const violations = [...(assessed.ok ? [] : assessed.violations), ...timing.violations];
+  if (!assessed.ok || violations.length > 0) {
+    return { outcome: 'policy-violation', violations, earliestEffectiveDate: timing.earliestEffectiveDate };
+  }
+  if (assessed.conflictKey) {
+    const holder = await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey);
+    if (holder) return conflicting(holder);
+  }
+
+  const change = newChange(deps, kind, partner, request, submittedBy, now, {
+    ...assessed,
+    noticePeriodDays: timing.noticePeriodDays,
+  });
+  const messages =
+    change.status === 'awaiting-approval'
+      ? approvalRequestEmails(
+          deps,
+          change,
+          partner,
+          (await deps.staff.withRole('approver')).filter((approver) => approver.userId !== submittedBy),
+        )
+      : change.status === 'awaiting-consultation'
+        ? [consultationEmail(deps, change, partner, 0)]
+        : [];
+  const items = [
+    deps.changes.create(change),
+    ...(assessed.conflictKey
+      ? [deps.changes.lockConflict(partner.partnerId, assessed.conflictKey, change.changeId)]
+      : []),
+    ...(idempotencyKey
+      ? [
+          deps.changes.claimIdempotencyKey(submittedBy, idempotencyKey, {
+            changeId: change.changeId,
+            requestFingerprint,
+          }),
+        ]
+      : []),
+    ...messages.map((message) => deps.changes.queueMessage(message, change.submittedAt)),
+  ];
+  try {
+    await commitChangeStep(
+      deps,
+      change.changeId,
+      {
+        type: 'change-submitted',
+        at: change.submittedAt,
+        actor: submittedBy,
+        details: {
+          kind: change.kind,
+          partnerId: change.partnerId,
+          stage: change.partnerStage,
+          terms: kind.view(change.terms),
+          adverse: change.adverse,
+          effectiveDate: change.effectiveDate,
+          noticePeriodDays: change.noticePeriodDays,
+          rationale: change.rationale,
+          ...(change.internalNote ? { internalNote: change.internalNote } : {}),
+          ...(change.emergency ? { emergency: change.emergency } : {}),
+          approvalsRequired: change.approval.required,
+          status: change.status,
+        },
+      },
+      items,
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionNotMet)) throw error;
+    // A concurrent request with the same key won the race: answer with its change.
+    if (idempotencyKey) {
+      const replay = await replayIfKnown(deps, kind, submittedBy, idempotencyKey, requestFingerprint);
+      if (replay) return replay;
+    }
+    // Or a concurrent change took the conflict lock first.
+    const holder = assessed.conflictKey
+      ? await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey)
+      : undefined;
+    if (holder) return conflicting(holder);
+    throw error;
+  }
+  await deliverQueuedMessagesLater(deps, change.changeId);
+  await deps.workflow.start(change.changeId);
+  return {
+    outcome: 'created',
+    change,
+    earliestEffectiveDate: timing.earliestEffectiveDate,
+    forecast: forecastOf(deps, kind, change),
+  };
+}
+
+function conflicting(holder: string): SubmissionOutcome {
+  return {
+    outcome: 'conflicting-change',
+    conflictingChangeId: holder,
+    violations: [
+      {
+        field: 'partnerId',
+        reason: `Change ${holder} for this partner and scope is still pending: withdraw it or wait until it is applied, so the partner is never told two contradicting things.`,
+      },
+    ],
+  };
+}
+
+function newChange(
+  deps: Dependencies,
+  kind: ChangeKind,
+  partner: Partner,
+  request: ChangeEnvelope,
+  submittedBy: string,
+  now: Date,
+  assessed: {
+    terms: unknown;
+    adverse: boolean;
+    needsApproval: boolean;
+    conflictKey?: string;
+    noticePeriodDays: number;
+  },
+): StoredChange {
+  const stagePolicy = deps.policy.stages[partner.stage];
+  const submittedAt = now.toISOString();
+  const required = request.emergency
+    ? deps.policy.emergencyApprovals
+    : assessed.adverse || assessed.needsApproval
+      ? 1
+      : 0;
+  const change: StoredChange = {
+    changeId: newChangeId(now),
+    kind: kind.name,
+    partnerId: partner.partnerId,
+    partnerStage: partner.stage,
+    terms: assessed.terms,
+    adverse: assessed.adverse,
+    ...(assessed.conflictKey ? { conflictKey: assessed.conflictKey } : {}),
+    effectiveDate: request.effectiveDate,
+    rationale: request.rationale,
+    ...(request.internalNote ? { internalNote: request.internalNote } : {}),
+    noticePeriodDays: assessed.noticePeriodDays,
+    ...(request.emergency
+      ? {
+          emergency: {
+            justification: request.emergency.justification,
+            standardNoticeDays: stagePolicy.adverseNoticeDays,
+          },
+        }
+      : {}),
+    submittedBy,
+    submittedAt,
+    status: 'notice-due',
+    revision: 1,
+    approval: {
+      required,
+      approvals: [],
+      ...(required > 0 ? { expiresAt: addDays(now, deps.policy.approvalExpiryDays).toISOString() } : {}),
+    },
+    ...(assessed.adverse && stagePolicy.consultation !== 'none'
+      ? { consultation: { required: stagePolicy.consultation, requestedAt: submittedAt, remindersSent: 0 } }
+      : {}),
+    followUp: { remindersSent: 0 },
+  };
+  return { ...change, status: firstStatus(change) };
+}
+
+async function replayIfKnown(
+  deps: Dependencies,
+  kind: ChangeKind,
+  submittedBy: string,
+  idempotencyKey: string,
+  requestFingerprint: string,
+): Promise<SubmissionOutcome | undefined> {
+  const known = await deps.changes.idempotencyRecord(submittedBy, idempotencyKey);
+  if (!known) return undefined;
+  if (known.requestFingerprint !== requestFingerprint) {
+    return {
+      outcome: 'idempotency-key-reused',
+      violations: [
+        {
+          field: 'Idempotency-Key',
+          reason:
+            'This Idempotency-Key was already used for a different request: use a new key for a new change.',
+        },
+      ],
+    };
+  }
+  const change = await deps.changes.get(known.changeId);
+  if (!change) throw new Error(`Idempotency record points at missing change ${known.changeId}`);
+  // The first attempt may have died between recording and starting: starting again is harmless (same name).
+  await deps.workflow.start(change.changeId);
+  return {
+    outcome: 'replayed',
+    change,
+    // As it was answered the first time: the earliest date allowed when the change was submitted.
+    earliestEffectiveDate: earliestEffectiveDate(
+      change.adverse,
+      new Date(change.submittedAt),
+      change.emergency
+        ? deps.policy.emergencyMinimumNoticeDays
+        : deps.policy.stages[change.partnerStage].adverseNoticeDays,
+    ),
+    forecast: forecastOf(deps, kind, change),
+  };
+}

@@ -1,0 +1,84 @@
+import type { ChangeListQuery, StoredChange } from '../adapters/dynamodb/change-store.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { nextDeadlineOf } from '../domain/agenda.ts';
+import { isDisputeOpen } from '../domain/change.ts';
+import { kindOf } from './change-kind.ts';
+
+/** A person's open task on a change: what to do, who should, by when. */
+export interface OpenTask {
+  task: 'approve' | 'record-consultation' | 'resolve-escalation' | 'resolve-dispute' | 'retry-workflow';
+  who: string;
+  dueAt?: string;
+}
+
+export function openTasksOf(change: StoredChange, allianceManager?: string): OpenTask[] {
+  const tasks: OpenTask[] = [];
+  if (change.status === 'awaiting-approval') {
+    tasks.push({
+      task: 'approve',
+      who: 'an approver other than the submitter',
+      ...(change.approval.expiresAt ? { dueAt: change.approval.expiresAt } : {}),
+    });
+  }
+  if (change.status === 'awaiting-consultation') {
+    tasks.push({ task: 'record-consultation', who: allianceManager ?? 'the alliance manager' });
+  }
+  if (change.status === 'escalated' || change.status === 'held') {
+    tasks.push({ task: 'resolve-escalation', who: allianceManager ?? 'the alliance manager' });
+  }
+  if (change.dispute && isDisputeOpen(change)) {
+    tasks.push({ task: 'resolve-dispute', who: change.dispute.owner.userId, dueAt: change.dispute.dueAt });
+  }
+  if (change.status === 'workflow-failed') tasks.push({ task: 'retry-workflow', who: 'an operator' });
+  return tasks;
+}
+
+/** One change in a list: status, terms in a line, dates and the next deadline. */
+export function changeSummary(deps: Dependencies, change: StoredChange) {
+  const kind = kindOf(deps, change.kind);
+  const nextDeadline = nextDeadlineOf(change, deps.policy, deps.clock.now());
+  return {
+    changeId: change.changeId,
+    kind: change.kind,
+    partnerId: change.partnerId,
+    stage: change.partnerStage,
+    status: change.status,
+    adverse: change.adverse,
+    summary: kind.describe(change.terms),
+    terms: kind.view(change.terms),
+    effectiveDate: change.effectiveDate,
+    ...(change.notice ? { applyAt: change.notice.applyAt } : {}),
+    ...(nextDeadline ? { nextDeadline } : {}),
+    submittedBy: change.submittedBy,
+    submittedAt: change.submittedAt,
+  };
+}
+
+/** A change with everything staff may see (internal note included) and its timeline from the audit trail. */
+export async function changeView(deps: Dependencies, change: StoredChange) {
+  const [entries, partner] = await Promise.all([
+    deps.changes.auditEntries(change.changeId),
+    deps.partners.get(change.partnerId),
+  ]);
+  const { taskToken: _token, taskTokenRevision: _tokenRevision, terms: _terms, ...rest } = change;
+  return {
+    ...changeSummary(deps, change),
+    ...rest,
+    ...(partner ? { partnerName: partner.name, allianceManager: partner.allianceManager } : {}),
+    ...(change.notice
+      ? { applyAtReason: change.notice.applyAtReason, noticeId: change.notice.noticeId }
+      : {}),
+    openTasks: openTasksOf(change, partner?.allianceManager.userId),
+    timeline: entries
+      .sort((a, b) => a.seq - b.seq)
+      .map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor })),
+  };
+}
+
+export async function listChanges(deps: Dependencies, query: ChangeListQuery) {
+  const page = await deps.changes.list(query);
+  return {
+    items: page.items.map((change) => changeSummary(deps, change)),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
+}
