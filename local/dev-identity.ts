@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Role, roles } from '../functions/http/caller.ts';
+import type { Role } from '../functions/config/roles.ts';
 
 /**
  * Local stand-in for Cognito + API Gateway's JWT authorizer: HS256 tokens for dev users, verified in front of
@@ -43,8 +43,4 @@ export function verifyDevToken(token: string, secret: string, nowMs: number): Jw
   } catch {
     return undefined;
   }
-}
-
-export function isRole(value: string): value is Role {
-  return (roles as readonly string[]).includes(value);
 }

@@ -13,18 +13,27 @@ export type DevRoutes = (request: {
   accept: string;
 }) => Promise<HttpResponse | undefined>;
 
-const MAX_BODY_BYTES = 1_000_000;
+/** API Gateway's own limit for an HTTP API request body (10 MB); the routes refuse far less (413). */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
+/** The body, or undefined when it is over API Gateway's limit (which answers 413 without calling Lambda). */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
+    if (size > MAX_BODY_BYTES) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
+
+/** What the server answers while the system is still starting (seed data, resumed workflows). */
+const STARTING: HttpResponse = {
+  statusCode: 503,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' },
+  body: JSON.stringify({ error: 'starting', message: 'The system is starting; retry in a second.' }),
+};
 
 function send(response: ServerResponse, result: HttpResponse): void {
   const headers: Record<string, string> = {};
@@ -39,7 +48,8 @@ function send(response: ServerResponse, result: HttpResponse): void {
  * handed to the handler in `requestContext.authorizer.jwt.claims`; an invalid token gets 401 before the handler.
  */
 export function createLocalHttpServer(options: {
-  api: () => ApiHandler;
+  /** The API, or undefined while the system is not ready yet (answered 503 with Retry-After). */
+  api: () => ApiHandler | undefined;
   devRoutes: DevRoutes;
   tokenSecret: string;
   realNow?: () => number;
@@ -49,7 +59,15 @@ export function createLocalHttpServer(options: {
     try {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const method = (request.method ?? 'GET').toUpperCase();
-      const body = await readBody(request);
+      const read = await readBody(request);
+      if (!read) {
+        return send(response, {
+          statusCode: 413,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body: JSON.stringify({ message: 'Request Entity Too Large' }),
+        });
+      }
+      const body = read;
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -108,7 +126,8 @@ export function createLocalHttpServer(options: {
           ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
         },
       } as unknown as APIGatewayProxyEventV2;
-      send(response, await options.api()(event));
+      const api = options.api();
+      send(response, api ? await api(event) : STARTING);
     } catch (error) {
       send(response, {
         statusCode: 500,

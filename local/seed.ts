@@ -1,8 +1,6 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { PartnerStore } from '../functions/adapters/dynamodb/partner-store.ts';
 import type { Dependencies } from '../functions/dependencies.ts';
-import type { Partner } from '../functions/domain/partner.ts';
-import { ALL_SCOPE, entryKeyOf, type RateScheduleEntry } from '../functions/domain/rate-schedule.ts';
+import type { Partner, StaffMember } from '../functions/domain/partner.ts';
+import { ALL_SCOPE, type RateScheduleEntry } from '../functions/domain/rate-schedule.ts';
 
 /** Demo partners across the four relationship stages, so a new user can act at once. */
 export const demoPartners: readonly (Partner & { ratePct: number })[] = [
@@ -11,18 +9,22 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     name: 'Northwind Resellers',
     stage: 'transactional',
     ratePct: 12,
-    allianceManager: { name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
-    contacts: [{ contactId: 'nw-ops', name: 'Priya Raman', email: 'priya.raman@northwind.example' }],
+    allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
+    contacts: [
+      { contactId: 'nw-ops', name: 'Priya Raman', email: 'priya.raman@northwind.example', role: 'primary' },
+      { contactId: 'nw-owner', name: 'Owen Hart', email: 'owen.hart@northwind.example', role: 'fallback' },
+    ],
   },
   {
     partnerId: 'contoso-value-partners',
     name: 'Contoso Value Partners',
     stage: 'enhanced',
     ratePct: 15,
-    allianceManager: { name: 'Luis Ortega', email: 'luis.ortega@vendor.example' },
+    allianceManager: { userId: 'luis', name: 'Luis Ortega', email: 'luis.ortega@vendor.example' },
     contacts: [
-      { contactId: 'cv-finance', name: 'Maya Chen', email: 'maya.chen@contoso.example' },
-      { contactId: 'cv-ceo', name: 'Tom Becker', email: 'tom.becker@contoso.example' },
+      { contactId: 'cv-finance', name: 'Maya Chen', email: 'maya.chen@contoso.example', role: 'primary' },
+      { contactId: 'cv-ceo', name: 'Tom Becker', email: 'tom.becker@contoso.example', role: 'primary' },
+      { contactId: 'cv-office', name: 'Ines Duarte', email: 'ines.duarte@contoso.example', role: 'fallback' },
     ],
   },
   {
@@ -30,18 +32,21 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     name: 'Fabrikam Solutions',
     stage: 'collaborative',
     ratePct: 18,
-    allianceManager: { name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
-    contacts: [{ contactId: 'fb-alliances', name: 'Jonas Berg', email: 'jonas.berg@fabrikam.example' }],
+    allianceManager: { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
+    contacts: [
+      { contactId: 'fb-alliances', name: 'Jonas Berg', email: 'jonas.berg@fabrikam.example', role: 'primary' },
+      { contactId: 'fb-ceo', name: 'Lena Vogel', email: 'lena.vogel@fabrikam.example', role: 'fallback' },
+    ],
   },
   {
     partnerId: 'tailspin-msp',
     name: 'Tailspin MSP Alliance',
     stage: 'partnership',
     ratePct: 20,
-    allianceManager: { name: 'Rita Okafor', email: 'rita.okafor@vendor.example' },
+    allianceManager: { userId: 'rita', name: 'Rita Okafor', email: 'rita.okafor@vendor.example' },
     contacts: [
-      { contactId: 'ts-partner-office', name: 'Elena Petrova', email: 'elena.petrova@tailspin.example' },
-      { contactId: 'ts-cfo', name: 'Sam Rivera', email: 'sam.rivera@tailspin.example' },
+      { contactId: 'ts-partner-office', name: 'Elena Petrova', email: 'elena.petrova@tailspin.example', role: 'primary' },
+      { contactId: 'ts-cfo', name: 'Sam Rivera', email: 'sam.rivera@tailspin.example', role: 'fallback' },
     ],
   },
   {
@@ -49,34 +54,43 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     name: 'Adventure Works Distribution',
     stage: 'transactional',
     ratePct: 10,
-    allianceManager: { name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
-    contacts: [{ contactId: 'aw-sales', name: 'Kim Novak', email: 'kim.novak@adventure-works.example' }],
+    allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
+    contacts: [
+      { contactId: 'aw-sales', name: 'Kim Novak', email: 'kim.novak@adventure-works.example', role: 'primary' },
+      { contactId: 'aw-owner', name: 'Raj Patel', email: 'raj.patel@adventure-works.example', role: 'fallback' },
+    ],
   },
+];
+
+/** The vendor's demo staff: who submits, approves, manages partners and audits. */
+export const demoStaff: readonly StaffMember[] = [
+  { userId: 'fiona', name: 'Fiona Grant', email: 'fiona.grant@vendor.example', roles: ['finance'] },
+  { userId: 'felix', name: 'Felix Moreau', email: 'felix.moreau@vendor.example', roles: ['finance'] },
+  { userId: 'amara', name: 'Amara Osei', email: 'amara.osei@vendor.example', roles: ['approver'] },
+  { userId: 'victor', name: 'Victor Lindqvist', email: 'victor.lindqvist@vendor.example', roles: ['approver'] },
+  { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example', roles: ['partner-manager'] },
+  { userId: 'luis', name: 'Luis Ortega', email: 'luis.ortega@vendor.example', roles: ['partner-manager'] },
+  { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example', roles: ['partner-manager'] },
+  { userId: 'rita', name: 'Rita Okafor', email: 'rita.okafor@vendor.example', roles: ['partner-manager'] },
+  { userId: 'carla', name: 'Carla Ruiz', email: 'carla.ruiz@vendor.example', roles: ['compliance'] },
 ];
 
 /** The demo partners' opening rate applies from this day. */
 export const SEED_RATES_FROM = '2025-01-01';
 
-/** Idempotent: existing partners (and their schedules) are left as they are. */
+/** Idempotent: existing partners (and their schedules) and staff are left as they are. */
 export async function seedDemoPartners(deps: Dependencies): Promise<number> {
-  const store = new PartnerStore(deps.documentClient, deps.tables);
+  for (const member of demoStaff) await deps.staff.create(member);
   let created = 0;
   for (const { ratePct, ...partner } of demoPartners) {
-    if (!(await store.create(partner))) continue;
-    created += 1;
-    const entry: RateScheduleEntry = {
+    const opening: RateScheduleEntry = {
       partnerId: partner.partnerId,
       scopeKey: ALL_SCOPE,
       effectiveFrom: SEED_RATES_FROM,
       ratePct,
       recordedAt: `${SEED_RATES_FROM}T00:00:00.000Z`,
     };
-    await deps.documentClient.send(
-      new PutCommand({
-        TableName: deps.tables.rateSchedule,
-        Item: { ...entry, entryKey: entryKeyOf(entry) },
-      }),
-    );
+    if (await deps.partners.create(partner, [opening])) created += 1;
   }
   return created;
 }

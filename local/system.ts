@@ -1,20 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
-import { commissionChangeWorkflow } from '../functions/adapters/step-functions/workflow-definitions.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
 } from '../functions/adapters/step-functions/workflow-gateway.ts';
-import { startPendingWorkflows } from '../functions/commission-changes/start-pending-workflows.ts';
-import type { Dependencies } from '../functions/dependencies.ts';
-import { defaultStagePolicies } from '../functions/domain/relationship-stage.ts';
-import { commissionChangeTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
+import { changeKinds } from '../functions/change-kinds.ts';
+import { environmentVariables, serviceName } from '../functions/config/environment.ts';
+import { noticeLifecycleTasks, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
+import { type Dependencies, lifecyclePolicyFrom, storesFor } from '../functions/dependencies.ts';
+import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
+import { noticeLifecycleTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
+import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
 import { createHttpApi } from '../functions/http/api.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
@@ -25,7 +28,9 @@ import { seedDemoPartners } from './seed.ts';
 import { createLocalStepFunctions } from './step-functions/index.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
-export const COMMISSION_CHANGE_STATE_MACHINE = commissionChangeWorkflow.name;
+export const NOTICE_LIFECYCLE_STATE_MACHINE = noticeLifecycleWorkflow.name;
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LocalSystemOptions {
   /** Where DynamoDB data, the clock and secrets persist; in memory (nothing survives) when omitted. */
@@ -34,6 +39,10 @@ export interface LocalSystemOptions {
   port?: number;
   /** Freeze the virtual clock at this instant (tests and benchmarks); otherwise it flows with real time. */
   frozenAt?: Date;
+  /** Overrides of the lifecycle policy (tests); LIFECYCLE_POLICY in the environment works too. */
+  policy?: Partial<LifecyclePolicy>;
+  /** Retry failed tasks at once instead of after their real-time intervals (tests). */
+  instantRetries?: boolean;
   /** Powertools log level for the handlers (default WARN: local mode is for people, not log lines). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -49,7 +58,7 @@ export interface LocalSystem {
   settle(): Promise<void>;
   /** Moves the virtual clock forward, letting every workflow act at each moment on the way. */
   advanceAndSettle(ms: number): Promise<Date>;
-  resumed: { executions: number; submittedChanges: number };
+  resumed: { executions: number; submittedChanges: number; emailsDelivered: number };
   stop(): Promise<void>;
 }
 
@@ -82,16 +91,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const secrets = await loadLocalSecrets(dataDir ? join(dataDir, 'secrets.json') : undefined);
     const outbox = new LocalOutboxMailer(documentClient, tables.localOutbox!, clock);
 
-    // The HTTP server listens first: its URL goes into the links of the emails.
+    // The HTTP server listens first (its URL goes into the links of the emails), and answers 503 with
+    // Retry-After until the seed data and the resumed workflows are in place.
     let api: ReturnType<typeof createHttpApi> | undefined;
     let settle: () => Promise<void> = async () => {};
     let advanceAndSettle: (ms: number) => Promise<Date> = (ms) => clock.advance(ms);
     let baseUrl = '';
+    let ready = false;
     const server = createLocalHttpServer({
-      api: () => {
-        if (!api) throw new Error('The system is still starting');
-        return api;
-      },
+      api: () => (ready ? api : undefined),
       devRoutes: createDevRoutes({
         clock,
         outbox,
@@ -119,13 +127,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       clock,
       documentClient,
       tables,
+      ...storesFor(documentClient, tables),
       mailer: outbox,
       // Set just below, once the Step Functions endpoint (which runs these same handlers) is up.
       workflow: undefined as unknown as Dependencies['workflow'],
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
       publicBaseUrl: baseUrl,
-      stagePolicies: defaultStagePolicies,
-      logger: new Logger({ serviceName: 'partner-change-notice', logLevel: options.logLevel ?? 'WARN' }),
+      policy: { ...lifecyclePolicyFrom(process.env[environmentVariables.lifecyclePolicy]), ...options.policy },
+      kinds: changeKinds,
+      logger: new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' }),
     };
     const stepFunctions = await createLocalStepFunctions({
       clock,
@@ -133,19 +143,18 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       executionsTableName: tableNames[localExecutionsTable.logicalName]!,
       stateMachines: [
         {
-          name: commissionChangeWorkflow.name,
-          definitionFile: commissionChangeWorkflow.definitionFile,
+          name: noticeLifecycleWorkflow.name,
+          definitionFile: join(repositoryRoot, noticeLifecycleWorkflow.definitionFile),
           // Locally each task placeholder names the handler that serves it.
-          substitutions: Object.fromEntries(
-            commissionChangeWorkflow.taskPlaceholders.map((name) => [name, name]),
-          ),
-          handlers: commissionChangeTaskHandlers(deps),
+          substitutions: Object.fromEntries(noticeLifecycleTasks.map((name) => [name, name])),
+          handlers: noticeLifecycleTaskHandlers(deps),
         },
       ],
+      ...(options.instantRetries !== undefined ? { instantRetries: options.instantRetries } : {}),
     });
     stops.unshift(() => stepFunctions.stop());
     deps.workflow = new StepFunctionsWorkflowGateway(
-      stepFunctions.stateMachineArn(COMMISSION_CHANGE_STATE_MACHINE),
+      stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
       createStepFunctionsClient(stepFunctions.endpoint),
     );
     settle = () => stepFunctions.idle();
@@ -154,8 +163,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
 
     await seedDemoPartners(deps);
     const executions = await stepFunctions.resumeExecutions();
-    // Locally there is no schedule: at start-up, every change left pending gets its workflow (no grace).
-    const submittedChanges = (await startPendingWorkflows(deps, 0)).length;
+    // Locally there is no schedule: at start-up, whatever a crash left behind is picked up (no grace).
+    const swept = await startPendingWorkflows(deps, 0);
+    ready = true;
 
     let stopped = false;
     return {
@@ -167,7 +177,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       outbox,
       settle: () => stepFunctions.idle(),
       advanceAndSettle: (ms) => stepFunctions.advanceAndSettle(ms),
-      resumed: { executions, submittedChanges },
+      resumed: { executions, submittedChanges: swept.started.length, emailsDelivered: swept.delivered },
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -24,7 +24,15 @@ function email(
   rendered: RenderedEmail,
   links: string[] = [],
 ): OutgoingEmail {
-  return { messageId, kind, changeId, to, ...rendered, links };
+  // Only a name and an address go into a message, whatever else the person's record holds.
+  return {
+    messageId,
+    kind,
+    changeId,
+    to: to.map(({ name, email: address }) => ({ name, email: address })),
+    ...rendered,
+    links,
+  };
 }
 
 /** One line naming the change for staff: "commission 12% → 11% (all products and accounts) for Northwind". */

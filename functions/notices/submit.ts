@@ -90,7 +90,7 @@ function forecastOf(deps: Dependencies, kind: ChangeKind, change: StoredChange):
 export async function submitChange(
   deps: Dependencies,
   kindName: string,
-  request: ChangeEnvelope & Record<string, unknown>,
+  request: ChangeEnvelope,
   submittedBy: string,
   idempotencyKey?: string,
 ): Promise<SubmissionOutcome> {
@@ -129,6 +129,12 @@ export async function submitChange(
   }
   if (assessed.conflictKey) {
     const holder = await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey);
+    // The holder may be this very request, committed by a concurrent same-key attempt: that is a replay.
+    const replay =
+      holder && idempotencyKey
+        ? await replayIfKnown(deps, kind, submittedBy, idempotencyKey, requestFingerprint)
+        : undefined;
+    if (replay) return replay;
     if (holder) return conflicting(holder);
   }
 

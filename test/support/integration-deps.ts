@@ -10,15 +10,14 @@ import { tableNamesFromEnvironment } from '../../functions/adapters/dynamodb/tab
 import { LocalOutboxMailer, type OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
 import type { WorkflowGateway } from '../../functions/adapters/step-functions/workflow-gateway.ts';
-import { sendNotice } from '../../functions/commission-changes/send-notice.ts';
-import {
-  type CommissionChangeRequest,
-  submitCommissionChange,
-} from '../../functions/commission-changes/submit.ts';
-import type { Dependencies } from '../../functions/dependencies.ts';
+import { approveChange } from '../../functions/approvals/decide.ts';
+import { changeKinds } from '../../functions/change-kinds.ts';
+import { type Dependencies, storesFor } from '../../functions/dependencies.ts';
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
-import { defaultStagePolicies } from '../../functions/domain/relationship-stage.ts';
+import { defaultLifecyclePolicy, type LifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
+import { sendNotice } from '../../functions/notices/send-notice.ts';
+import { type ChangeEnvelope, submitChange } from '../../functions/notices/submit.ts';
 import { seedDemoPartners } from '../../local/seed.ts';
 import { createTestTables, type TestTables } from './dynamodb.ts';
 import { isoDateAfter, realRationale } from './fixtures.ts';
@@ -49,19 +48,19 @@ export class TestClock implements Clock {
 /** Records what the use cases ask of the workflow engine. */
 export class RecordingWorkflowGateway implements WorkflowGateway {
   readonly started: string[] = [];
-  readonly resumed: { taskToken: string; output: Record<string, unknown> }[] = [];
-  /** Set to make the next startCommissionChange calls fail (e.g. Step Functions throttling). */
+  readonly resumed: { taskToken: string; output: object }[] = [];
+  /** Set to make the next start calls fail (e.g. Step Functions throttling). */
   failStartsWith: Error | undefined;
 
-  async startCommissionChange(changeId: string): Promise<void> {
+  async start(changeId: string, attempt = 1): Promise<void> {
     if (this.failStartsWith) throw this.failStartsWith;
-    this.started.push(changeId);
+    this.started.push(attempt > 1 ? `${changeId}#${attempt}` : changeId);
   }
 
-  /** Set to make the next resumeAcknowledgementWait calls fail. */
+  /** Set to make the next resume calls fail. */
   failResumesWith: Error | undefined;
 
-  async resumeAcknowledgementWait(taskToken: string, output: Record<string, unknown>) {
+  async resume(taskToken: string, output: object) {
     if (this.failResumesWith) throw this.failResumesWith;
     this.resumed.push({ taskToken, output });
     return 'resumed' as const;
@@ -110,7 +109,7 @@ export const TEST_BASE_URL = 'http://local.test';
 export const TEST_START = '2026-03-02T09:00:00.000Z';
 
 export async function createIntegrationContext(
-  options: { now?: string; seed?: boolean } = {},
+  options: { now?: string; seed?: boolean; policy?: Partial<LifecyclePolicy> } = {},
 ): Promise<IntegrationContext> {
   const tables = await createTestTables();
   // Marshalled exactly as in production (functions/adapters/dynamodb/document-client.ts).
@@ -126,11 +125,13 @@ export async function createIntegrationContext(
     clock,
     documentClient,
     tables: names,
+    ...storesFor(documentClient, names),
     mailer,
     workflow,
     acknowledgementLinkSecret: async () => TEST_LINK_SECRET,
     publicBaseUrl: TEST_BASE_URL,
-    stagePolicies: defaultStagePolicies,
+    policy: { ...defaultLifecyclePolicy, ...options.policy },
+    kinds: changeKinds,
     logger: new Logger({ serviceName: 'integration-test', logLevel: 'SILENT' }),
   };
   if (options.seed ?? true) await seedDemoPartners(deps);
@@ -166,20 +167,42 @@ export async function createIntegrationContext(
 export { isoDateAfter, realRationale } from './fixtures.ts';
 
 /** Demo partners (local/seed.ts) used by the tests. */
-export const northwind = { partnerId: 'northwind-resellers', ratePct: 12, contacts: ['nw-ops'] } as const;
+export const northwind = {
+  partnerId: 'northwind-resellers',
+  ratePct: 12,
+  contacts: ['nw-ops'],
+  fallbacks: ['nw-owner'],
+  allianceManager: 'dana',
+} as const;
 export const contoso = {
   partnerId: 'contoso-value-partners',
   ratePct: 15,
   contacts: ['cv-finance', 'cv-ceo'],
+  fallbacks: ['cv-office'],
+  allianceManager: 'luis',
   allianceManagerEmail: 'luis.ortega@vendor.example',
 } as const;
+export const fabrikam = {
+  partnerId: 'fabrikam-solutions',
+  ratePct: 18,
+  contacts: ['fb-alliances'],
+  fallbacks: ['fb-ceo'],
+  allianceManager: 'aisha',
+} as const;
 
-/** YYYY-MM-DD, `days` whole days after `from`. */
+/** A commission change request as POST /api/commission-changes takes it. */
+export type CommissionChangeRequest = ChangeEnvelope & {
+  currentRatePct: number;
+  newRatePct: number;
+  scope?: { products?: string[]; accounts?: string[] };
+};
+
 /** A cut that meets every rule for `partner` at `now` (notice period + a margin, real rationale). */
 export function validCut(
   partner: { partnerId: string; ratePct: number },
   now: Date,
   noticeDays = 60,
+  product?: string,
 ): CommissionChangeRequest {
   return {
     partnerId: partner.partnerId,
@@ -187,7 +210,19 @@ export function validCut(
     newRatePct: partner.ratePct - 2,
     effectiveDate: isoDateAfter(now, noticeDays),
     rationale: realRationale,
+    // A product scope of its own lets one test hold several pending cuts for the same partner.
+    ...(product ? { scope: { products: [product] } } : {}),
   };
+}
+
+/** Submits a commission change as `submittedBy`. */
+export function submitCommission(
+  context: IntegrationContext,
+  request: CommissionChangeRequest,
+  submittedBy = 'finance-user',
+  idempotencyKey?: string,
+) {
+  return submitChange(context.deps, 'commission-change', request, submittedBy, idempotencyKey);
 }
 
 /** The token in an outbox message's acknowledgement link. */
@@ -197,23 +232,15 @@ export function tokenOf(message: Pick<OutboxMessage, 'links'>): { noticeId: stri
   return { noticeId, token: url.searchParams.get('token')! };
 }
 
-/** Submits a valid cut for `partner` and sends its notice; returns the change id and each contact's link token. */
-export async function deliveredCut(
+/** The link tokens of the notice emails of a change, by contact (the last message of each contact wins). */
+export async function noticeTokens(
   context: IntegrationContext,
-  partner: { partnerId: string; ratePct: number },
-  submittedBy = 'finance-user',
-): Promise<{ changeId: string; noticeId: string; tokens: Record<string, string> }> {
-  const submitted = await submitCommissionChange(
-    context.deps,
-    validCut(partner, context.clock.now()),
-    submittedBy,
-  );
-  if (submitted.outcome !== 'created') throw new Error(`submission refused: ${JSON.stringify(submitted)}`);
-  const changeId = submitted.change.changeId;
-  await sendNotice(context.deps, changeId);
-  const messages = (await context.outbox.list()).filter(
-    (message) => message.changeId === changeId && message.kind === 'notice',
-  );
+  changeId: string,
+  kinds: readonly string[] = ['notice'],
+): Promise<{ noticeId: string; tokens: Record<string, string> }> {
+  const messages = (await context.outbox.list())
+    .filter((message) => message.changeId === changeId && kinds.includes(message.kind))
+    .reverse();
   const tokens: Record<string, string> = {};
   let noticeId = '';
   for (const message of messages) {
@@ -222,5 +249,31 @@ export async function deliveredCut(
     tokens[contactId] = link.token;
     noticeId = link.noticeId;
   }
-  return { changeId, noticeId, tokens };
+  return { noticeId, tokens };
+}
+
+/**
+ * Submits a valid cut for `partner`, has it approved by a second person, and sends its notice; returns the
+ * change id and each contact's link token. (A transactional or enhanced partner: no consultation.)
+ */
+export async function deliveredCut(
+  context: IntegrationContext,
+  partner: { partnerId: string; ratePct: number },
+  submittedBy = 'finance-user',
+  product?: string,
+): Promise<{ changeId: string; noticeId: string; tokens: Record<string, string> }> {
+  const submitted = await submitCommission(
+    context,
+    validCut(partner, context.clock.now(), 60, product),
+    submittedBy,
+  );
+  if (submitted.outcome !== 'created') throw new Error(`submission refused: ${JSON.stringify(submitted)}`);
+  const changeId = submitted.change.changeId;
+  const approved = await approveChange(context.deps, changeId, {
+    by: 'approver-user',
+    comment: 'Looks right.',
+  });
+  if (!approved.ok) throw new Error(`approval refused: ${JSON.stringify(approved)}`);
+  await sendNotice(context.deps, changeId);
+  return { changeId, ...(await noticeTokens(context, changeId)) };
 }

@@ -1,11 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
 import { queryAll, scanAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
-import { isConditionFailed } from './transaction-errors.ts';
+import { failedConditionIndexes } from './transaction-errors.ts';
 
 export class PartnerStore {
   constructor(
@@ -25,19 +25,29 @@ export class PartnerStore {
     return partners.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Creates a partner unless it exists (seeding is idempotent). */
-  async create(partner: Partner): Promise<boolean> {
+  /**
+   * Creates a partner with its opening rate entries, all or nothing, unless the partner exists (seeding and
+   * imports are idempotent by partner id).
+   */
+  async create(partner: Partner, openingRates: readonly RateScheduleEntry[] = []): Promise<boolean> {
     try {
       await this.documentClient.send(
-        new PutCommand({
-          TableName: this.tables.partners,
-          Item: partner,
-          ConditionExpression: 'attribute_not_exists(partnerId)',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tables.partners,
+                Item: partner,
+                ConditionExpression: 'attribute_not_exists(partnerId)',
+              },
+            },
+            ...openingRates.map((entry) => this.addRateEntry(entry)),
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (failedConditionIndexes(error)?.includes(0)) return false;
       throw error;
     }
   }
