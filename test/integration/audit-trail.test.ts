@@ -12,10 +12,10 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitWithAudit, readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf, ChangeStore } from '../../functions/adapters/dynamodb/change-store.ts';
-import { acknowledgeNotice } from '../../functions/commission-changes/acknowledge.ts';
-import { applyChange } from '../../functions/commission-changes/apply.ts';
+import { auditStreamOf, type ChangeStore } from '../../functions/adapters/dynamodb/change-store.ts';
 import { auditEntryHash, verifyChain } from '../../functions/domain/audit-chain.ts';
+import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
+import { applyChange } from '../../functions/notices/apply.ts';
 import {
   createIntegrationContext,
   deliveredCut,
@@ -28,14 +28,14 @@ let changes: ChangeStore;
 
 beforeAll(async () => {
   context = await createIntegrationContext();
-  changes = new ChangeStore(context.deps.documentClient, context.deps.tables);
+  changes = context.deps.changes;
 });
 
 afterAll(() => context?.close());
 
-/** A cut taken through submit, notice, acknowledgement and apply: four audit entries. */
+/** A cut taken through submit, approval, notice, delivery, acknowledgement and apply: six audit entries. */
 async function appliedCut(submittedBy: string): Promise<string> {
-  const { changeId, noticeId, tokens } = await deliveredCut(context, northwind, submittedBy);
+  const { changeId, noticeId, tokens } = await deliveredCut(context, northwind, submittedBy, submittedBy);
   const outcome = await acknowledgeNotice(context.deps, {
     noticeId,
     token: tokens['nw-ops']!,
@@ -72,13 +72,15 @@ describe('audit chain in DynamoDB', () => {
     const entries = await changes.auditEntries(changeId);
     expect(entries.map((entry) => [entry.seq, entry.type])).toEqual([
       [1, 'change-submitted'],
-      [2, 'notice-sent'],
-      [3, 'acknowledgement-recorded'],
-      [4, 'change-applied'],
+      [2, 'approval-recorded'],
+      [3, 'notice-sent'],
+      [4, 'notice-delivered'],
+      [5, 'acknowledgement-recorded'],
+      [6, 'change-applied'],
     ]);
     const head = await readAuditHead(context.deps.documentClient, auditTable(), auditStreamOf(changeId));
-    expect(head).toEqual({ seq: 4, hash: entries[3]!.hash });
-    expect(await verdictFor(changeId)).toEqual({ intact: true, entries: 4 });
+    expect(head).toEqual({ seq: 6, hash: entries[5]!.hash });
+    expect(await verdictFor(changeId)).toEqual({ intact: true, entries: 6 });
   });
 
   it("detects an entry's details altered in the table", async () => {
@@ -87,7 +89,7 @@ describe('audit chain in DynamoDB', () => {
       new UpdateItemCommand({
         TableName: auditTable(),
         Key: keyOf(changeId, 1),
-        UpdateExpression: 'SET details.newRatePct = :quietlyBetter',
+        UpdateExpression: 'SET details.terms.newRatePct = :quietlyBetter',
         ExpressionAttributeValues: { ':quietlyBetter': { N: '11' } },
       }),
     );
@@ -112,11 +114,11 @@ describe('audit chain in DynamoDB', () => {
   it('detects the last entry deleted (the head still names it)', async () => {
     const changeId = await appliedCut('finance-audit-tail');
     await context.tables.client.send(
-      new DeleteItemCommand({ TableName: auditTable(), Key: keyOf(changeId, 4) }),
+      new DeleteItemCommand({ TableName: auditTable(), Key: keyOf(changeId, 6) }),
     );
     expect(await verdictFor(changeId)).toEqual({
       intact: false,
-      seq: 4,
+      seq: 6,
       problem: 'entries after the last one were removed',
     });
   });
@@ -136,17 +138,17 @@ describe('audit chain in DynamoDB', () => {
       new GetItemCommand({ TableName: auditTable(), Key: keyOf(changeId, 0), ConsistentRead: true }),
     );
     await context.tables.client.send(
-      new DeleteItemCommand({ TableName: auditTable(), Key: keyOf(changeId, 4) }),
+      new DeleteItemCommand({ TableName: auditTable(), Key: keyOf(changeId, 6) }),
     );
-    // Rolling the head back needs the previous hash: consistent, so the chain looks intact (3 entries) —
+    // Rolling the head back needs the previous hash: consistent, so the chain looks intact (5 entries) —
     // the head alone cannot prove more; this documents what it does prove (the tail matches the head).
     await context.tables.client.send(
       new PutItemCommand({
         TableName: auditTable(),
-        Item: { ...head!, lastSeq: { N: '3' }, lastHash: { S: entries[2]!.hash } },
+        Item: { ...head!, lastSeq: { N: '5' }, lastHash: { S: entries[4]!.hash } },
       }),
     );
-    expect(await verdictFor(changeId)).toEqual({ intact: true, entries: 3 });
+    expect(await verdictFor(changeId)).toEqual({ intact: true, entries: 5 });
   });
 
   it('keeps a gap-free, intact chain under 20 concurrent appends to one stream', async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendNotice } from '../../functions/commission-changes/send-notice.ts';
-import { startPendingWorkflows } from '../../functions/commission-changes/start-pending-workflows.ts';
-import { submitCommissionChange } from '../../functions/commission-changes/submit.ts';
+import { awaitEvent } from '../../functions/notices/await-event.ts';
+import { startPendingWorkflows } from '../../functions/notices/start-pending-workflows.ts';
 import {
   createIntegrationContext,
   type IntegrationContext,
   northwind,
+  submitCommission,
   validCut,
 } from '../support/integration-deps.ts';
 
@@ -19,35 +19,37 @@ beforeAll(async () => {
 afterAll(() => context?.close());
 
 describe('startPendingWorkflows', () => {
-  it('starts the workflow of a change whose own start failed, and forgets it once its notice is out', async () => {
+  it('starts the workflow of a change whose own start failed, and forgets it once its workflow acts', async () => {
     context.workflow.failStartsWith = Object.assign(new Error('Rate exceeded'), {
       name: 'ThrottlingException',
     });
     await expect(
-      submitCommissionChange(context.deps, validCut(northwind, context.clock.now()), 'fiona'),
+      submitCommission(context, validCut(northwind, context.clock.now(), 60, 'stranded'), 'fiona'),
     ).rejects.toThrow('Rate exceeded');
     context.workflow.failStartsWith = undefined;
     const [stranded] = (await context.scan('Changes')).filter((item) => item.sk === 'change');
-    expect(stranded?.status).toBe('submitted');
+    expect(stranded?.status).toBe('awaiting-approval');
     const changeId = stranded!.changeId as string;
 
     // Within the grace period the submission may still be starting it: the sweep leaves it alone.
     context.clock.set(new Date(context.clock.now().getTime() + 30_000));
-    expect(await startPendingWorkflows(context.deps)).toEqual([]);
+    expect((await startPendingWorkflows(context.deps)).started).toEqual([]);
     context.clock.set(new Date(context.clock.now().getTime() + 31_000));
-    expect(await startPendingWorkflows(context.deps)).toEqual([changeId]);
+    expect((await startPendingWorkflows(context.deps)).started).toEqual([changeId]);
     expect(context.workflow.started).toEqual([changeId]);
 
-    // A normal submission is pending only until its notice is sent.
-    const normal = await submitCommissionChange(
-      context.deps,
-      validCut(northwind, context.clock.now()),
+    // A normal submission is pending only until its workflow first parks on it (or sends its notice).
+    const normal = await submitCommission(
+      context,
+      validCut(northwind, context.clock.now(), 60, 'normal'),
       'fiona',
     );
     if (normal.outcome !== 'created') throw new Error('expected a created change');
-    await sendNotice(context.deps, changeId);
-    await sendNotice(context.deps, normal.change.changeId);
+    for (const id of [changeId, normal.change.changeId]) {
+      const change = await context.deps.changes.get(id);
+      await awaitEvent(context.deps, { changeId: id, taskToken: `token-${id}`, revision: change!.revision });
+    }
     context.clock.set(new Date(context.clock.now().getTime() + 120_000));
-    expect(await startPendingWorkflows(context.deps)).toEqual([]);
+    expect((await startPendingWorkflows(context.deps)).started).toEqual([]);
   });
 });
