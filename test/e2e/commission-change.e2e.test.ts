@@ -4,7 +4,7 @@ import { type ApiClient, isoDateAfter, realRationale } from '../support/api-clie
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
- * The walking skeleton end to end, over real HTTP against the real local system: DynamoDB Local, the ASL
+ * A commission cut end to end, over real HTTP against the real local system: DynamoDB Local, the ASL
  * workflow on the local interpreter, the virtual clock. Time only moves when the test advances it.
  */
 let system: LocalSystem;
@@ -38,6 +38,7 @@ async function submit(body: Record<string, unknown>, headers: Record<string, str
 }
 
 async function change(changeId: string) {
+  await api.settle();
   const response = await api.request<{ status: string; timeline: { type: string }[]; appliedFrom?: string }>(
     'GET',
     `/api/commission-changes/${changeId}`,
@@ -68,7 +69,7 @@ async function acknowledge(link: string) {
   });
 }
 
-describe('a commission cut, submitted → notice → acknowledged → applied', () => {
+describe('a commission cut, submitted → approved → notice → acknowledged → applied', () => {
   it('travels the whole way, and GET on the link never acknowledges', async () => {
     const partners = await api.request<{
       partners: { partnerId: string; stage: string; currentRatePct: number }[];
@@ -91,11 +92,15 @@ describe('a commission cut, submitted → notice → acknowledged → applied', 
     });
     expect(submitted.status).toBe(201);
     expect(submitted.body.changeId).toMatch(/^chg_/);
+    expect(submitted.body.status).toBe('awaiting-approval');
     expect(submitted.body.earliestEffectiveDate).toBe(isoDateAfter(now, 31));
     const { changeId } = submitted.body;
+    // No notice before a second person approves it.
+    expect(await api.messagesOf(changeId, ['notice'])).toEqual([]);
+    await api.approve(changeId);
 
     const link = await noticeLinkFor(changeId);
-    const notice = (await api.outbox()).find((message) => message.changeId === changeId)!;
+    const notice = (await api.messagesOf(changeId, ['notice']))[0]!;
     expect(notice.to).toEqual([{ name: 'Priya Raman', email: 'priya.raman@northwind.example' }]);
     expect(notice.subject).toContain('12% → 11%');
     expect(notice.text).toContain(realRationale);
@@ -118,18 +123,20 @@ describe('a commission cut, submitted → notice → acknowledged → applied', 
     expect(repeat.status).toBe(200);
     expect(repeat.text).toContain('Already recorded');
     await api.settle();
-    expect((await change(changeId)).status).toBe('acknowledged');
+    expect((await change(changeId)).status).toBe('scheduled');
 
     // The notice period has not run: 20 days later nothing is applied.
     await api.advance(20);
-    expect((await change(changeId)).status).toBe('acknowledged');
+    expect((await change(changeId)).status).toBe('scheduled');
     await api.advance(12);
     const applied = await change(changeId);
     expect(applied.status).toBe('applied');
     expect(applied.appliedFrom).toBe(effectiveDate);
     expect(applied.timeline.map((item) => item.type)).toEqual([
       'change-submitted',
+      'approval-recorded',
       'notice-sent',
+      'notice-delivered',
       'acknowledgement-recorded',
       'change-applied',
     ]);
@@ -161,7 +168,7 @@ describe('a commission cut, submitted → notice → acknowledged → applied', 
     expect(ack.details.sourceIp).toBeTruthy();
 
     // Exactly one notice email, however often the page was opened or the button pressed.
-    expect((await api.outbox()).filter((message) => message.changeId === changeId)).toHaveLength(1);
+    expect(await api.messagesOf(changeId, ['notice'])).toHaveLength(1);
   });
 });
 
@@ -184,6 +191,8 @@ describe('the acknowledgement link', () => {
     });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
+    await api.approve(first.body.changeId);
+    await api.approve(second.body.changeId);
     const link = new URL(await noticeLinkFor(first.body.changeId));
     const otherLink = new URL(await noticeLinkFor(second.body.changeId));
     const token = link.searchParams.get('token')!;
@@ -202,9 +211,10 @@ describe('the acknowledgement link', () => {
     expect(foreignPost.status).toBe(403);
     expect((await change(first.body.changeId)).status).toBe('notice-sent');
 
-    // Nothing was acknowledged: the cut waits. Far past its links' lifetime they expire.
+    // Nothing was acknowledged: the cut is held at its date, never applied. Far past its links' lifetime
+    // they expire.
     await api.advance(200);
-    expect((await change(first.body.changeId)).status).toBe('notice-sent');
+    expect((await change(first.body.changeId)).status).toBe('held');
     const expired = await api.request('GET', `${link.pathname}${link.search}`);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('expired');

@@ -16,9 +16,9 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function messagesOf(changeId: string) {
-  await api.settle();
-  return (await api.outbox()).filter((message) => message.changeId === changeId).reverse();
+/** What the partner and the alliance manager receive about a notice (not the approval emails). */
+function messagesOf(changeId: string) {
+  return api.messagesOf(changeId, ['notice', 'reminder', 'escalation', 'fallback-notice', 'held-reminder']);
 }
 
 async function statusOf(changeId: string): Promise<string> {
@@ -29,7 +29,7 @@ async function statusOf(changeId: string): Promise<string> {
 }
 
 describe('an unacknowledged cut for a transactional partner', () => {
-  it('is reminded on days 3 and 7, escalated on day 10, held until acknowledged, then applied', async () => {
+  it('is reminded on days 3 and 7, escalated on day 10 (fallback contacts too), held until acknowledged, then applied', async () => {
     const start = await api.now();
     const effectiveDate = isoDateAfter(start, 31);
     const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
@@ -44,6 +44,7 @@ describe('an unacknowledged cut for a transactional partner', () => {
     });
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;
+    await api.approve(changeId);
     expect((await messagesOf(changeId)).map((message) => message.kind)).toEqual(['notice']);
 
     await api.advance(2);
@@ -63,18 +64,26 @@ describe('an unacknowledged cut for a transactional partner', () => {
       'reminder',
       'reminder',
       'escalation',
+      'fallback-notice',
     ]);
-    expect(afterEscalation.at(-1)!.to).toEqual([
+    expect(afterEscalation.find((message) => message.kind === 'escalation')!.to).toEqual([
       { name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
     ]);
+    expect(afterEscalation.find((message) => message.kind === 'fallback-notice')!.to).toEqual([
+      { name: 'Owen Hart', email: 'owen.hart@northwind.example' },
+    ]);
+    expect(await statusOf(changeId)).toBe('escalated');
     await api.advance(14);
-    expect(await messagesOf(changeId)).toHaveLength(4);
+    expect(await messagesOf(changeId)).toHaveLength(5);
 
-    // Past the effective date, still unacknowledged: a cut is held, not applied.
+    // Past the effective date, still unacknowledged: a cut is held, not applied; the alliance manager is told.
     await api.advance(10);
-    expect(await statusOf(changeId)).toBe('notice-sent');
+    expect(await statusOf(changeId)).toBe('held');
+    expect((await messagesOf(changeId)).at(-1)!.kind).toBe('held-reminder');
 
-    const link = new URL((await messagesOf(changeId)).at(-2)!.links[0]!);
+    const link = new URL(
+      (await messagesOf(changeId)).find((message) => message.kind === 'reminder')!.links[0]!,
+    );
     const acknowledged = await api.request('POST', `${link.pathname}/acknowledgement`, {
       form: { token: link.searchParams.get('token')! },
     });
@@ -91,10 +100,13 @@ describe('an unacknowledged cut for a transactional partner', () => {
     expect(applied.body.appliedFrom).toBe(isoDateAfter(await api.now(), 1));
     expect(applied.body.timeline.map((item) => item.type)).toEqual([
       'change-submitted',
+      'approval-recorded',
       'notice-sent',
+      'notice-delivered',
       'reminder-sent',
       'reminder-sent',
       'escalated-to-alliance-manager',
+      'change-held',
       'acknowledgement-recorded',
       'change-applied',
     ]);
@@ -117,7 +129,7 @@ describe('an unacknowledged cut for a transactional partner', () => {
 });
 
 describe('a raise', () => {
-  it('is announced but not held on acknowledgement: it applies on its effective date', async () => {
+  it('needs no approver, is announced but not held on acknowledgement: it applies on its effective date', async () => {
     const start = await api.now();
     const effectiveDate = isoDateAfter(start, 5);
     const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
@@ -133,7 +145,7 @@ describe('a raise', () => {
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;
     await api.advance(4);
-    expect(await statusOf(changeId)).toBe('notice-sent');
+    expect(await statusOf(changeId)).toBe('scheduled');
     expect((await messagesOf(changeId)).map((message) => message.kind)).toEqual(['notice', 'notice']);
     await api.advance(1);
     expect(await statusOf(changeId)).toBe('applied');

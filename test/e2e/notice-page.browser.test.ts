@@ -45,6 +45,7 @@ async function submitCut(body: {
     json: body,
   });
   expect(response.status, response.text).toBe(201);
+  await api.approve(response.body.changeId);
   return response.body.changeId;
 }
 
@@ -116,7 +117,11 @@ describe('the notice page in a real browser', () => {
     expect(await cell(page, 'Partner')).toBe('Northwind Resellers (Transactional)');
     expect(await cell(page, 'Current commission rate')).toBe('12%');
     expect(await cell(page, 'New commission rate')).toBe('11%');
-    expect(await cell(page, 'Effective date')).toBe(effectiveDate);
+    expect(await cell(page, 'Takes effect from')).toMatch(
+      new RegExp(`^\\w+day \\d+ \\w+ \\d{4} \\(${effectiveDate}\\)$`),
+    );
+    expect(await cell(page, 'What it means for a sale')).toContain('$1,100.00 instead of $1,200.00');
+    expect(await cell(page, 'Your alliance manager')).toContain('Dana Whitfield');
     expect(await cell(page, 'Notice period')).toContain('30 days from delivery of this notice');
     const rationale = page.locator('blockquote.rationale');
     expect(await rationale.isVisible()).toBe(true);
@@ -163,7 +168,7 @@ describe('the notice page in a real browser', () => {
     }
     await page.setViewportSize({ width: 1000, height: 900 });
     await page.screenshot({ path: `${screenshotDir}notice-receipt.png`, fullPage: true });
-    expect(await statusOf(changeId)).toBe('acknowledged');
+    expect(await statusOf(changeId)).toBe('scheduled');
 
     // The stale tab re-submits the form: recorded once, and it says so.
     const resubmitted = await navigation(staleTab, () => acknowledgeButton(staleTab).click());
@@ -196,9 +201,8 @@ describe('the notice page in a real browser', () => {
     expect(await acknowledgeButton(page).count()).toBe(0);
     expect(await page.getByText(realRationale).count()).toBe(0);
 
-    expect(await statusOf(changeId)).toBe('acknowledged');
-    const notices = (await api.outbox()).filter((item) => item.changeId === changeId);
-    expect(notices).toHaveLength(1);
+    expect(await statusOf(changeId)).toBe('scheduled');
+    expect(await api.messagesOf(changeId, ['notice'])).toHaveLength(1);
     await page.close();
   });
 
@@ -219,8 +223,9 @@ describe('the notice page in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${system.baseUrl}/dev/outbox`);
     expect(await page.locator('script, b').count()).toBe(0);
-    // Contoso has two contacts: one notice each, the rationale escaped in both.
-    expect(await page.locator('article pre').filter({ hasText: rationale }).count()).toBe(2);
+    // Contoso has two primary contacts: one notice each, and the two approvers' requests quote it too; the
+    // rationale is escaped in all four.
+    expect(await page.locator('article pre').filter({ hasText: rationale }).count()).toBe(4);
     const href = (await api.outbox()).find((item) => item.changeId === changeId && item.kind === 'notice')!
       .links[0]!;
 

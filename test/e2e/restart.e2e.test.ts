@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await running?.stop('SIGKILL');
+  // SIGTERM: the system stops its DynamoDB Local child too (a SIGKILL would orphan it).
+  await running?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -46,8 +47,12 @@ describe('stopping and starting the local system', () => {
     });
     expect(submitted.status).toBe(201);
     const { changeId } = submitted.body;
-    await api.settle();
-    const notices = (await api.outbox()).filter((message) => message.changeId === changeId);
+
+    // Restart while the workflow waits for the approval.
+    api = await restart();
+    expect(running!.output()).toMatch(/Resumed\s+1 in-flight/);
+    await api.approve(changeId);
+    const notices = await api.messagesOf(changeId, ['notice']);
     expect(notices).toHaveLength(2);
 
     // Restart while the workflow waits for the acknowledgement; the old link still works afterwards.
@@ -70,7 +75,7 @@ describe('stopping and starting the local system', () => {
           { token },
         )
       ).body;
-    expect((await view()).status).toBe('acknowledged');
+    expect((await view()).status).toBe('scheduled');
 
     // Restart while it waits for the effective date: the virtual clock kept its place.
     await api.advance(20);
@@ -89,7 +94,9 @@ describe('stopping and starting the local system', () => {
     expect(applied.status).toBe('applied');
     expect(applied.timeline.map((item) => item.type)).toEqual([
       'change-submitted',
+      'approval-recorded',
       'notice-sent',
+      'notice-delivered',
       'acknowledgement-recorded',
       'change-applied',
     ]);
@@ -97,7 +104,14 @@ describe('stopping and starting the local system', () => {
     api = await restart();
     expect(running!.output()).toMatch(/Resumed\s+0 in-flight/);
     await api.settle();
-    expect((await api.outbox()).filter((message) => message.changeId === changeId)).toHaveLength(2);
+    // Two approval requests, the approval decision to the submitter, two notices: once each.
+    expect((await api.messagesOf(changeId)).map((message) => message.kind).sort()).toEqual([
+      'approval-decision',
+      'approval-request',
+      'approval-request',
+      'notice',
+      'notice',
+    ]);
     const partner = await api.request<{ rateSchedule: { ratePct: number }[] }>(
       'GET',
       '/api/partners/contoso-value-partners',

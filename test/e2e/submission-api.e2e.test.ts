@@ -135,9 +135,12 @@ describe('POST /api/commission-changes', () => {
       expect(response.body.earliestEffectiveDate).toBe(first.body.earliestEffectiveDate);
     }
     expect((await post(valid(), { headers: key })).body.changeId).toBe(first.body.changeId);
-    await api.settle();
-    const notices = (await api.outbox()).filter((message) => message.changeId === first.body.changeId);
-    expect(notices).toHaveLength(1);
+    // One change: its approvers were asked once each.
+    const requests = await api.messagesOf(first.body.changeId, ['approval-request']);
+    expect(requests.map((message) => message.to[0]!.email).sort()).toEqual([
+      'amara.osei@vendor.example',
+      'victor.lindqvist@vendor.example',
+    ]);
     const reused = await post({ ...valid(), newRatePct: 16 }, { headers: key });
     expect(reused.status).toBe(422);
     expect(reused.body.fields[0]!.field).toBe('Idempotency-Key');
@@ -178,9 +181,16 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(response.body.paths)).toEqual(
       expect.arrayContaining([
         '/api/commission-changes/{changeId}',
+        '/api/changes/{changeId}/approval',
+        '/api/changes/{changeId}/consultation',
+        '/api/changes/{changeId}/dispute-resolution',
+        '/api/changes/{changeId}/withdrawal',
+        '/api/changes/{changeId}/escalation-resolution',
+        '/api/partners/{partnerId}/rate',
         '/api/audit',
         '/api/partners',
         '/notices/{noticeId}',
+        '/notices/{noticeId}/concern',
       ]),
     );
     expect(Object.keys(response.body.paths).some((path) => path.startsWith('/dev'))).toBe(false);

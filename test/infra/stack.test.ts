@@ -1,6 +1,6 @@
 /**
- * The CDK app, checked on its synthesized CloudFormation template. The stack is synthesized once (with the
- * six handlers really bundled by esbuild) and shared by all assertions; the few extra stacks skip bundling.
+ * The CDK app, checked on its synthesized CloudFormation template. The stack is synthesized once (with every
+ * handler really bundled by esbuild) and shared by all assertions; the few extra stacks skip bundling.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,12 +15,13 @@ import {
   deployedTables,
   type KeyAttribute,
 } from '../../functions/adapters/dynamodb/table-definitions.ts';
+import { noticeLifecycleWorkflow } from '../../functions/config/workflows.ts';
 import { userGroups } from '../../infra/api.ts';
 import {
   defaultNoticeSenderEmail,
   PartnerChangeNoticeStack,
 } from '../../infra/partner-change-notice-stack.ts';
-import { commissionChangeDefinitionPath } from '../../infra/workflow.ts';
+import { noticeLifecycleDefinitionPath } from '../../infra/workflow.ts';
 
 const STACK = 'PartnerChangeNotice';
 /** Skips esbuild (the functions get a placeholder asset): for extra stacks that only check the template. */
@@ -40,17 +41,14 @@ interface Resource {
   Metadata?: { 'aws:cdk:path'?: string };
 }
 
-/** The six functions: construct id in the stack → handler entry file. */
-const functionEntries = {
-  HttpApiHandler: 'http-api',
-  SendNotice: 'send-notice',
-  AwaitAcknowledgement: 'await-acknowledgement',
-  FollowUpAcknowledgement: 'follow-up-acknowledgement',
-  ApplyChange: 'apply-change',
-  StartPendingWorkflows: 'start-pending-workflows',
-} as const;
-type FunctionId = keyof typeof functionEntries;
-const functionIds = Object.keys(functionEntries) as FunctionId[];
+/** The workflow's task functions (from its one description) and the two others: construct ids in the stack. */
+const taskIds = Object.values(noticeLifecycleWorkflow.tasks).map((task) => task.id);
+type TaskId = (typeof noticeLifecycleWorkflow.tasks)[keyof typeof noticeLifecycleWorkflow.tasks]['id'];
+type FunctionId = TaskId | 'HttpApiHandler' | 'StartPendingWorkflows';
+const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds];
+const emailTasks = Object.values(noticeLifecycleWorkflow.tasks)
+  .filter((task) => task.sendsEmail)
+  .map((task) => task.id);
 
 /** A product rule: `/dev/...` endpoints exist in local mode only, never in the deployed API. */
 function devRouteKeys(template: Template): string[] {
@@ -92,7 +90,7 @@ describe('PartnerChangeNotice stack', () => {
   }
   const functionLogicalId = (id: FunctionId) => logicalIdAt(id);
   const tableLogicalId = (logicalName: string) => logicalIdAt(`Tables/${logicalName}`);
-  const stateMachineLogicalId = () => logicalIdAt('CommissionChange/StateMachine');
+  const stateMachineLogicalId = () => logicalIdAt('NoticeLifecycle/StateMachine');
 
   function functionProperties(id: FunctionId) {
     return resources[functionLogicalId(id)]!.Properties;
@@ -203,7 +201,8 @@ describe('PartnerChangeNotice stack', () => {
   });
 
   describe('functions', () => {
-    it('has exactly the six handler functions, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
+    it('has exactly one function per workflow task plus the HTTP API and the sweep, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
+      expect(functionIds).toHaveLength(7);
       template.resourceCountIs('AWS::Lambda::Function', functionIds.length);
       for (const id of functionIds) {
         expect(functionProperties(id)).toMatchObject({
@@ -243,12 +242,13 @@ describe('PartnerChangeNotice stack', () => {
       const common = [...tableVariables, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
       const email = ['ACK_LINK_SECRET_ARN', 'PUBLIC_BASE_URL', 'NOTICE_SENDER_EMAIL'];
       const expected: Record<FunctionId, string[]> = {
-        HttpApiHandler: [...common, 'STATE_MACHINE_ARN', 'ACK_LINK_SECRET_ARN'],
+        HttpApiHandler: [...common, ...email, 'STATE_MACHINE_ARN'],
+        StartPendingWorkflows: [...common, ...email, 'STATE_MACHINE_ARN'],
+        Advance: [...common, ...email],
         SendNotice: [...common, ...email],
-        AwaitAcknowledgement: common,
-        FollowUpAcknowledgement: [...common, ...email],
+        AwaitEvent: common,
         ApplyChange: common,
-        StartPendingWorkflows: [...common, 'STATE_MACHINE_ARN'],
+        RecordFailure: common,
       };
       for (const id of functionIds) {
         expect(Object.keys(environmentOf(id)).sort(), id).toEqual([...expected[id]].sort());
@@ -256,7 +256,7 @@ describe('PartnerChangeNotice stack', () => {
       }
       expect(environmentOf('HttpApiHandler').STATE_MACHINE_ARN).toEqual({ Ref: stateMachineLogicalId() });
       const apiId = logicalIdAt('Api/HttpApi');
-      for (const id of ['SendNotice', 'FollowUpAcknowledgement'] as const) {
+      for (const id of ['SendNotice', 'Advance', 'HttpApiHandler'] as const) {
         expect(JSON.stringify(environmentOf(id).PUBLIC_BASE_URL)).toContain(apiId);
         expect(environmentOf(id).NOTICE_SENDER_EMAIL).toBe(defaultNoticeSenderEmail);
       }
@@ -285,11 +285,11 @@ describe('PartnerChangeNotice stack', () => {
           Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdAt('StartPendingWorkflows'), 'Arn'] } }),
         ]),
       });
-      const awaitAck = statementsOf('AwaitAcknowledgement');
+      const awaitEvent = statementsOf('AwaitEvent');
       for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
-        expect(allows(awaitAck, action, stateMachine), action).toBe(true);
+        expect(allows(awaitEvent, action, stateMachine), action).toBe(true);
       }
-      for (const id of ['SendNotice', 'FollowUpAcknowledgement', 'ApplyChange'] as const) {
+      for (const id of ['SendNotice', 'Advance', 'ApplyChange', 'RecordFailure'] as const) {
         expect(
           statementsOf(id).some((s) => [s.Action].flat().some((a) => a.startsWith('states:'))),
           id,
@@ -303,8 +303,10 @@ describe('PartnerChangeNotice stack', () => {
       template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: defaultNoticeSenderEmail });
       for (const id of functionIds) {
         const statements = statementsOf(id);
-        const sendsEmail = id === 'SendNotice' || id === 'FollowUpAcknowledgement';
-        const signsLinks = sendsEmail || id === 'HttpApiHandler';
+        // The API and the sweep email too (approval requests, withdrawals, emails a crash left queued).
+        const sendsEmail =
+          (emailTasks as string[]).includes(id) || id === 'HttpApiHandler' || id === 'StartPendingWorkflows';
+        const signsLinks = sendsEmail;
         expect(allows(statements, 'secretsmanager:GetSecretValue', secret), id).toBe(signsLinks);
         expect(environmentOf(id).ACK_LINK_SECRET_ARN, id).toEqual(signsLinks ? { Ref: secret } : undefined);
         const sesStatements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
@@ -318,7 +320,7 @@ describe('PartnerChangeNotice stack', () => {
   });
 
   describe('workflow', () => {
-    const fileText = readFileSync(commissionChangeDefinitionPath, 'utf8');
+    const fileText = readFileSync(noticeLifecycleDefinitionPath, 'utf8');
 
     function stateMachine() {
       return resources[stateMachineLogicalId()]!.Properties;
@@ -330,13 +332,7 @@ describe('PartnerChangeNotice stack', () => {
       expect(typeof properties.DefinitionString).toBe('string');
       expect(JSON.parse(properties.DefinitionString)).toEqual(JSON.parse(fileText));
       const states = Object.keys(JSON.parse(properties.DefinitionString).States);
-      for (const name of [
-        'SendNotice',
-        'AwaitAcknowledgement',
-        'FollowUpAcknowledgement',
-        'WaitUntilApplyDate',
-        'ApplyChange',
-      ]) {
+      for (const name of ['Advance', 'Route', 'AwaitEvent', 'SendNotice', 'ApplyChange', 'RecordFailure']) {
         expect(states).toContain(name);
       }
       expect(properties.StateMachineType).toBe('STANDARD');
@@ -353,12 +349,7 @@ describe('PartnerChangeNotice stack', () => {
         [...(definition as string).matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]),
       );
       expect([...placeholders].sort()).toEqual(Object.keys(substitutions).sort());
-      expect(Object.keys(substitutions).sort()).toEqual([
-        'ApplyChangeFunctionArn',
-        'AwaitAcknowledgementFunctionArn',
-        'FollowUpAcknowledgementFunctionArn',
-        'SendNoticeFunctionArn',
-      ]);
+      expect(Object.keys(substitutions).sort()).toEqual(Object.keys(noticeLifecycleWorkflow.tasks).sort());
       for (const [placeholder, value] of Object.entries(substitutions)) {
         const id = placeholder.replace(/FunctionArn$/, '') as FunctionId;
         expect(value, placeholder).toEqual({ 'Fn::GetAtt': [functionLogicalId(id), 'Arn'] });
@@ -372,17 +363,12 @@ describe('PartnerChangeNotice stack', () => {
       expect(() => JSON.parse(filled)).not.toThrow();
     });
 
-    it('lets the state machine invoke the four task functions (a string definition infers no role)', () => {
+    it('lets the state machine invoke the task functions, and only those (a string definition infers no role)', () => {
       const roleId = stateMachine().RoleArn['Fn::GetAtt'][0] as string;
       const statements = Object.values(resources)
         .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
         .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
-      for (const id of [
-        'SendNotice',
-        'AwaitAcknowledgement',
-        'FollowUpAcknowledgement',
-        'ApplyChange',
-      ] as const) {
+      for (const id of taskIds) {
         expect(allows(statements, 'lambda:InvokeFunction', functionLogicalId(id)), id).toBe(true);
       }
       expect(allows(statements, 'lambda:InvokeFunction', functionLogicalId('HttpApiHandler'))).toBe(false);
@@ -404,7 +390,13 @@ describe('PartnerChangeNotice stack', () => {
   describe('HTTP API', () => {
     it('has exactly the staff proxy and the public routes, all on the http-api function', () => {
       expect(routeKeys(template).sort()).toEqual(
-        ['ANY /api/{proxy+}', 'GET /notices/{proxy+}', 'GET /openapi.json', 'POST /notices/{proxy+}'].sort(),
+        [
+          'ANY /api/{proxy+}',
+          'GET /notices/{proxy+}',
+          'HEAD /notices/{proxy+}',
+          'GET /openapi.json',
+          'POST /notices/{proxy+}',
+        ].sort(),
       );
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
       expect(Object.keys(integrations)).toHaveLength(1);
@@ -429,7 +421,12 @@ describe('PartnerChangeNotice stack', () => {
         AuthorizationType: 'JWT',
         AuthorizerId: { Ref: authorizerId },
       });
-      for (const routeKey of ['GET /openapi.json', 'GET /notices/{proxy+}', 'POST /notices/{proxy+}']) {
+      for (const routeKey of [
+        'GET /openapi.json',
+        'GET /notices/{proxy+}',
+        'HEAD /notices/{proxy+}',
+        'POST /notices/{proxy+}',
+      ]) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: routeKey,
           AuthorizationType: 'NONE',

@@ -67,7 +67,50 @@ export class ApiClient {
     const response = await this.request<{ messages: OutboxMessageView[] }>('GET', '/dev/outbox');
     return response.body.messages;
   }
+
+  /** The messages about a change, oldest first, optionally only those of some kinds. */
+  async messagesOf(changeId: string, kinds?: readonly string[]): Promise<OutboxMessageView[]> {
+    await this.settle();
+    return (await this.outbox())
+      .filter((message) => message.changeId === changeId && (!kinds || kinds.includes(message.kind)))
+      .reverse();
+  }
+
+  /** A second person approves the change (maker-checker), and the workflow settles. */
+  async approve(changeId: string, approver = 'amara', comment = 'Checked the numbers and the rationale.') {
+    const token = await this.token('approver', approver);
+    const response = await this.request<{ status: string }>('POST', `/api/changes/${changeId}/approval`, {
+      token,
+      json: { decision: 'approve', comment },
+    });
+    if (response.status !== 200) throw new Error(`approve: ${response.status} ${response.text}`);
+    await this.settle();
+    return response.body;
+  }
+
+  /** The change as staff see it. */
+  async view<T = ChangeView>(changeId: string, token: string): Promise<T> {
+    const response = await this.request<T>('GET', `/api/changes/${changeId}`, { token });
+    if (response.status !== 200) throw new Error(`view: ${response.status} ${response.text}`);
+    return response.body;
+  }
 }
+
+/** What the tests read of GET /api/changes/{changeId}. */
+export interface ChangeView {
+  changeId: string;
+  status: string;
+  applyAt?: string;
+  applyAtReason?: string;
+  appliedFrom?: string;
+  terms: Record<string, unknown>;
+  timeline: { type: string; actor: string }[];
+  openTasks: { task: string; who: string; dueAt?: string }[];
+  nextDeadline?: { at: string; what: string };
+}
+
+/** The kinds of email a partner contact receives about a notice. */
+export const partnerNoticeKinds = ['notice', 'reminder', 'fallback-notice'] as const;
 
 /** An outbox message as `GET /dev/outbox` returns it. */
 export type OutboxMessageView = OutboxMessage;
