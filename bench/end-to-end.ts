@@ -1,16 +1,17 @@
 /**
- * `npm run bench`: local end-to-end throughput of N commission changes (submit → notice → acknowledge →
- * applied) over real HTTP, beside the raw DynamoDB Local write throughput measured in the same run on the
- * same emulator, and the number of state transitions per change. Prints figures; asserts only correctness.
+ * `npm run bench`: local end-to-end throughput of N commission changes (submit → approve → notice →
+ * acknowledge → applied) over real HTTP, beside two floors measured in the same run: the raw DynamoDB Local
+ * write throughput on the same emulator, and a minimal HTTP round trip through the same server, authorizer
+ * and router (a 404). Also the DynamoDB requests and state transitions per change. Prints figures; asserts
+ * only correctness.
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { PartnerStore } from '../functions/adapters/dynamodb/partner-store.ts';
-import { ALL_SCOPE, entryKeyOf } from '../functions/domain/rate-schedule.ts';
+import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
 import { stateMachineArn } from '../local/step-functions/arns.ts';
-import { COMMISSION_CHANGE_STATE_MACHINE, startLocalSystem } from '../local/system.ts';
+import { NOTICE_LIFECYCLE_STATE_MACHINE, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
@@ -95,34 +96,32 @@ async function main() {
   const boot = await timed(() => startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') }));
   const system = boot.result;
   try {
-    const store = new PartnerStore(system.deps.documentClient, system.deps.tables);
     for (let index = 0; index < PARTNERS; index += 1) {
       const partnerId = `bench-partner-${index}`;
-      await store.create({
-        partnerId,
-        name: `Bench Partner ${index}`,
-        stage: 'transactional',
-        allianceManager: { name: 'Bench Manager', email: 'manager@vendor.example' },
-        contacts: [
+      await system.deps.partners.create(
+        {
+          partnerId,
+          name: `Bench Partner ${index}`,
+          stage: 'transactional',
+          allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
+          contacts: [
+            {
+              contactId: `bench-contact-${index}`,
+              name: `Contact ${index}`,
+              email: `contact${index}@partner.example`,
+              role: 'primary',
+            },
+          ],
+        },
+        [
           {
-            contactId: `bench-contact-${index}`,
-            name: `Contact ${index}`,
-            email: `contact${index}@partner.example`,
+            partnerId,
+            scopeKey: ALL_SCOPE,
+            effectiveFrom: '2025-01-01',
+            ratePct: 12,
+            recordedAt: '2025-01-01T00:00:00.000Z',
           },
         ],
-      });
-      const entry = {
-        partnerId,
-        scopeKey: ALL_SCOPE,
-        effectiveFrom: '2025-01-01',
-        ratePct: 12,
-        recordedAt: '2025-01-01T00:00:00.000Z',
-      };
-      await system.deps.documentClient.send(
-        new PutCommand({
-          TableName: system.deps.tables.rateSchedule,
-          Item: { ...entry, entryKey: entryKeyOf(entry) },
-        }),
       );
     }
     // Count every DynamoDB request the system makes (handlers, outbox and workflow executions share this client).
@@ -137,6 +136,15 @@ async function main() {
     );
     const api = new ApiClient(system.baseUrl);
     const token = await api.token('finance', 'bench');
+    const approver = await api.token('approver', 'amara');
+    // The floor of one API call: the same server, authorizer and router, answering a 404 with no I/O.
+    const FLOOR_CALLS = 1000;
+    const floor = await timed(() =>
+      inParallel(FLOOR_CALLS, CONCURRENCY, async () => {
+        const response = await api.request('GET', '/api/no-such-route', { token });
+        if (response.status !== 404) throw new Error(`floor: ${response.status}`);
+      }),
+    );
     const now = await api.now();
     const effectiveDate = isoDateAfter(now, 31);
 
@@ -151,11 +159,24 @@ async function main() {
               newRatePct: 11,
               effectiveDate,
               rationale: realRationale,
+              // One product each: a partner may have one pending change per scope.
+              scope: { products: [`bench-product-${index}`] },
             },
           });
           if (response.status !== 201)
             throw new Error(`submit ${index}: ${response.status} ${response.text}`);
           return response.body.changeId;
+        }),
+      );
+      await system.settle();
+      const approve = await timed(() =>
+        inParallel(submit.result.length, CONCURRENCY, async (index) => {
+          const response = await api.request('POST', `/api/changes/${submit.result[index]}/approval`, {
+            token: approver,
+            json: { decision: 'approve', comment: 'Benchmark approval.' },
+          });
+          if (response.status !== 200)
+            throw new Error(`approve ${index}: ${response.status} ${response.text}`);
         }),
       );
       const notify = await timed(() => system.settle());
@@ -180,6 +201,7 @@ async function main() {
         changeIds: submit.result,
         phases: {
           submit: submit.seconds,
+          approve: approve.seconds,
           notify: notify.seconds,
           acknowledge: acknowledge.seconds,
           apply: apply.seconds,
@@ -211,7 +233,7 @@ async function main() {
       sample.map(async (changeId) => {
         const history = await sfn.send(
           new GetExecutionHistoryCommand({
-            executionArn: `${stateMachineArn(COMMISSION_CHANGE_STATE_MACHINE).replace(':stateMachine:', ':execution:')}:${changeId}`,
+            executionArn: `${stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE).replace(':stateMachine:', ':execution:')}:${changeId}`,
             maxResults: 1000,
           }),
         );
@@ -223,9 +245,10 @@ async function main() {
     console.log(`
 Local system boot (DynamoDB Local + tables + workflow runtime + HTTP): ${boot.seconds.toFixed(2)} s
 
-End to end, ${CHANGES} changes (submit → notice email → acknowledge → notice period on the virtual clock → applied):
+End to end, ${CHANGES} changes (submit → approve → notice email → acknowledge → notice period on the virtual clock → applied):
   total                      ${total.seconds.toFixed(2).padStart(7)} s   ${rate(CHANGES, total.seconds)} changes
   submit  (HTTP, ${String(CONCURRENCY).padStart(2)} clients)   ${phases.submit.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.submit)}
+  approve (HTTP POST)        ${phases.approve.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.approve)}
   notify  (workflow)         ${phases.notify.toFixed(2).padStart(7)} s
   acknowledge (HTTP POST)    ${phases.acknowledge.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.acknowledge)}
   apply   (clock +31 days)   ${phases.apply.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.apply)}
@@ -238,6 +261,8 @@ DynamoDB requests per change: ${(totalRequests / CHANGES).toFixed(1)} (${[...req
   i.e. ${(totalRequests / total.seconds).toFixed(0)} DynamoDB requests/s sustained end to end
 
 State transitions per change (StateEntered events, sample of ${sample.length}): min ${Math.min(...transitions)}, max ${Math.max(...transitions)}, mean ${(transitions.reduce((a, b) => a + b, 0) / transitions.length).toFixed(1)}
+
+Floor: a minimal API call (authorizer + router, 404), ${CONCURRENCY} clients: ${rate(FLOOR_CALLS, floor.seconds)}
 
 Raw DynamoDB Local writes, same emulator, same run (400-byte items):
   PutItem sequential         ${rate(1, 1 / raw.putSequential)}

@@ -9,7 +9,6 @@ import { environmentVariables, serviceName } from '../functions/config/environme
 /** The repository root: bundling resolves entries, package-lock.json and node_modules from here. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-
 /**
  * ESM bundles may still contain CommonJS `require()` calls (from dependencies bundled as CJS, e.g. parts
  * of the AWS SDK); ESM has no `require`, so give the bundle one. Aliased import to avoid name clashes.

@@ -31,7 +31,9 @@ export class NoticeLifecycleStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       // Inline (not an S3 asset), filled in by CloudFormation at deploy time.
       definitionBody: sfn.DefinitionBody.fromString(readFileSync(noticeLifecycleDefinitionPath, 'utf8')),
-      definitionSubstitutions: Object.fromEntries(tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn])),
+      definitionSubstitutions: Object.fromEntries(
+        tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn]),
+      ),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LocalOutboxMailer, OutboxMessage } from '../functions/adapters/email/local-outbox-mailer.ts';
-import { escapeHtml } from '../functions/domain/notice.ts';
 import { roles } from '../functions/config/roles.ts';
+import { escapeHtml } from '../functions/domain/notice.ts';
 import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';

@@ -31,7 +31,11 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 /** What the server answers while the system is still starting (seed data, resumed workflows). */
 const STARTING: HttpResponse = {
   statusCode: 503,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' },
+  headers: {
+    'content-type': 'application/json; charset=utf-8',
+    'retry-after': '1',
+    'cache-control': 'no-store',
+  },
   body: JSON.stringify({ error: 'starting', message: 'The system is starting; retry in a second.' }),
 };
 

@@ -34,7 +34,12 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     ratePct: 18,
     allianceManager: { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
     contacts: [
-      { contactId: 'fb-alliances', name: 'Jonas Berg', email: 'jonas.berg@fabrikam.example', role: 'primary' },
+      {
+        contactId: 'fb-alliances',
+        name: 'Jonas Berg',
+        email: 'jonas.berg@fabrikam.example',
+        role: 'primary',
+      },
       { contactId: 'fb-ceo', name: 'Lena Vogel', email: 'lena.vogel@fabrikam.example', role: 'fallback' },
     ],
   },
@@ -45,7 +50,12 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     ratePct: 20,
     allianceManager: { userId: 'rita', name: 'Rita Okafor', email: 'rita.okafor@vendor.example' },
     contacts: [
-      { contactId: 'ts-partner-office', name: 'Elena Petrova', email: 'elena.petrova@tailspin.example', role: 'primary' },
+      {
+        contactId: 'ts-partner-office',
+        name: 'Elena Petrova',
+        email: 'elena.petrova@tailspin.example',
+        role: 'primary',
+      },
       { contactId: 'ts-cfo', name: 'Sam Rivera', email: 'sam.rivera@tailspin.example', role: 'fallback' },
     ],
   },
@@ -56,8 +66,18 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     ratePct: 10,
     allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
     contacts: [
-      { contactId: 'aw-sales', name: 'Kim Novak', email: 'kim.novak@adventure-works.example', role: 'primary' },
-      { contactId: 'aw-owner', name: 'Raj Patel', email: 'raj.patel@adventure-works.example', role: 'fallback' },
+      {
+        contactId: 'aw-sales',
+        name: 'Kim Novak',
+        email: 'kim.novak@adventure-works.example',
+        role: 'primary',
+      },
+      {
+        contactId: 'aw-owner',
+        name: 'Raj Patel',
+        email: 'raj.patel@adventure-works.example',
+        role: 'fallback',
+      },
     ],
   },
 ];
@@ -67,8 +87,18 @@ export const demoStaff: readonly StaffMember[] = [
   { userId: 'fiona', name: 'Fiona Grant', email: 'fiona.grant@vendor.example', roles: ['finance'] },
   { userId: 'felix', name: 'Felix Moreau', email: 'felix.moreau@vendor.example', roles: ['finance'] },
   { userId: 'amara', name: 'Amara Osei', email: 'amara.osei@vendor.example', roles: ['approver'] },
-  { userId: 'victor', name: 'Victor Lindqvist', email: 'victor.lindqvist@vendor.example', roles: ['approver'] },
-  { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example', roles: ['partner-manager'] },
+  {
+    userId: 'victor',
+    name: 'Victor Lindqvist',
+    email: 'victor.lindqvist@vendor.example',
+    roles: ['approver'],
+  },
+  {
+    userId: 'dana',
+    name: 'Dana Whitfield',
+    email: 'dana.whitfield@vendor.example',
+    roles: ['partner-manager'],
+  },
   { userId: 'luis', name: 'Luis Ortega', email: 'luis.ortega@vendor.example', roles: ['partner-manager'] },
   { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example', roles: ['partner-manager'] },
   { userId: 'rita', name: 'Rita Okafor', email: 'rita.okafor@vendor.example', roles: ['partner-manager'] },

@@ -17,8 +17,8 @@ import { noticeLifecycleTasks, noticeLifecycleWorkflow } from '../functions/conf
 import { type Dependencies, lifecyclePolicyFrom, storesFor } from '../functions/dependencies.ts';
 import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
 import { noticeLifecycleTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
-import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
 import { createHttpApi } from '../functions/http/api.ts';
+import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
@@ -133,7 +133,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       workflow: undefined as unknown as Dependencies['workflow'],
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
       publicBaseUrl: baseUrl,
-      policy: { ...lifecyclePolicyFrom(process.env[environmentVariables.lifecyclePolicy]), ...options.policy },
+      policy: {
+        ...lifecyclePolicyFrom(process.env[environmentVariables.lifecyclePolicy]),
+        ...options.policy,
+      },
       kinds: changeKinds,
       logger: new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' }),
     };

@@ -117,12 +117,15 @@ export async function resolveDispute(
       const kind = kindOf(deps, change.kind);
       const parsed = parseInput(kind.revisionSchema, input.revision);
       if (!parsed.success) {
-        violations = parsed.error.issues.map((issue) => ({
-          field: ['revision', ...issue.path.map(String)].join('.'),
+        violations = fieldErrors(parsed.error).map(({ field, reason }) => ({
+          field: field === '(body)' ? 'revision' : `revision.${field}`,
           rule: 'no-change' as const,
-          reason: issue.message,
+          reason,
         }));
-        return { refuse: 'invalid-revision' };
+        return {
+          refuse: 'invalid-revision',
+          detail: violations.map((violation) => `${violation.field} ${violation.reason}`).join('; '),
+        };
       }
       const revised = await kind.revise(deps, { change, partner, revision: parsed.data, now });
       const effectiveDate = input.effectiveDate ?? change.effectiveDate;

@@ -5,7 +5,6 @@ import {
   type DescribeExecutionCommandOutput,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { commissionChangeWorkflow } from '../../functions/adapters/step-functions/workflow-definitions.ts';
 import {
   createLocalStepFunctions,
   type LocalStepFunctions,
@@ -21,7 +20,12 @@ export function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-export const commissionChangeFile = commissionChangeWorkflow.definitionFile;
+/**
+ * The emulator's own park-and-wait workflow (the walking skeleton's commission-change shape: a task, a
+ * callback that times out into a follow-up, a long Wait, a last task), kept as a fixture so the emulator's
+ * tests do not change whenever the product's workflow does.
+ */
+export const commissionChangeFile = fixture('park-and-wait.asl.json');
 
 export interface Harness {
   tables: TestTables;
