@@ -5,7 +5,7 @@ import { findFreePort } from '../../local/dynamodb-local.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `npm start` as a real child process (node + tsx + local/cli.ts start), for restart tests. */
+/** `npm start` as a real child process (node + tsx + cli/pcn.ts start), for restart tests. */
 export interface RunningLocalProcess {
   baseUrl: string;
   output: () => string;
@@ -14,7 +14,7 @@ export interface RunningLocalProcess {
 
 export async function startLocalProcess(dataDir: string, port?: number): Promise<RunningLocalProcess> {
   const chosenPort = port ?? (await findFreePort());
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', 'start'], {
     cwd: repositoryRoot,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(chosenPort), NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

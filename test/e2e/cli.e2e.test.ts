@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalSystem } from '../../local/system.ts';
+import { type ApiClient, realRationale } from '../support/api-client.ts';
+import { startTestSystem } from '../support/test-system.ts';
+
+/** `pcn` as a person runs it: a real child process against the real local system, over HTTP. */
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+let system: LocalSystem;
+let api: ApiClient;
+let dir: string;
+
+beforeAll(async () => {
+  ({ system, api } = await startTestSystem());
+  dir = await mkdtemp(join(tmpdir(), 'pcn-cli-'));
+}, 90_000);
+
+afterAll(async () => {
+  await system?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function pcn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', ...args], {
+      cwd: repositoryRoot,
+      env: { ...process.env, PCN_URL: system.baseUrl, NODE_NO_WARNINGS: '1' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the pcn command line', () => {
+  it('submits from YAML, shows, approves, lists, moves the clock and answers the rate on a date', {
+    timeout: 60_000,
+  }, async () => {
+    const file = join(dir, 'cut.yaml');
+    await writeFile(
+      file,
+      `partnerId: adventure-works\ncurrentRatePct: 10\nnewRatePct: 9\neffectiveDate: "+31"\nrationale: >-\n  ${realRationale}\n`,
+    );
+    const submitted = await pcn('submit', file, '--json');
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { changeId, status } = JSON.parse(submitted.stdout) as { changeId: string; status: string };
+    expect(status).toBe('awaiting-approval');
+
+    const self = await pcn('approve', changeId, '--comment', 'Mine, approved by me', '--user', 'fiona');
+    expect(self.code).toBe(1);
+    expect(self.stderr).toMatch(/403 forbidden|403 self-approval/);
+
+    const approved = await pcn('approve', changeId, '--comment', 'Numbers check out.');
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/Approved \(1\/1\).*notice-due/);
+    await api.settle();
+
+    const shown = await pcn('show', changeId);
+    expect(shown.stdout).toContain('NOTICE-SENT');
+    expect(shown.stdout).toMatch(/commission 10% → 9%/);
+    expect(shown.stdout).toMatch(/Timeline[\s\S]*change-submitted[\s\S]*approval-recorded[\s\S]*notice-sent/);
+
+    const listed = await pcn('list', '--status', 'notice-sent', '--partner', 'adventure-works');
+    expect(listed.stdout).toContain(changeId);
+    expect(listed.stdout).toMatch(/^CHANGE\s+STATUS/m);
+
+    const moved = await pcn('clock', 'advance', '--days', '40');
+    expect(moved.code, moved.stderr).toBe(0);
+    const held = JSON.parse((await pcn('show', changeId, '--json')).stdout) as { status: string };
+    expect(held.status).toBe('held');
+
+    const rate = await pcn('rate', 'adventure-works', '--booked-on', '2026-12-01', '--json');
+    expect(JSON.parse(rate.stdout)).toMatchObject({ ratePct: 10, effectiveFrom: '2025-01-01' });
+  });
+
+  it('explains what is wrong: the API’s field reasons, a missing flag, an unknown command', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(
+      file,
+      JSON.stringify({ partnerId: 'northwind-resellers', currentRatePct: 12, newRatePct: 'eleven' }),
+    );
+    const refused = await pcn('submit', file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^400 invalid-request/);
+    expect(refused.stderr).toMatch(/newRatePct: must be a number, not a string/);
+    expect(refused.stderr).toMatch(/rationale: is required/);
+
+    const missing = await pcn('approve', 'chg_x');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--comment is required/);
+    const unknown = await pcn('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
+    const notYaml = join(dir, 'broken.yaml');
+    await writeFile(notYaml, 'partnerId: [unclosed');
+    expect((await pcn('submit', notYaml)).stderr).toMatch(/not valid YAML/);
+  });
+});
