@@ -51,6 +51,8 @@ export interface LocalSystem {
   baseUrl: string;
   dynamodbEndpoint: string;
   stepFunctionsEndpoint: string;
+  /** The notice-lifecycle state machine's ARN on the local Step Functions endpoint. */
+  stateMachineArn: string;
   clock: VirtualClock;
   deps: Dependencies;
   outbox: LocalOutboxMailer;
@@ -175,6 +177,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       baseUrl,
       dynamodbEndpoint: dynamodb.endpoint,
       stepFunctionsEndpoint: stepFunctions.endpoint,
+      stateMachineArn: stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
       clock,
       deps,
       outbox,

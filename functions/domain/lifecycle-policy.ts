@@ -25,7 +25,8 @@ export interface LifecyclePolicy {
   openTaskReminderDays: number;
   /**
    * The longest the workflow waits without looking again, whatever the next deadline: a safety net, so a lost
-   * resume (Step Functions unreachable right after a person acted) delays the change by days, never forever.
+   * resume (Step Functions unreachable right after a person acted, past the SDK's retries) delays the change's
+   * follow-ups by weeks at worst, never forever. Each look costs three state transitions.
    */
   maxWaitDays: number;
   /** Acknowledgement links stay valid this long after the apply date, so a late acknowledgement still lands. */
@@ -42,6 +43,6 @@ export const defaultLifecyclePolicy: LifecyclePolicy = {
   disputeResponseDays: 10,
   disputeReminderDaysBefore: 3,
   openTaskReminderDays: 7,
-  maxWaitDays: 7,
+  maxWaitDays: 30,
   linkValidAfterApplyDays: 60,
 };

@@ -92,7 +92,7 @@ export function evaluateTiming(input: TimingInput): TimingVerdict {
       rule: 'notice-period',
       reason: emergency
         ? `Even an emergency needs ${input.policy.emergencyMinimumNoticeDays} days' notice: the earliest effective date is ${earliest}.`
-        : `A change worse for a ${stage} partner needs ${stagePolicy.adverseNoticeDays} days' notice: the earliest effective date is ${earliest}.`,
+        : `A change worse for ${/^[aeiou]/.test(stage) ? 'an' : 'a'} ${stage} partner needs ${stagePolicy.adverseNoticeDays} days' notice: the earliest effective date is ${earliest}.`,
     });
   } else if (emergency && adverse && input.effectiveDate >= standardEarliest) {
     violations.push({
