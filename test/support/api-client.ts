@@ -38,7 +38,8 @@ export class ApiClient {
     });
     const text = await response.text();
     let parsed: unknown = text;
-    if (text && (response.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
+    if (text && (response.headers.get('content-type') ?? '').includes('application/json'))
+      parsed = JSON.parse(text);
     return { status: response.status, body: parsed as T, text, headers: response.headers };
   }
 
