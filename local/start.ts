@@ -7,7 +7,8 @@ const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where a running `npm start` tells `pcn` its URL (the data folder, or `.data/` when data is in memory). */
 export function serverFilePath(environment: NodeJS.ProcessEnv = process.env): string {
-  const dataDir = environment.DATA_DIR && environment.DATA_DIR !== ':memory:' ? environment.DATA_DIR : '.data';
+  const dataDir =
+    environment.DATA_DIR && environment.DATA_DIR !== ':memory:' ? environment.DATA_DIR : '.data';
   return resolve(repositoryRoot, dataDir, 'server.json');
 }
 
