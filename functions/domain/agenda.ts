@@ -151,7 +151,44 @@ export function agendaOf(change: Change, policy: LifecyclePolicy, now: Date): Ag
   return { next: due.length > 0 && next === 'wait' ? 'advance' : next, due, ...(nextAt ? { nextAt } : {}) };
 }
 
-/** A deadline in words, for lists and the change view ("acknowledgement reminder 2025-03-05T09:00Z"). */
+/** What falls due at `at` for a change in its status, in words for lists and the change view. */
+function deadlineWords(change: Change, policy: LifecyclePolicy, at: Date): string {
+  const dispute = change.dispute && isDisputeOpen(change) ? change.dispute : undefined;
+  if (
+    dispute &&
+    at.toISOString() === disputeAgenda(change, policy, new Date(at.getTime() - 1)).nextAt?.toISOString()
+  ) {
+    return at.toISOString() === dispute.dueAt
+      ? "dispute owner's answer due"
+      : 'reminder to the dispute owner';
+  }
+  const notice = change.notice;
+  switch (change.status) {
+    case 'awaiting-approval':
+      return 'approval expires';
+    case 'awaiting-consultation':
+      return 'consultation reminder to the alliance manager';
+    case 'notice-sent': {
+      if (notice && at.toISOString() === notice.applyAt) return 'apply date (held if still unacknowledged)';
+      const day = Math.round(
+        (at.getTime() - Date.parse(notice?.deliveredAt ?? notice?.issuedAt ?? '')) / DAY_MS,
+      );
+      return day === policy.stages[change.partnerStage].escalationDay
+        ? 'escalation to the alliance manager if still unacknowledged'
+        : 'acknowledgement reminder';
+    }
+    case 'escalated':
+      return 'apply date (held if still unacknowledged)';
+    case 'held':
+      return 'reminder to the alliance manager (held: needs acknowledgement or a decision)';
+    case 'scheduled':
+      return 'apply date';
+    default:
+      return change.status;
+  }
+}
+
+/** The next deadline in words, for lists and the change view ("acknowledgement reminder" at …). */
 export function nextDeadlineOf(
   change: Change,
   policy: LifecyclePolicy,
@@ -160,25 +197,9 @@ export function nextDeadlineOf(
   const agenda = agendaOf(change, policy, now);
   if (agenda.next === 'end') return undefined;
   if (agenda.next === 'send-notice') return { at: now.toISOString(), what: 'notice to be sent' };
-  const at = agenda.due.length > 0 ? now : agenda.nextAt;
-  if (!at) return undefined;
-  const what: Record<string, string> = {
-    'awaiting-approval': 'approval expires',
-    'awaiting-consultation': 'consultation reminder to the alliance manager',
-    'notice-sent': 'acknowledgement reminder, escalation or apply date',
-    escalated: 'apply date (held if still unacknowledged)',
-    held: 'reminder to the alliance manager (held: needs acknowledgement or a decision)',
-    scheduled: 'apply date',
-    disputed: "dispute owner's deadline",
-  };
-  const disputeFirst =
-    isDisputeOpen(change) &&
-    change.dispute &&
-    at.toISOString() === disputeAgenda(change, policy, now).nextAt?.toISOString();
-  return {
-    at: at.toISOString(),
-    what: disputeFirst ? "dispute owner's deadline" : (what[change.status] ?? change.status),
-  };
+  if (agenda.due.length > 0) return { at: now.toISOString(), what: `due now: ${agenda.due[0]!.action}` };
+  if (!agenda.nextAt) return undefined;
+  return { at: agenda.nextAt.toISOString(), what: deadlineWords(change, policy, agenda.nextAt) };
 }
 
 /** Whether the partner still has something to do on the current notice. */

@@ -228,3 +228,23 @@ describe('progressOf: what the workflow waits for', () => {
     expect(soon.waitSeconds).toBe((0.5 * DAY_MS) / 1000);
   });
 });
+
+describe('nextDeadlineOf: the next deadline in words', () => {
+  it('names the reminder, the escalation, the apply date and the dispute deadline', () => {
+    expect(nextDeadlineOf(change(), policy, at(1))).toEqual({
+      at: at(3).toISOString(),
+      what: 'acknowledgement reminder',
+    });
+    expect(nextDeadlineOf(change({ followUp: { remindersSent: 2 } }), policy, at(8))).toEqual({
+      at: at(10).toISOString(),
+      what: 'escalation to the alliance manager if still unacknowledged',
+    });
+    expect(nextDeadlineOf(change({ status: 'scheduled' }), policy, at(20))?.what).toBe('apply date');
+    const disputed = change({ status: 'disputed', dispute: dispute({ remindersSent: 1 }) });
+    expect(nextDeadlineOf(disputed, policy, at(8))).toEqual({
+      at: at(10).toISOString(),
+      what: "dispute owner's answer due",
+    });
+    expect(nextDeadlineOf(change({ status: 'notice-due' }), policy, at(1))?.what).toBe('notice to be sent');
+  });
+});
