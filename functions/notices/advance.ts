@@ -1,8 +1,9 @@
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { agendaOf, type DueAction } from '../domain/agenda.ts';
+import type { NoticeContent } from '../domain/notice.ts';
 import { fallbackContacts, type Partner } from '../domain/partner.ts';
-import { trustEvent } from '../domain/trust-rules.ts';
+import { type TrustRule, trustEvent } from '../domain/trust-rules.ts';
 import { act, type Decision } from './act.ts';
 import { deliverQueuedMessages } from './deliver.ts';
 import {
@@ -15,7 +16,7 @@ import {
   type Recipient,
 } from './emails.ts';
 import { progressOf, type WorkflowProgress } from './progress.ts';
-import { ChangeNotFound, noticeContentFor, noticeEmails, partnerOf } from './send-notice.ts';
+import { ChangeNotFound, noticeEmails, partnerOf } from './send-notice.ts';
 
 /**
  * Bound on the deadlines handled in one call. Each handled deadline moves the change's agenda on, so only a
@@ -64,7 +65,7 @@ async function decideDeadline(
     return { refuse: 'not-due' };
   const partner = await partnerOf(deps, change);
   const stagePolicy = deps.policy.stages[change.partnerStage];
-  const ledger = (rule: Parameters<typeof trustEvent>[0], cause: string) =>
+  const ledger: LedgerWrite = (rule, cause) =>
     deps.partners.recordTrustEvent(
       trustEvent(rule, {
         partnerId: change.partnerId,
@@ -106,7 +107,7 @@ async function decideDeadline(
         result: undefined,
       };
     case 'remind':
-      return remind(deps, change, partner, action.reminderNumber, ledger);
+      return remind(deps, change, action.reminderNumber, ledger);
     case 'escalate':
       return escalate(deps, change, partner, now, ledger);
     case 'hold':
@@ -190,18 +191,11 @@ async function decideDeadline(
 async function remind(
   deps: Dependencies,
   change: StoredChange,
-  partner: Partner,
   reminderNumber: number,
-  ledger: (
-    rule: 'reminder-needed',
-    cause: string,
-  ) => ReturnType<Dependencies['partners']['recordTrustEvent']>,
+  ledger: LedgerWrite,
 ): Promise<DeadlineDecision> {
   const notice = change.notice!;
-  const stored = await deps.changes.notice(change.changeId, notice.version);
-  const content =
-    stored?.content ??
-    noticeContentFor(deps, change, partner, { ...notice, applyAt: new Date(notice.applyAt) });
+  const content = await noticeInForce(deps, change);
   const recipients = notice.recipients.filter((recipient) => recipient.role === 'primary');
   const preface = `Reminder ${reminderNumber}: we have not yet received your acknowledgement of this notice.`;
   return {
@@ -229,16 +223,10 @@ async function escalate(
   change: StoredChange,
   partner: Partner,
   now: Date,
-  ledger: (
-    rule: 'escalation-needed',
-    cause: string,
-  ) => ReturnType<Dependencies['partners']['recordTrustEvent']>,
+  ledger: LedgerWrite,
 ): Promise<DeadlineDecision> {
   const notice = change.notice!;
-  const stored = await deps.changes.notice(change.changeId, notice.version);
-  const content =
-    stored?.content ??
-    noticeContentFor(deps, change, partner, { ...notice, applyAt: new Date(notice.applyAt) });
+  const content = await noticeInForce(deps, change);
   // The fallback contacts are told too (principle 4): silence is never just one inbox.
   const fallbacks = fallbackContacts(partner).filter(
     (contact) => !notice.recipients.some((recipient) => recipient.contactId === contact.contactId),
@@ -283,6 +271,22 @@ async function escalate(
     result: undefined,
   };
 }
+
+/**
+ * The content of the notice in force, exactly as stored when it was sent: a reminder or a fallback contact's
+ * copy shows the very words (and content hash) the first recipients got.
+ */
+async function noticeInForce(deps: Dependencies, change: StoredChange): Promise<NoticeContent> {
+  const notice = change.notice!;
+  const stored = await deps.changes.notice(change.changeId, notice.version);
+  if (!stored) throw new Error(`Notice ${notice.noticeId} of change ${change.changeId} is missing`);
+  return stored.content;
+}
+
+type LedgerWrite = (
+  rule: TrustRule,
+  cause: string,
+) => ReturnType<Dependencies['partners']['recordTrustEvent']>;
 
 /** A member of staff as an email recipient, if the directory knows them. */
 export async function recipientOf(deps: Dependencies, userId: string): Promise<Recipient | undefined> {

@@ -4,9 +4,6 @@
  * however often (and however concurrently) the workflow runs the step.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
-import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts';
-import { verifyChain } from '../../functions/domain/audit-chain.ts';
 import { addDays, DAY_MS } from '../../functions/domain/calendar.ts';
 import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
 import { advance } from '../../functions/notices/advance.ts';
@@ -40,29 +37,6 @@ afterAll(() => context?.close());
 
 const get = (changeId: string) => context.deps.changes.get(changeId);
 
-async function ledgerFor(changeId: string, rule?: string) {
-  return (await context.scan('TrustLedger')).filter(
-    (event) => event.changeId === changeId && (rule === undefined || event.rule === rule),
-  );
-}
-
-async function auditTypes(changeId: string) {
-  const entries = await context.deps.changes.auditEntries(changeId);
-  const head = await readAuditHead(
-    context.deps.documentClient,
-    context.deps.tables.auditTrail,
-    auditStreamOf(changeId),
-  );
-  expect(verifyChain(entries, head)).toEqual({ intact: true, entries: entries.length });
-  return entries.sort((a, b) => a.seq - b.seq).map((entry) => entry.type);
-}
-
-async function messagesFor(changeId: string, kind: string) {
-  return (await context.outbox.list()).filter(
-    (message) => message.changeId === changeId && message.kind === kind,
-  );
-}
-
 async function acknowledge(noticeId: string, token: string) {
   const outcome = await acknowledgeNotice(context.deps, {
     noticeId,
@@ -93,26 +67,29 @@ describe('advance: reminders, escalation and the hold', () => {
     const concurrent = await Promise.all(Array.from({ length: 4 }, () => advance(context.deps, changeId)));
     for (const progress of [second, ...concurrent]) expect(progress).toEqual(first);
     expect(first).toMatchObject({ next: 'wait', status: 'notice-sent', waitSeconds: 4 * 86_400 });
-    const reminders = await messagesFor(changeId, 'reminder');
+    const reminders = await context.messagesFor(changeId, 'reminder');
     expect(reminders.map((message) => message.to[0]!.email).sort()).toEqual([
       'maya.chen@contoso.example',
       'tom.becker@contoso.example',
     ]);
     expect(reminders[0]!.subject).toMatch(/^Reminder 1: please acknowledge/);
     expect((await get(changeId))?.followUp).toEqual({ remindersSent: 1 });
-    expect(await ledgerFor(changeId, 'reminder-needed')).toHaveLength(1);
-    expect(await auditTypes(changeId)).toEqual([...firstSteps, 'reminder-sent']);
+    expect(await context.ledgerFor(changeId, 'reminder-needed')).toHaveLength(1);
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
+      ...firstSteps,
+      'reminder-sent',
+    ]);
 
     // Day 10: escalation, once, even when the step runs concurrently (the day-7 reminder is skipped: only the
     // latest due step is taken, so the partner is not sent a stale reminder with the escalation).
     context.clock.set(addDays(deliveredAt, 10));
     await Promise.all(Array.from({ length: 4 }, () => advance(context.deps, changeId)));
     await advance(context.deps, changeId);
-    const escalations = await messagesFor(changeId, 'escalation');
+    const escalations = await context.messagesFor(changeId, 'escalation');
     expect(escalations.map((message) => message.to)).toEqual([
       [{ name: 'Luis Ortega', email: contoso.allianceManagerEmail }],
     ]);
-    const fallback = await messagesFor(changeId, 'fallback-notice');
+    const fallback = await context.messagesFor(changeId, 'fallback-notice');
     expect(fallback.map((message) => message.to[0]!.email)).toEqual(['ines.duarte@contoso.example']);
     expect(fallback[0]!.text).toMatch(/primary contact has not acknowledged/);
     const escalated = (await get(changeId))!;
@@ -122,8 +99,8 @@ describe('advance: reminders, escalation and the hold', () => {
       ['cv-ceo', 'primary'],
       ['cv-office', 'fallback'],
     ]);
-    expect(await ledgerFor(changeId, 'escalation-needed')).toHaveLength(1);
-    expect(await auditTypes(changeId)).toEqual([
+    expect(await context.ledgerFor(changeId, 'escalation-needed')).toHaveLength(1);
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
       ...firstSteps,
       'reminder-sent',
       'escalated-to-alliance-manager',
@@ -143,7 +120,7 @@ describe('advance: reminders, escalation and the hold', () => {
     const { changeId } = await deliveredCut(context, northwind, 'finance-fallback', 'fallback');
     context.clock.set(addDays(new Date((await get(changeId))!.notice!.deliveredAt!), 10));
     await advance(context.deps, changeId);
-    const [message] = await messagesFor(changeId, 'fallback-notice');
+    const [message] = await context.messagesFor(changeId, 'fallback-notice');
     const url = new URL(message!.links[0]!);
     await acknowledge(decodeURIComponent(url.pathname.split('/').at(-1)!), url.searchParams.get('token')!);
     expect(await get(changeId)).toMatchObject({
@@ -160,17 +137,17 @@ describe('advance: reminders, escalation and the hold', () => {
     expect(progress).toMatchObject({ status: 'held', next: 'wait' });
     expect(await get(changeId)).toMatchObject({ status: 'held', heldSince: applyAt.toISOString() });
     // The escalation came on the way (a long outage: the latest due steps only, in order).
-    expect(await auditTypes(changeId)).toEqual([
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
       ...firstSteps,
       'escalated-to-alliance-manager',
       'change-held',
     ]);
-    expect((await messagesFor(changeId, 'held-reminder')).map((message) => message.to[0]!.name)).toEqual([
-      'Dana Whitfield',
-    ]);
+    expect(
+      (await context.messagesFor(changeId, 'held-reminder')).map((message) => message.to[0]!.name),
+    ).toEqual(['Dana Whitfield']);
     context.clock.set(addDays(applyAt, 7));
     await advance(context.deps, changeId);
-    expect(await messagesFor(changeId, 'held-reminder')).toHaveLength(2);
+    expect(await context.messagesFor(changeId, 'held-reminder')).toHaveLength(2);
     const before = await context.snapshot();
     expect(await applyChange(context.deps, changeId)).toMatchObject({ status: 'held' });
     expect(await context.snapshot()).toEqual(before);
@@ -277,12 +254,16 @@ describe('applyChange', () => {
     expect(
       await context.deps.changes.conflictHolder(northwind.partnerId, 'commission#products:apply'),
     ).toBeUndefined();
-    expect((await ledgerFor(changeId)).map((event) => event.rule).sort()).toEqual([
+    expect((await context.ledgerFor(changeId)).map((event) => event.rule).sort()).toEqual([
       'commission-cut',
       'notice-full-period',
       'prompt-acknowledgement',
     ]);
-    expect(await auditTypes(changeId)).toEqual([...firstSteps, 'acknowledgement-recorded', 'change-applied']);
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
+      ...firstSteps,
+      'acknowledgement-recorded',
+      'change-applied',
+    ]);
     const applied = (await context.deps.changes.auditEntries(changeId)).find(
       (entry) => entry.type === 'change-applied',
     )!;
@@ -312,8 +293,12 @@ describe('applyChange', () => {
     expect((await context.scan('RateSchedule')).filter((entry) => entry.changeId === changeId)).toHaveLength(
       1,
     );
-    expect(await ledgerFor(changeId, 'commission-cut')).toHaveLength(1);
-    expect((await auditTypes(changeId)).filter((type) => type === 'change-applied')).toHaveLength(1);
+    expect(await context.ledgerFor(changeId, 'commission-cut')).toHaveLength(1);
+    expect(
+      (await context.auditEntries(changeId))
+        .map((entry) => entry.type)
+        .filter((type) => type === 'change-applied'),
+    ).toHaveLength(1);
   });
 
   it('applied late, starts the new rate on the next whole day (never retroactive)', async () => {
@@ -351,14 +336,14 @@ describe('applyChange', () => {
     const progress = await sendNotice(context.deps, changeId);
     expect(progress).toMatchObject({ status: 'scheduled', next: 'apply' });
     await applyChange(context.deps, changeId);
-    expect((await ledgerFor(changeId)).map((event) => event.rule)).toEqual(['commission-raise']);
-    const link = (await messagesFor(changeId, 'notice'))[0]!.links[0]!;
+    expect((await context.ledgerFor(changeId)).map((event) => event.rule)).toEqual(['commission-raise']);
+    const link = (await context.messagesFor(changeId, 'notice'))[0]!.links[0]!;
     const url = new URL(link);
     await acknowledge(decodeURIComponent(url.pathname.split('/').at(-1)!), url.searchParams.get('token')!);
     const stored = await get(changeId);
     expect(stored?.status).toBe('applied');
     expect(stored?.acknowledgement?.contactId).toBe('nw-ops');
-    expect(await auditTypes(changeId)).toEqual([
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
       'change-submitted',
       'notice-sent',
       'notice-delivered',

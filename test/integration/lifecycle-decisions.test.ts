@@ -45,18 +45,6 @@ afterAll(() => context?.close());
 
 const get = (changeId: string) => context.deps.changes.get(changeId);
 
-async function auditTypes(changeId: string) {
-  return (await context.deps.changes.auditEntries(changeId))
-    .sort((a, b) => a.seq - b.seq)
-    .map((entry) => entry.type);
-}
-
-async function messages(changeId: string, kind?: string) {
-  return (await context.outbox.list()).filter(
-    (message) => message.changeId === changeId && (kind === undefined || message.kind === kind),
-  );
-}
-
 async function submitted(request: Parameters<typeof submitCommission>[1], by = 'fiona') {
   const outcome = await submitCommission(context, request, by);
   if (outcome.outcome !== 'created') throw new Error(JSON.stringify(outcome));
@@ -71,10 +59,10 @@ describe('approval (maker-checker)', () => {
     expect(await get(changeId)).toMatchObject({ status: 'awaiting-approval', approval: { approvals: [] } });
     const entries = await context.deps.changes.auditEntries(changeId);
     expect(entries.find((entry) => entry.type === 'self-approval-refused')).toMatchObject({ actor: 'fiona' });
-    expect(await messages(changeId, 'notice')).toEqual([]);
+    expect(await context.messagesFor(changeId, 'notice')).toEqual([]);
     // A cut that is never approved never notifies: the notice step itself refuses to run.
     await sendNotice(context.deps, changeId);
-    expect(await messages(changeId, 'notice')).toEqual([]);
+    expect(await context.messagesFor(changeId, 'notice')).toEqual([]);
     expect((await get(changeId))?.status).toBe('awaiting-approval');
   });
 
@@ -93,7 +81,7 @@ describe('approval (maker-checker)', () => {
     expect((await approveChange(context.deps, changeId, { by: 'victor', comment: 'Second' })).ok).toBe(true);
     expect((await get(changeId))?.status).toBe('notice-due');
     await sendNotice(context.deps, changeId);
-    const [notice] = await messages(changeId, 'notice');
+    const [notice] = await context.messagesFor(changeId, 'notice');
     expect(notice!.subject).toMatch(/^Emergency notice/);
     expect(notice!.text).toContain('A court order stops payments');
     const ledger = (await context.scan('TrustLedger')).filter((event) => event.changeId === changeId);
@@ -112,7 +100,7 @@ describe('approval (maker-checker)', () => {
       status: 'rejected',
       approval: { rejection: { by: 'victor' } },
     });
-    expect((await messages(changeId, 'approval-decision')).map((m) => m.to[0]!.email)).toEqual([
+    expect((await context.messagesFor(changeId, 'approval-decision')).map((m) => m.to[0]!.email)).toEqual([
       'fiona.grant@vendor.example',
     ]);
     expect(
@@ -129,8 +117,11 @@ describe('approval (maker-checker)', () => {
     const changeId = await submitted(validCut(northwind, context.clock.now(), 60, 'expiry'));
     context.clock.set(addDays(new Date(TEST_START), context.deps.policy.approvalExpiryDays));
     expect(await advance(context.deps, changeId)).toMatchObject({ status: 'approval-expired', next: 'end' });
-    expect(await auditTypes(changeId)).toEqual(['change-submitted', 'approval-expired']);
-    expect((await messages(changeId, 'approval-decision'))[0]!.subject).toMatch(/expired/);
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
+      'change-submitted',
+      'approval-expired',
+    ]);
+    expect((await context.messagesFor(changeId, 'approval-decision'))[0]!.subject).toMatch(/expired/);
     expect(await approveChange(context.deps, changeId, { by: 'amara', comment: 'Too late' })).toMatchObject({
       refusal: 'not-awaiting-approval',
     });
@@ -155,15 +146,15 @@ describe('consultation (collaborative and partnership partners)', () => {
     const changeId = await submitted(validCut(fabrikam, context.clock.now(), 61, 'consult'));
     await approveChange(context.deps, changeId, { by: 'amara', comment: 'ok' });
     expect((await get(changeId))?.status).toBe('awaiting-consultation');
-    expect((await messages(changeId, 'consultation-request')).map((m) => m.to[0]!.name)).toEqual([
+    expect((await context.messagesFor(changeId, 'consultation-request')).map((m) => m.to[0]!.name)).toEqual([
       'Aisha Mensah',
     ]);
     await sendNotice(context.deps, changeId);
-    expect(await messages(changeId, 'notice')).toEqual([]);
+    expect(await context.messagesFor(changeId, 'notice')).toEqual([]);
 
     context.clock.set(addDays(new Date(TEST_START), 7));
     await advance(context.deps, changeId);
-    expect(await messages(changeId, 'consultation-reminder')).toHaveLength(1);
+    expect(await context.messagesFor(changeId, 'consultation-reminder')).toHaveLength(1);
 
     const today = toIsoDate(context.clock.now());
     expect(
@@ -188,8 +179,10 @@ describe('consultation (collaborative and partnership partners)', () => {
     // 61 days were asked; a week went by in consultation, so the 60-day period from delivery moves the date.
     expect(change.notice!.applyAt > `${change.effectiveDate}T00:00:00.000Z`).toBe(true);
     expect(change.notice!.applyAtReason).toMatch(/counts from delivery/);
-    expect((await messages(changeId, 'notice'))[0]!.text).toContain(change.notice!.applyAt.slice(0, 10));
-    expect(await auditTypes(changeId)).toEqual([
+    expect((await context.messagesFor(changeId, 'notice'))[0]!.text).toContain(
+      change.notice!.applyAt.slice(0, 10),
+    );
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
       'change-submitted',
       'approval-recorded',
       'consultation-reminder-sent',
@@ -222,7 +215,7 @@ describe('disputes', () => {
     expect(change.dispute!.dueAt).toBe(
       addDays(context.clock.now(), context.deps.policy.disputeResponseDays).toISOString(),
     );
-    expect((await messages(changeId, 'dispute-raised')).map((m) => m.to[0]!.name)).toEqual([
+    expect((await context.messagesFor(changeId, 'dispute-raised')).map((m) => m.to[0]!.name)).toEqual([
       'Dana Whitfield',
     ]);
     // A second concern while one is open finds it.
@@ -239,7 +232,7 @@ describe('disputes', () => {
       'We looked at your pipeline: the cut stands, but deals you register this quarter keep 12%.';
     const outcome = await resolveDispute(context.deps, changeId, { outcome: 'upheld', answer, by: 'dana' });
     expect(outcome).toMatchObject({ ok: true, result: { status: 'notice-sent' } });
-    expect((await messages(changeId, 'dispute-answer'))[0]!.text).toContain(answer);
+    expect((await context.messagesFor(changeId, 'dispute-answer'))[0]!.text).toContain(answer);
     const ledger = (await context.scan('TrustLedger')).filter((event) => event.changeId === changeId);
     expect(ledger.map((event) => event.rule).sort()).toEqual(['dispute-answered', 'dispute-raised']);
     expect(
@@ -277,12 +270,14 @@ describe('disputes', () => {
       addDays(v2Delivered, 30).getTime(),
     );
     expect(change.notice!.applyAt > v1.applyAt).toBe(true);
-    const v2 = (await messages(changeId, 'notice')).find((m) => m.messageId.startsWith(`${changeId}-v2#`))!;
+    const v2 = (await context.messagesFor(changeId, 'notice')).find((m) =>
+      m.messageId.startsWith(`${changeId}-v2#`),
+    )!;
     expect(v2.subject).toMatch(/^Revised notice of commission reduction: 12% → 9%/);
     expect(v2.text).toContain('notice period starts again');
     // The v1 link no longer acknowledges anything.
     const old = await noticeTokens(context, changeId);
-    const v1Link = (await messages(changeId, 'notice')).find((m) =>
+    const v1Link = (await context.messagesFor(changeId, 'notice')).find((m) =>
       m.messageId.startsWith(`${changeId}-v1#`),
     )!;
     const url = new URL(v1Link.links[0]!);
@@ -330,7 +325,7 @@ describe('disputes', () => {
       status: 'withdrawn',
       dispute: { resolution: { outcome: 'withdrawn' } },
     });
-    expect((await messages(changeId, 'withdrawal')).map((m) => m.to[0]!.email).sort()).toEqual([
+    expect((await context.messagesFor(changeId, 'withdrawal')).map((m) => m.to[0]!.email).sort()).toEqual([
       'dana.whitfield@vendor.example',
       'priya.raman@northwind.example',
     ]);
@@ -362,12 +357,12 @@ describe('disputes', () => {
     const dueAt = new Date((await get(changeId))!.dispute!.dueAt);
     context.clock.set(addDays(dueAt, -3));
     await advance(context.deps, changeId);
-    expect(await messages(changeId, 'dispute-reminder')).toHaveLength(1);
+    expect(await context.messagesFor(changeId, 'dispute-reminder')).toHaveLength(1);
     context.clock.set(dueAt);
     await advance(context.deps, changeId);
-    const [escalation] = await messages(changeId, 'dispute-escalation');
+    const [escalation] = await context.messagesFor(changeId, 'dispute-escalation');
     expect(escalation!.to.map((recipient) => recipient.email).sort()).toEqual(['fiona.grant@vendor.example']);
-    expect(await auditTypes(changeId)).toContain('dispute-escalated');
+    expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toContain('dispute-escalated');
   });
 });
 
@@ -379,7 +374,7 @@ describe('withdrawal and escalation resolved by a person', () => {
       reason: 'The supplier withdrew its price rise.',
     });
     expect(outcome).toMatchObject({ ok: true, result: { notified: 3 } });
-    const told = await messages(changeId, 'withdrawal');
+    const told = await context.messagesFor(changeId, 'withdrawal');
     expect(told.map((m) => m.to[0]!.email).sort()).toEqual([
       'luis.ortega@vendor.example',
       'maya.chen@contoso.example',
@@ -443,11 +438,11 @@ describe('the sweep', () => {
     } finally {
       context.deps.mailer = original;
     }
-    expect(await messages(changeId, 'approval-request')).toEqual([]);
+    expect(await context.messagesFor(changeId, 'approval-request')).toEqual([]);
     context.clock.set(new Date(Date.parse(TEST_START) + 120_000));
     const swept = await startPendingWorkflows(context.deps);
     expect(swept.delivered).toBe(2);
-    expect(await messages(changeId, 'approval-request')).toHaveLength(2);
+    expect(await context.messagesFor(changeId, 'approval-request')).toHaveLength(2);
     expect((await startPendingWorkflows(context.deps)).delivered).toBe(0);
   });
 });

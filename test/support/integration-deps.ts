@@ -6,6 +6,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { scanAll } from '../../functions/adapters/dynamodb/all-items.ts';
+import { readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
+import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts';
 import { tableNamesFromEnvironment } from '../../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer, type OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
@@ -13,6 +15,7 @@ import type { WorkflowGateway } from '../../functions/adapters/step-functions/wo
 import { approveChange } from '../../functions/approvals/decide.ts';
 import { changeKinds } from '../../functions/change-kinds.ts';
 import { type Dependencies, storesFor } from '../../functions/dependencies.ts';
+import { type AuditEntry, verifyChain } from '../../functions/domain/audit-chain.ts';
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
@@ -100,6 +103,12 @@ export interface IntegrationContext {
   scan(logicalName: string): Promise<Record<string, unknown>[]>;
   /** Every item of every table, for "nothing was written" comparisons. */
   snapshot(): Promise<Record<string, Record<string, unknown>[]>>;
+  /** The trust-ledger events of a change (of one rule, if given). */
+  ledgerFor(changeId: string, rule?: string): Promise<Record<string, unknown>[]>;
+  /** A change's audit entries in order, after checking that they verify as a chain against the head. */
+  auditEntries(changeId: string): Promise<AuditEntry[]>;
+  /** The outbox messages of a change (of one kind, if given), newest first. */
+  messagesFor(changeId: string, kind?: string): Promise<OutboxMessage[]>;
   close(): void;
 }
 
@@ -151,6 +160,13 @@ export async function createIntegrationContext(
       all[logicalName] = await scan(logicalName);
     return all;
   };
+  const auditEntries = async (changeId: string) => {
+    const entries = (await deps.changes.auditEntries(changeId)).sort((a, b) => a.seq - b.seq);
+    const head = await readAuditHead(documentClient, names.auditTrail, auditStreamOf(changeId));
+    const verdict = verifyChain(entries, head);
+    if (!verdict.intact) throw new Error(`audit chain of ${changeId} broken: ${JSON.stringify(verdict)}`);
+    return entries;
+  };
   return {
     deps,
     tables,
@@ -160,6 +176,15 @@ export async function createIntegrationContext(
     mailer,
     scan,
     snapshot,
+    ledgerFor: async (changeId, rule) =>
+      (await scan('TrustLedger')).filter(
+        (event) => event.changeId === changeId && (rule === undefined || event.rule === rule),
+      ),
+    auditEntries,
+    messagesFor: async (changeId, kind) =>
+      (await outbox.list()).filter(
+        (message) => message.changeId === changeId && (kind === undefined || message.kind === kind),
+      ),
     close: () => tables.client.destroy(),
   };
 }
