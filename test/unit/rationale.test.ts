@@ -4,8 +4,10 @@ import {
   judgeRationale,
   MIN_RATIONALE_CHARACTERS,
   MIN_RATIONALE_WORDS,
+  specificsOf,
 } from '../../functions/domain/rationale.ts';
 import { GOOD_RATIONALE } from './arbitraries.ts';
+import { BAD_RATIONALES, GOOD_RATIONALES } from './rationale-corpus.ts';
 
 function rejection(text: string): string {
   const verdict = judgeRationale(text);
@@ -101,14 +103,17 @@ describe('judgeRationale', () => {
   });
 
   it('accepts a real rationale: the margin squeeze and what the partner can do', () => {
-    expect(judgeRationale(GOOD_RATIONALE)).toEqual({ ok: true });
+    expect(judgeRationale(GOOD_RATIONALE)).toMatchObject({ ok: true });
     expect(
       judgeRationale(
         'A 9% increase in our supplier\u2019s hardware prices has squeezed our margin on appliances to 4%. ' +
           'We are lowering hardware commission from 12% to 10%; services commission is unchanged, so bundling ' +
           'managed services keeps your blended rate where it is.',
       ),
-    ).toEqual({ ok: true });
+    ).toEqual({
+      ok: true,
+      specifics: ['cause', 'figure', 'named product or program', 'what it means for the partner'],
+    });
   });
 
   it('property: any text made only of boilerplate phrases and filler words is rejected', () => {
@@ -139,6 +144,73 @@ describe('judgeRationale', () => {
         expect(judgeRationale(`${GOOD_RATIONALE} ${extra.join(', ')}`).ok).toBe(true);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('judgeRationale on the corpus of real-sounding rationales', () => {
+  it('has a corpus big enough to mean something', () => {
+    expect(GOOD_RATIONALES.length).toBeGreaterThanOrEqual(25);
+    expect(BAD_RATIONALES.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(GOOD_RATIONALES.map((text) => [text.slice(0, 60), text]))('accepts "%s…"', (_start, text) => {
+    const verdict = judgeRationale(text);
+    expect(verdict, text).toMatchObject({ ok: true });
+  });
+
+  it.each(BAD_RATIONALES.map((text) => [text.slice(0, 60), text]))(
+    'refuses "%s…", saying what is missing',
+    (_start, text) => {
+      expect(text.length).toBeGreaterThanOrEqual(MIN_RATIONALE_CHARACTERS);
+      const verdict = judgeRationale(text);
+      expect(verdict.ok, text).toBe(false);
+      if (verdict.ok) return;
+      expect(verdict.reason).toMatch(/generic|boilerplate/);
+      // The reason shows what is missing, with an example of what would help.
+      if (verdict.reason.includes('generic')) expect(verdict.reason).toMatch(/Add .*\(e\.g\. /);
+      expect(verdict.missing.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('refuses the classic: changing market conditions and strategic realignment, naming what is missing', () => {
+    const verdict = judgeRationale(BAD_RATIONALES[0]!);
+    expect(verdict).toMatchObject({ ok: false });
+    if (verdict.ok) return;
+    expect(verdict.reason).toContain('names nothing specific to this change');
+    expect(verdict.reason).toContain('what drives it');
+    expect(verdict.reason).toContain('a figure');
+  });
+
+  it('does not take generic phrases for causes or impacts', () => {
+    expect(
+      specificsOf('changing market conditions, strategic realignment and business needs, going forward'),
+    ).toEqual([]);
+    expect(specificsOf('our supplier raised list prices by 9%')).toEqual(['cause', 'figure']);
+  });
+
+  it('property: generic phrasing added to a bad rationale never makes it acceptable; added to a good one never refuses it', () => {
+    const generic = fc.array(
+      fc.constantFrom(
+        'going forward',
+        'to better reflect our business needs',
+        'in order to remain competitive',
+        'as part of our ongoing efforts to optimize',
+        'in line with our strategic priorities',
+      ),
+      { minLength: 1, maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...BAD_RATIONALES),
+        fc.constantFrom(...GOOD_RATIONALES),
+        generic,
+        (bad, good, extra) => {
+          expect(judgeRationale(`${bad} ${extra.join(', ')}.`).ok).toBe(false);
+          expect(judgeRationale(`${good} ${extra.join(', ')}.`).ok).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
