@@ -10,8 +10,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
-import { stateMachineArn } from '../local/step-functions/arns.ts';
-import { NOTICE_LIFECYCLE_STATE_MACHINE, startLocalSystem } from '../local/system.ts';
+import { startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
@@ -233,7 +232,7 @@ async function main() {
       sample.map(async (changeId) => {
         const history = await sfn.send(
           new GetExecutionHistoryCommand({
-            executionArn: `${stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE).replace(':stateMachine:', ':execution:')}:${changeId}`,
+            executionArn: `${system.stateMachineArn.replace(':stateMachine:', ':execution:')}:${changeId}`,
             maxResults: 1000,
           }),
         );

@@ -1,3 +1,4 @@
+import type { VirtualClock } from '@pcn/local-step-functions';
 import { z } from 'zod';
 import type { LocalOutboxMailer, OutboxMessage } from '../functions/adapters/email/local-outbox-mailer.ts';
 import { roles } from '../functions/config/roles.ts';
@@ -6,7 +7,6 @@ import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';
 import type { DevRoutes } from './http-server.ts';
-import type { VirtualClock } from './virtual-clock.ts';
 
 const advanceSchema = z
   .object({

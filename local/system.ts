@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startDynamoDbLocal } from '@pcn/dynamodb-local';
+import { createLocalStepFunctions, VirtualClock } from '@pcn/local-step-functions';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
@@ -21,12 +23,9 @@ import { createHttpApi } from '../functions/http/api.ts';
 import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { createLocalHttpServer } from './http-server.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
 import { seedDemoPartners } from './seed.ts';
-import { createLocalStepFunctions } from './step-functions/index.ts';
-import { VirtualClock } from './virtual-clock.ts';
 
 export const NOTICE_LIFECYCLE_STATE_MACHINE = noticeLifecycleWorkflow.name;
 

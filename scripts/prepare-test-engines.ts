@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dynamoDbLocalDir, ensureDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { dynamoDbLocalDir, ensureDynamoDbLocal } from '@pcn/dynamodb-local';
 
 const CHROMIUM = '/usr/bin/chromium';
 

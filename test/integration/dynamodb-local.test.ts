@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DescribeTableCommand,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { executionsTableKey } from '@pcn/local-step-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allTables, partnersTable } from '../../functions/adapters/dynamodb/table-definitions.ts';
+import { allTables, localExecutionsTable } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { createTables } from '../../local/create-tables.ts';
-import { localDynamoDbClientConfig, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 
 function expectedKeySchema(partitionKey: { name: string }, sortKey?: { name: string }) {
@@ -127,48 +123,9 @@ describe('DynamoDB Local with the project tables', () => {
   });
 });
 
-describe('startDynamoDbLocal with a data folder', () => {
-  let dataDir: string;
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'pcn-dynamodb-data-'));
-  });
-
-  afterAll(async () => {
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
-
-  it('persists tables and items across a stop and a start', async () => {
-    const first = await startDynamoDbLocal({ dataDir });
-    try {
-      const client = new DynamoDBClient(localDynamoDbClientConfig(first.endpoint));
-      const names = await createTables(client, [partnersTable], 'persist_');
-      await client.send(
-        new PutItemCommand({
-          TableName: names.Partners,
-          Item: { partnerId: { S: 'p-durable' }, name: { S: 'Durable Ltd' } },
-        }),
-      );
-      client.destroy();
-    } finally {
-      await first.stop();
-    }
-
-    const second = await startDynamoDbLocal({ dataDir });
-    try {
-      // A different access key and region: with -sharedDb they must see the same data.
-      const client = new DynamoDBClient({
-        ...localDynamoDbClientConfig(second.endpoint),
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'other', secretAccessKey: 'other' },
-      });
-      const { Item } = await client.send(
-        new GetItemCommand({ TableName: 'persist_Partners', Key: { partnerId: { S: 'p-durable' } } }),
-      );
-      client.destroy();
-      expect(Item).toEqual({ partnerId: { S: 'p-durable' }, name: { S: 'Durable Ltd' } });
-    } finally {
-      await second.stop();
-    }
+describe('the local Step Functions executions table', () => {
+  it('is defined with the key the runtime package expects', () => {
+    expect(localExecutionsTable.partitionKey).toEqual(executionsTableKey.partitionKey);
+    expect(localExecutionsTable.sortKey).toBeUndefined();
   });
 });

@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { inject } from 'vitest';
 import { allTables } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { createTables, tableEnvironment } from '../../local/create-tables.ts';
-import { localDynamoDbClientConfig } from '../../local/dynamodb-local.ts';
 
 export interface TestTables {
   client: DynamoDBClient;

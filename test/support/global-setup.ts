@@ -2,8 +2,9 @@
  * vitest globalSetup: one in-memory DynamoDB Local for the whole run. Test files get its endpoint with
  * `inject('dynamodbEndpoint')` (see `createTestTables` in ./dynamodb.ts) and isolate themselves by table prefix.
  */
+
+import { startDynamoDbLocal } from '@pcn/dynamodb-local';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../local/dynamodb-local.ts';
+import { findFreePort } from '@pcn/dynamodb-local';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,5 +1,4 @@
-/** Shared set-up for the workflow tests: tables, a frozen virtual clock, the runtime and an SFNClient. */
-import { fileURLToPath } from 'node:url';
+/** Shared set-up for the product's workflow tests: tables, a frozen virtual clock, the runtime and an SFNClient. */
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -9,23 +8,12 @@ import {
   createLocalStepFunctions,
   type LocalStepFunctions,
   type StateMachineConfig,
-} from '../../local/step-functions/index.ts';
-import { VirtualClock } from '../../local/virtual-clock.ts';
+  VirtualClock,
+} from '@pcn/local-step-functions';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const T0 = new Date('2026-03-02T09:00:00.000Z');
-
-export function fixture(name: string): string {
-  return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-}
-
-/**
- * The emulator's own park-and-wait workflow (the walking skeleton's commission-change shape: a task, a
- * callback that times out into a follow-up, a long Wait, a last task), kept as a fixture so the emulator's
- * tests do not change whenever the product's workflow does.
- */
-export const commissionChangeFile = fixture('park-and-wait.asl.json');
 
 export interface Harness {
   tables: TestTables;
@@ -39,11 +27,10 @@ export interface Harness {
 
 export async function startHarness(options: {
   stateMachines: StateMachineConfig[];
-  tables?: TestTables;
   clock?: VirtualClock;
   instantRetries?: boolean;
 }): Promise<Harness> {
-  const tables = options.tables ?? (await createTestTables());
+  const tables = await createTestTables();
   const clock = options.clock ?? (await VirtualClock.open({ frozenAt: T0 }));
   const sfn = await createLocalStepFunctions({
     clock,
@@ -69,28 +56,4 @@ export async function startHarness(options: {
       await sfn.stop();
     },
   };
-}
-
-/** A handler that records each input and answers with `respond(input, callNumber)`. */
-export function recorder<T = Record<string, unknown>>(
-  respond: (input: T, call: number) => unknown = () => ({ ok: true }),
-) {
-  const calls: T[] = [];
-  const handler = async (input: unknown) => {
-    calls.push(input as T);
-    return respond(input as T, calls.length);
-  };
-  return { calls, handler };
-}
-
-export async function expectRejectsWithName(promise: Promise<unknown>, name: string): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if ((error as Error).name !== name) {
-      throw new Error(`expected error ${name}, got ${(error as Error).name}: ${(error as Error).message}`);
-    }
-    return error as Error;
-  }
-  throw new Error(`expected error ${name}, but it resolved`);
 }

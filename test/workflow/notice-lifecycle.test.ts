@@ -11,10 +11,10 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { VirtualClock } from '@pcn/local-step-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeLifecycleTasks, noticeLifecycleWorkflow } from '../../functions/config/workflows.ts';
 import type { WorkflowProgress } from '../../functions/notices/progress.ts';
-import { VirtualClock } from '../../local/virtual-clock.ts';
 import { DAY_MS, type Harness, startHarness, T0 } from './harness.ts';
 
 const definitionFile = fileURLToPath(

@@ -8,7 +8,6 @@
  * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { VirtualClock } from '../virtual-clock.ts';
 import { CallbackRegistry } from './callback-registry.ts';
 import { apiErrors } from './errors.ts';
 import { ExecutionRuntime } from './execution-runtime.ts';
@@ -17,15 +16,23 @@ import { ExecutionStore } from './execution-store.ts';
 import { statesTimeoutErrorFactory } from './interpreter.ts';
 import { LocalStateMachine, type StateMachineConfig } from './local-state-machine.ts';
 import { type Operation, startSfnEndpoint } from './sfn-endpoint.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 
 export { stateMachineArn as localStateMachineArn } from './arns.ts';
 export type { StateMachineConfig } from './local-state-machine.ts';
 export type { LocalHandler } from './task-handlers.ts';
+export { type Clock, VirtualClock, type VirtualClockOptions } from './virtual-clock.ts';
+
+/**
+ * The DynamoDB table the runtime keeps its executions in (the caller creates it, with this key, before
+ * starting the runtime): one item per execution, keyed by its ARN.
+ */
+export const executionsTableKey = { partitionKey: { name: 'executionArn', type: 'S' } } as const;
 
 export interface LocalStepFunctionsOptions {
   clock: VirtualClock;
   documentClient: DynamoDBDocumentClient;
-  /** The `localExecutionsTable` (functions/adapters/dynamodb/table-definitions.ts), already created. */
+  /** A table keyed as `executionsTableKey` says, already created. */
   executionsTableName: string;
   stateMachines: StateMachineConfig[];
   /** Loopback port; a free one when omitted. */

@@ -7,9 +7,9 @@
  * re-driven execution issues new ones.
  */
 import { randomBytes } from 'node:crypto';
-import type { VirtualClock } from '../virtual-clock.ts';
 import type { Json } from './asl-rewrite.ts';
 import { apiErrors, taskError } from './errors.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 
 export interface CallbackOptions {
   /** States.Timeout after this many (virtual) seconds. */

@@ -1,6 +1,6 @@
-/** Fake task handlers for workflows/commission-change.asl.json, shaped like the real ones. */
-import type { VirtualClock } from '../../local/virtual-clock.ts';
-import { commissionChangeFile, DAY_MS } from './harness.ts';
+/** Fake task handlers for fixtures/park-and-wait.asl.json, shaped like a product's (idempotent, on the clock). */
+import type { VirtualClock } from '../src/index.ts';
+import { DAY_MS, parkAndWaitFile } from './harness.ts';
 
 export const NOTICE_DAYS = 30;
 /** Follow-ups: a reminder after 7 days, another after 12, then an escalation after 20. */
@@ -14,7 +14,7 @@ interface Change {
 }
 
 /** Fake task handlers shaped like the real ones (idempotent, and computing from the virtual clock). */
-export function fakeCommissionChangeHandlers(clock: VirtualClock) {
+export function fakeParkAndWaitHandlers(clock: VirtualClock) {
   const changes = new Map<string, Change>();
   const calls = {
     sendNotice: [] as string[],
@@ -72,12 +72,10 @@ export function fakeCommissionChangeHandlers(clock: VirtualClock) {
   return { handlers, calls, acknowledge, lastToken };
 }
 
-export function commissionChangeMachine(
-  handlers: ReturnType<typeof fakeCommissionChangeHandlers>['handlers'],
-) {
+export function parkAndWaitMachine(handlers: ReturnType<typeof fakeParkAndWaitHandlers>['handlers']) {
   return {
-    name: 'CommissionChange',
-    definitionFile: commissionChangeFile,
+    name: 'ParkAndWait',
+    definitionFile: parkAndWaitFile,
     substitutions: {
       SendNoticeFunctionArn: 'SendNotice',
       AwaitAcknowledgementFunctionArn: 'AwaitAcknowledgement',

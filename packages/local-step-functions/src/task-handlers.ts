@@ -11,10 +11,11 @@
  * A handler's error becomes a task error named like the thrown error's `name` (a Lambda's `errorType`),
  * with a Lambda-style JSON Cause, so Retry/Catch match it as they would on AWS.
  */
-import type { VirtualClock } from '../virtual-clock.ts';
+
 import { type Json, LOCAL_KEY, resolveFunctionName, type TaskPlan } from './asl-rewrite.ts';
 import type { CallbackRegistry } from './callback-registry.ts';
 import { abandonedError, lambdaStyleError, runtimeError, taskError } from './errors.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 
 export type LocalHandler = (input: unknown) => Promise<unknown>;
 

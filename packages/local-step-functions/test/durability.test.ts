@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local/virtual-clock.ts';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { commissionChangeMachine, fakeCommissionChangeHandlers } from './commission-change-fakes.ts';
+import { VirtualClock } from '../src/index.ts';
+import { createExecutionsTable, type ExecutionsTable } from './executions-table.ts';
 import {
   DAY_MS,
   expectRejectsWithName,
@@ -19,14 +18,15 @@ import {
   startHarness,
   T0,
 } from './harness.ts';
+import { fakeParkAndWaitHandlers, parkAndWaitMachine } from './park-and-wait-fakes.ts';
 
 describe('durability across a restart', () => {
-  let tables: TestTables;
+  let tables: ExecutionsTable;
   let dir: string;
   const open: Harness[] = [];
 
   beforeAll(async () => {
-    tables = await createTestTables();
+    tables = await createExecutionsTable();
     dir = await mkdtemp(join(tmpdir(), 'sfn-durability-'));
   });
   afterAll(async () => {
@@ -37,17 +37,17 @@ describe('durability across a restart', () => {
   it('re-drives a commission change parked mid-way to completion', async () => {
     const clockFile = join(dir, 'clock.json');
     const clock1 = await VirtualClock.open({ frozenAt: T0, filePath: clockFile });
-    const fake1 = fakeCommissionChangeHandlers(clock1);
+    const fake1 = fakeParkAndWaitHandlers(clock1);
     const first = await startHarness({
       tables,
       clock: clock1,
-      stateMachines: [commissionChangeMachine(fake1.handlers)],
+      stateMachines: [parkAndWaitMachine(fake1.handlers)],
     });
     open.push(first);
 
     const { executionArn } = await first.client.send(
       new StartExecutionCommand({
-        stateMachineArn: first.sfn.stateMachineArn('CommissionChange'),
+        stateMachineArn: first.sfn.stateMachineArn('ParkAndWait'),
         name: 'cut-restart',
         input: JSON.stringify({ changeId: 'cut-restart' }),
       }),
@@ -64,11 +64,11 @@ describe('durability across a restart', () => {
     // A new process: the clock comes back from its file, the execution from the table.
     const clock2 = await VirtualClock.open({ frozenAt: T0, filePath: clockFile });
     expect(clock2.nowMs()).toBe(T0.getTime() + 8 * DAY_MS);
-    const fake2 = fakeCommissionChangeHandlers(clock2);
+    const fake2 = fakeParkAndWaitHandlers(clock2);
     const second = await startHarness({
       tables,
       clock: clock2,
-      stateMachines: [commissionChangeMachine(fake2.handlers)],
+      stateMachines: [parkAndWaitMachine(fake2.handlers)],
     });
     open.push(second);
     // Stopping did not fail it: it is still RUNNING, and nothing runs it until resumeExecutions().

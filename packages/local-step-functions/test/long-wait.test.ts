@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local/virtual-clock.ts';
+import { VirtualClock } from '../src/index.ts';
 import { DAY_MS, fixture, type Harness, recorder, startHarness, T0 } from './harness.ts';
 
 describe('Wait states on the virtual clock', () => {

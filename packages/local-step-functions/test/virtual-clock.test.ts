@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { VirtualClock } from '../../local/virtual-clock.ts';
+import { VirtualClock } from '../src/index.ts';
 import { DAY_MS, T0 } from './harness.ts';
 
 describe('VirtualClock', () => {

@@ -3,8 +3,13 @@
  * find and re-drive the RUNNING ones. Only the execution itself is stored — input, status, output/error,
  * dates (virtual clock, ISO strings) — never its progress: a re-drive starts from the beginning.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { scanAll } from '../../functions/adapters/dynamodb/all-items.ts';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -120,16 +125,22 @@ export class ExecutionStore {
       names['#status'] = 'status';
       values[':status'] = filter.status;
     }
-    return scanAll<ExecutionRecord>(this.documentClient, {
-      TableName: this.tableName,
-      ConsistentRead: true,
-      ...(conditions.length > 0
-        ? {
-            FilterExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }
-        : {}),
-    });
+    const records: ExecutionRecord[] = [];
+    const pages = paginateScan(
+      { client: this.documentClient },
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        ...(conditions.length > 0
+          ? {
+              FilterExpression: conditions.join(' AND '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }
+          : {}),
+      },
+    );
+    for await (const page of pages) records.push(...((page.Items ?? []) as ExecutionRecord[]));
+    return records;
   }
 }

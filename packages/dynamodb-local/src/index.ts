@@ -3,7 +3,9 @@
  *
  * The emulator ships inside the npm package `amplify-dynamodb-simulator`. That package is NOT a dependency
  * (it drags hundreds of packages and an old aws-cdk-lib/typescript along): only its tarball is fetched, once,
- * verified against the registry's integrity and unpacked into the git-ignored `.cache/dynamodb-local/<version>/`.
+ * verified against the registry's integrity and unpacked into `<cache>/dynamodb-local/<version>/`, where
+ * `<cache>` is DYNAMODB_LOCAL_CACHE if set, else the git-ignored `.cache/` at the root of the repository this
+ * package lives in (so `npm start`, the tests and CI share one download, wherever they run from).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,8 +22,9 @@ const execFileAsync = promisify(execFile);
 export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator';
 export const DYNAMODB_LOCAL_PACKAGE_VERSION = '2.9.30';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const cacheRoot = join(repoRoot, '.cache', 'dynamodb-local');
+/** The repository root: this file is packages/dynamodb-local/src/index.ts. */
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const cacheRoot = join(process.env.DYNAMODB_LOCAL_CACHE ?? join(repoRoot, '.cache'), 'dynamodb-local');
 /** The emulator folder itself: `DynamoDBLocal.jar` + `DynamoDBLocal_lib/`. */
 export const dynamoDbLocalDir = join(cacheRoot, DYNAMODB_LOCAL_PACKAGE_VERSION);
 const lockPath = join(cacheRoot, `${DYNAMODB_LOCAL_PACKAGE_VERSION}.lock`);

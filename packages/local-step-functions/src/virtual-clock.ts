@@ -9,7 +9,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Clock } from '../functions/domain/clock.ts';
+
+/** Anything that tells the time (the product's `Clock` has this shape too). */
+export interface Clock {
+  now(): Date;
+}
 
 export interface VirtualClockOptions {
   /** Where the offset is kept across restarts; without it the offset lives in memory only. */

@@ -9,7 +9,6 @@
  * state is reached again; `Timestamp` waits are absolute and unaffected) and history events.
  */
 import { randomUUID } from 'node:crypto';
-import type { VirtualClock } from '../virtual-clock.ts';
 import {
   executionArn as buildExecutionArn,
   isValidName,
@@ -29,6 +28,7 @@ import type {
 import { ExecutionAbortedError } from './interpreter.ts';
 import type { LocalStateMachine } from './local-state-machine.ts';
 import { createTaskHandlers, type ExecutionScope } from './task-handlers.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 
 export interface ExecutionRuntimeOptions {
   clock: VirtualClock;
