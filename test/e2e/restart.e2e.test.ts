@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // SIGTERM: the system stops its DynamoDB Local child too (a SIGKILL would orphan it).
+  // SIGTERM: a clean stop; the kill tests in test/reliability/ use SIGKILL.
   await running?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });

@@ -200,6 +200,8 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The JVM's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -227,6 +229,19 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const child of liveChildren) child.kill('SIGTERM');
   });
+}
+
+/**
+ * The exit hook above cannot run when this process is SIGKILLed (a killed `npm start`, a test runner torn
+ * down): then the JVM would live on, holding its port and data folder. On Linux, `setpriv --pdeathsig KILL`
+ * (util-linux) asks the kernel to kill the JVM when its parent dies; it execs java, so the pid is the JVM's.
+ * Elsewhere the exit hook is all there is.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+function diesWithParent(command: string, args: readonly string[]): [string, string[]] {
+  if (process.platform === 'linux' && existsSync(SETPRIV))
+    return [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  return [command, [...args]];
 }
 
 const BIND_FAILURE = /Failed to bind|BindException|Address already in use/i;
@@ -297,7 +312,8 @@ async function launch(
     String(port),
     ...(dataDir ? ['-sharedDb', '-dbPath', dataDir] : ['-inMemory']),
   ];
-  const child = spawn(java, args, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] = diesWithParent(java, args);
+  const child = spawn(command, commandArgs, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
   installExitHook();
 
@@ -359,7 +375,7 @@ async function launch(
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
-        if (!BIND_FAILURE.test(output)) return { endpoint, port, stop };
+        if (!BIND_FAILURE.test(output)) return { endpoint, port, pid: child.pid ?? 0, stop };
         continue; // answered by whoever holds the port: reported at the top of the loop
       } catch (error) {
         lastError = error;
