@@ -1,7 +1,7 @@
 import { decideFollowUp, nextCheckAt } from './acknowledgement-follow-up.ts';
 import { addDays, DAY_MS } from './calendar.ts';
 import { type Change, isCurrentNoticeAcknowledged, isDisputeOpen } from './change.ts';
-import { isTerminal } from './lifecycle.ts';
+import { isAllowed, isTerminal } from './lifecycle.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
@@ -139,6 +139,15 @@ function statusAgenda(change: Change, policy: LifecyclePolicy, now: Date): Agend
 
 /** Everything the clock asks of `change` at `now`. */
 export function agendaOf(change: Change, policy: LifecyclePolicy, now: Date): Agenda {
+  // A notice committed whose delivery was never recorded (the process died between the two, and the emails
+  // went out with the pending sweep): the SendNotice step finishes it, so the period counts from delivery.
+  if (
+    change.notice &&
+    !change.notice.deliveredAt &&
+    !isTerminal(change.status) &&
+    isAllowed('record-delivery', change.status, change.status)
+  )
+    return { next: 'send-notice', due: [] };
   const own = statusAgenda(change, policy, now);
   const dispute = disputeAgenda(change, policy, now);
   // A favourable change applied while its concern is still open keeps its workflow until the concern is answered.

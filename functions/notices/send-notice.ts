@@ -112,7 +112,10 @@ export async function sendNotice(deps: Dependencies, changeId: string): Promise<
   await deliverQueuedMessages(deps, changeId);
   await recordDelivery(deps, changeId);
   const latest = (await deps.changes.get(changeId)) ?? change;
-  return progressOf(latest, deps.policy, deps.clock.now());
+  const progress = progressOf(latest, deps.policy, deps.clock.now());
+  // Delivery still unrecorded (a primary contact's email not delivered yet): wait for the next deadline and
+  // look again then, rather than looping straight back into this step.
+  return progress.next === 'send-notice' ? { ...progress, next: 'wait' } : progress;
 }
 
 async function commitNotice(deps: Dependencies, changeId: string): Promise<void> {

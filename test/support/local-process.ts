@@ -1,23 +1,31 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '@pcn/dynamodb-local';
+import { diesWithParent, findFreePort } from '@pcn/dynamodb-local';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `npm start` as a real child process (node + tsx + cli/pcn.ts start), for restart tests. */
+/** `npm start` as a real child process (node + tsx + cli/pcn.ts start), for restart and kill tests. */
 export interface RunningLocalProcess {
   baseUrl: string;
   output: () => string;
+  /** Sends a signal to the process (SIGTERM: a clean stop) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILLs its whole process group (DynamoDB Local included) at once, as a crash or an OOM kill would. */
+  killGroup(): Promise<void>;
 }
 
+/**
+ * Starts the local system in its own process group (so the group can be killed at once) and, like DynamoDB
+ * Local, tied to this process's life: a test runner that dies takes it along.
+ */
 export async function startLocalProcess(dataDir: string, port?: number): Promise<RunningLocalProcess> {
   const chosenPort = port ?? (await findFreePort());
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', 'start'], {
+  const [command, args] = diesWithParent(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', 'start']);
+  const child: ChildProcess = spawn(command, args, {
     cwd: repositoryRoot,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(chosenPort), NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -25,6 +33,9 @@ export async function startLocalProcess(dataDir: string, port?: number): Promise
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => {
+    child.once('exit', (code) => done(code));
   });
   await new Promise<void>((resolve, reject) => {
     const onData = () => {
@@ -38,14 +49,19 @@ export async function startLocalProcess(dataDir: string, port?: number): Promise
       reject(new Error(`local system exited (${code}) before it was ready:\n${output}`)),
     );
   });
+  const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     baseUrl: `http://127.0.0.1:${chosenPort}`,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null) return child.exitCode;
+      if (!alive()) return child.exitCode;
       child.kill(signal);
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
+      return exited;
+    },
+    killGroup: async () => {
+      if (!alive() || child.pid === undefined) return;
+      process.kill(-child.pid, 'SIGKILL');
+      await exited;
     },
   };
 }

@@ -90,6 +90,18 @@ describe('agendaOf: what the clock asks of a change', () => {
     );
   });
 
+  it('finishes a notice whose delivery was never recorded (a crash between the two) before anything else', () => {
+    const { deliveredAt: _, ...undelivered } = change().notice!;
+    for (const status of ['notice-sent', 'scheduled', 'escalated', 'held', 'disputed'] as const) {
+      expect(agendaOf(change({ status, notice: undelivered }), policy, at(20)).next, status).toBe(
+        'send-notice',
+      );
+      expect(agendaOf(change({ status }), policy, at(1)).next, status).not.toBe('send-notice');
+    }
+    for (const status of ['applied', 'withdrawn', 'workflow-failed'] as const)
+      expect(agendaOf(change({ status, notice: undelivered }), policy, at(1)).next, status).toBe('end');
+  });
+
   it('reminds on the stage days, escalates, and holds an unacknowledged adverse change at its apply date', () => {
     expect(agendaOf(change(), policy, at(2)).nextAt).toEqual(at(3));
     expect(agendaOf(change(), policy, at(3)).due).toEqual([{ action: 'remind', reminderNumber: 1 }]);

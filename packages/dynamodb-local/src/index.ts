@@ -238,7 +238,7 @@ function installExitHook(): void {
  * Elsewhere the exit hook is all there is.
  */
 const SETPRIV = '/usr/bin/setpriv';
-function diesWithParent(command: string, args: readonly string[]): [string, string[]] {
+export function diesWithParent(command: string, args: readonly string[]): [string, string[]] {
   if (process.platform === 'linux' && existsSync(SETPRIV))
     return [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]];
   return [command, [...args]];
