@@ -52,7 +52,13 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
   ) {
     return { ok: false, problem: 'foreign' };
   }
-  const acknowledgement = await deps.changes.acknowledgement(change.changeId, noticeId);
+  // The change carries its current notice's acknowledgement (written in the same transaction as the record);
+  // an earlier version's is read from its record.
+  const acknowledgement = current
+    ? change.acknowledgement?.noticeId === noticeId
+      ? change.acknowledgement
+      : undefined
+    : await deps.changes.acknowledgement(change.changeId, noticeId);
   const state: NoticeState = !current ? 'superseded' : change.status === 'withdrawn' ? 'withdrawn' : 'open';
   return {
     ok: true,
@@ -96,9 +102,8 @@ export async function acknowledgeNotice(
     async (change, now) => {
       if (change.notice?.noticeId !== notice.noticeId) return { refuse: 'superseded' as const };
       if (change.status === 'withdrawn') return { refuse: 'withdrawn' as const };
-      if (await deps.changes.acknowledgement(change.changeId, notice.noticeId)) {
+      if (change.acknowledgement?.noticeId === notice.noticeId)
         return { refuse: 'already-recorded' as const };
-      }
       const acknowledgement: AcknowledgementRecord = {
         noticeId: notice.noticeId,
         noticeVersion: notice.version,
@@ -138,6 +143,7 @@ export async function acknowledgeNotice(
         result: acknowledgement,
       };
     },
+    { known: opened.change },
   );
   if (result.ok) return { outcome: 'recorded', notice, acknowledgement: result.result };
   if (result.refusal === 'superseded' || result.refusal === 'withdrawn') {

@@ -1,12 +1,12 @@
 import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
+import { ChangeStore, type StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { OutgoingEmail } from '../adapters/email/notice-mailer.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { AuditEntryType } from '../domain/audit-chain.ts';
 import { type ChangeStatus, isAllowed, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { commitChangeStep } from './commit.ts';
-import { deliverQueuedMessagesLater } from './deliver.ts';
+import { deliverMessagesLater } from './deliver.ts';
 import { progressOf } from './progress.ts';
 
 /**
@@ -54,10 +54,14 @@ export async function act<Result, Refusal extends string>(
   deps: Dependencies,
   changeId: string,
   decide: (change: StoredChange, now: Date) => Promise<Decision<Result, Refusal>> | Decision<Result, Refusal>,
-  options: { fromWorkflow?: boolean } = {},
+  options: {
+    fromWorkflow?: boolean;
+    /** The change as the caller just read it: the first round decides on it instead of reading it again. */
+    known?: StoredChange;
+  } = {},
 ): Promise<ActOutcome<Result, Refusal>> {
   for (let round = 1; ; round += 1) {
-    const change = await deps.changes.get(changeId);
+    const change = round === 1 && options.known ? options.known : await deps.changes.get(changeId);
     if (!change) return { ok: false, refusal: 'unknown-change' };
     const now = deps.clock.now();
     const decision = await decide(change, now);
@@ -93,9 +97,19 @@ export async function act<Result, Refusal extends string>(
       if (error instanceof ConditionNotMet && round < MAX_DECISION_ROUNDS) continue;
       throw error;
     }
-    if ((decision.messages ?? []).length > 0) await deliverQueuedMessagesLater(deps, changeId);
+    const messages = decision.messages ?? [];
+    // Delivered now, or left queued for the sweep: the step itself is committed either way.
+    if (messages.length > 0) await deliverMessagesLater(deps, changeId, messages);
+    if (options.fromWorkflow) {
+      const after = ChangeStore.afterTransition(change, decision.to, decision.patch, [
+        ...(decision.remove ?? []),
+        'workflowPending',
+      ]);
+      return { ok: true, result: decision.result, change: after };
+    }
+    // Read back, not computed: a token the workflow parked meanwhile must be the one resumed.
     const latest = (await deps.changes.get(changeId)) ?? change;
-    if (!options.fromWorkflow) await resumeWorkflow(deps, latest);
+    await resumeWorkflow(deps, latest);
     return { ok: true, result: decision.result, change: latest };
   }
 }

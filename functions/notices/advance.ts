@@ -4,8 +4,7 @@ import { agendaOf, type DueAction } from '../domain/agenda.ts';
 import type { NoticeContent } from '../domain/notice.ts';
 import { fallbackContacts, type Partner } from '../domain/partner.ts';
 import { type TrustRule, trustEvent } from '../domain/trust-rules.ts';
-import { act, type Decision } from './act.ts';
-import { deliverQueuedMessages } from './deliver.ts';
+import { type ActOutcome, act, type Decision } from './act.ts';
 import {
   approvalDecisionEmail,
   consultationEmail,
@@ -29,23 +28,30 @@ export const MAX_ACTIONS_PER_ADVANCE = 10;
  * Workflow step when a wait times out: handles every deadline of the change that has passed — an approval
  * expiring, a consultation reminder, an acknowledgement reminder or escalation, a hold at the apply date, a
  * dispute's reminder or escalation — each once, with its emails, trust cost and audit entry, then says what
- * the workflow does next. Also delivers any email a crashed step left queued.
+ * the workflow does next. (Emails a crashed step left queued are the sweep's: see
+ * start-pending-workflows.ts.)
  */
 export async function advance(deps: Dependencies, changeId: string): Promise<WorkflowProgress> {
-  if (!(await deps.changes.get(changeId))) throw new ChangeNotFound(`No change ${changeId}`);
-  await deliverQueuedMessages(deps, changeId);
+  const stored = await deps.changes.get(changeId);
+  if (!stored) throw new ChangeNotFound(`No change ${changeId}`);
+  let change: StoredChange = stored;
   for (let handled = 0; handled < MAX_ACTIONS_PER_ADVANCE; handled += 1) {
-    const change = await deps.changes.get(changeId);
-    const first = change && agendaOf(change, deps.policy, deps.clock.now()).due[0];
+    const first = agendaOf(change, deps.policy, deps.clock.now()).due[0];
     if (!first) break;
-    const outcome = await act(deps, changeId, (current, now) => decideDeadline(deps, current, now, first), {
-      fromWorkflow: true,
-    });
-    if (!outcome.ok && outcome.refusal !== 'not-due') break;
+    const outcome: ActOutcome<undefined, 'not-due'> = await act(
+      deps,
+      changeId,
+      (current, now) => decideDeadline(deps, current, now, first),
+      {
+        fromWorkflow: true,
+        known: change,
+      },
+    );
+    if (outcome.ok) change = outcome.change;
+    else if (outcome.refusal === 'not-due' && outcome.change) change = outcome.change;
+    else break;
   }
-  const latest = await deps.changes.get(changeId);
-  if (!latest) throw new ChangeNotFound(`No change ${changeId}`);
-  return progressOf(latest, deps.policy, deps.clock.now());
+  return progressOf(change, deps.policy, deps.clock.now());
 }
 
 function sameAction(a: DueAction, b: DueAction): boolean {

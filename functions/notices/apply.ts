@@ -73,7 +73,7 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
   if (!outcome.ok && outcome.refusal === 'not-acknowledged') {
     deps.logger.error('A scheduled adverse change is not acknowledged: not applied', { changeId });
   }
-  const latest = await deps.changes.get(changeId);
+  const latest = outcome.change;
   if (!latest) throw new ChangeNotFound(`No change ${changeId}`);
   return progressOf(latest, deps.policy, deps.clock.now());
 }

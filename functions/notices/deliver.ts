@@ -1,3 +1,4 @@
+import type { OutgoingEmail } from '../adapters/email/notice-mailer.ts';
 import type { Dependencies } from '../dependencies.ts';
 
 /**
@@ -12,16 +13,31 @@ export async function deliverQueuedMessages(
   changeId: string,
 ): Promise<Map<string, string>> {
   const delivered = new Map<string, string>();
+  const queued: OutgoingEmail[] = [];
   for (const message of await deps.changes.messages(changeId)) {
-    if (message.deliveryStatus === 'delivered') {
+    if (message.deliveryStatus === 'delivered')
       delivered.set(message.messageId, message.deliveredAt ?? message.queuedAt);
-      continue;
-    }
-    await deps.mailer.send(message.email);
-    const at = deps.clock.now().toISOString();
-    await deps.changes.markMessageDelivered(changeId, message.messageId, at);
-    delivered.set(message.messageId, at);
+    else queued.push(message.email);
   }
+  for (const [messageId, at] of await deliverMessages(deps, changeId, queued)) delivered.set(messageId, at);
+  return delivered;
+}
+
+/**
+ * Delivers emails a step has just committed (it knows them, so nothing is read back), then marks them
+ * delivered in one request. Returns the delivery time of each, by message id.
+ */
+export async function deliverMessages(
+  deps: Dependencies,
+  changeId: string,
+  emails: readonly OutgoingEmail[],
+): Promise<Map<string, string>> {
+  const delivered = new Map<string, string>();
+  for (const email of emails) {
+    await deps.mailer.send(email);
+    delivered.set(email.messageId, deps.clock.now().toISOString());
+  }
+  if (delivered.size > 0) await deps.changes.markMessagesDelivered(changeId, delivered);
   return delivered;
 }
 
@@ -29,9 +45,13 @@ export async function deliverQueuedMessages(
  * For a person's action: the action is committed, so a provider outage must not turn it into an error for
  * them. What could not be delivered now stays queued for the sweep (functions/notices/start-pending-workflows.ts).
  */
-export async function deliverQueuedMessagesLater(deps: Dependencies, changeId: string): Promise<void> {
+export async function deliverMessagesLater(
+  deps: Dependencies,
+  changeId: string,
+  emails: readonly OutgoingEmail[],
+): Promise<void> {
   try {
-    await deliverQueuedMessages(deps, changeId);
+    await deliverMessages(deps, changeId, emails);
   } catch (error) {
     deps.logger.error('Emails stay queued for the sweep', { changeId, error: error as Error });
   }

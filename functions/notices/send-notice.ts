@@ -106,20 +106,23 @@ export async function noticeEmails(
  * step re-sends nothing that went out).
  */
 export async function sendNotice(deps: Dependencies, changeId: string): Promise<WorkflowProgress> {
-  const change = await deps.changes.get(changeId);
-  if (!change) throw new ChangeNotFound(`No change ${changeId}`);
-  if (change.status === 'notice-due') await commitNotice(deps, changeId);
-  await deliverQueuedMessages(deps, changeId);
-  await recordDelivery(deps, changeId);
-  const latest = (await deps.changes.get(changeId)) ?? change;
-  const progress = progressOf(latest, deps.policy, deps.clock.now());
+  const stored = await deps.changes.get(changeId);
+  if (!stored) throw new ChangeNotFound(`No change ${changeId}`);
+  let change: StoredChange = stored;
+  if (change.status === 'notice-due') change = await commitNotice(deps, change);
+  // Strict here, unlike a person's step: the notice period counts from delivery, so an email that cannot go
+  // out fails the task (Retry, then the named failure state) instead of waiting for the sweep.
+  const delivered = await deliverQueuedMessages(deps, changeId);
+  change = await recordDelivery(deps, change, delivered);
+  const progress = progressOf(change, deps.policy, deps.clock.now());
   // Delivery still unrecorded (a primary contact's email not delivered yet): wait for the next deadline and
   // look again then, rather than looping straight back into this step.
   return progress.next === 'send-notice' ? { ...progress, next: 'wait' } : progress;
 }
 
-async function commitNotice(deps: Dependencies, changeId: string): Promise<void> {
-  await act(
+async function commitNotice(deps: Dependencies, known: StoredChange): Promise<StoredChange> {
+  const changeId = known.changeId;
+  const outcome = await act(
     deps,
     changeId,
     async (current, now) => {
@@ -212,22 +215,28 @@ async function commitNotice(deps: Dependencies, changeId: string): Promise<void>
         result: undefined,
       };
     },
-    { fromWorkflow: true },
+    { fromWorkflow: true, known },
   );
+  return outcome.change ?? known;
 }
 
-/** Records when the notice reached the partner; the apply date is counted from it and can only move later. */
-async function recordDelivery(deps: Dependencies, changeId: string): Promise<void> {
-  await act(
+/**
+ * Records when the notice reached the partner; the apply date is counted from it and can only move later.
+ * `deliveries` holds the delivery time of each of the change's delivered emails, by message id.
+ */
+async function recordDelivery(
+  deps: Dependencies,
+  known: StoredChange,
+  deliveries: ReadonlyMap<string, string>,
+): Promise<StoredChange> {
+  const outcome = await act(
     deps,
-    changeId,
+    known.changeId,
     async (current) => {
       const notice = current.notice;
       if (!notice || notice.deliveredAt) return { refuse: 'nothing-to-record' };
-      const messages = await deps.changes.messages(changeId);
-      const deliveredAt = (contactId: string) =>
-        messages.find((message) => message.messageId === `${notice.noticeId}#notice#${contactId}`)
-          ?.deliveredAt;
+      const deliveredAt = (contactId: string): string | undefined =>
+        deliveries.get(`${notice.noticeId}#notice#${contactId}`);
       const recipients = notice.recipients.map((recipient) => {
         const at = deliveredAt(recipient.contactId);
         return at ? { ...recipient, deliveredAt: at } : recipient;
@@ -278,6 +287,7 @@ async function recordDelivery(deps: Dependencies, changeId: string): Promise<voi
         result: undefined,
       };
     },
-    { fromWorkflow: true },
+    { fromWorkflow: true, known },
   );
+  return outcome.change ?? known;
 }

@@ -10,7 +10,7 @@ import { earliestEffectiveDate, evaluateTiming, type RuleViolation } from '../do
 import { forecastTrustImpact, type TrustLedgerEvent } from '../domain/trust-rules.ts';
 import { type ChangeKind, kindOf } from './change-kind.ts';
 import { commitChangeStep } from './commit.ts';
-import { deliverQueuedMessagesLater } from './deliver.ts';
+import { deliverMessagesLater } from './deliver.ts';
 import { approvalRequestEmails, consultationEmail } from './emails.ts';
 
 /** The lifecycle's part of every submission; the kind's own fields come beside these. */
@@ -207,7 +207,7 @@ export async function submitChange(
     if (holder) return conflicting(holder);
     throw error;
   }
-  await deliverQueuedMessagesLater(deps, change.changeId);
+  await deliverMessagesLater(deps, change.changeId, messages);
   await deps.workflow.start(change.changeId);
   return {
     outcome: 'created',

@@ -4,6 +4,7 @@ import {
   type NativeAttributeValue,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit-chain.ts';
@@ -15,6 +16,9 @@ import { queryAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
 import { isConditionFailed } from './transaction-errors.ts';
+
+/** DynamoDB's limit on the items of one TransactWriteItems request. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * The Changes table's item shapes, owned here: a change and everything that belongs to it share one partition
@@ -331,6 +335,27 @@ export class ChangeStore {
     };
   }
 
+  /**
+   * The change as `transition` leaves it, without reading it back: the same status, revision, patch and
+   * removals, applied in memory to the version it was decided on.
+   */
+  static afterTransition(
+    change: StoredChange,
+    to: ChangeStatus,
+    patch: ChangePatch = {},
+    remove: readonly Removable[] = [],
+  ): StoredChange {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const next: Record<string, unknown> = {
+      ...change,
+      ...defined,
+      status: to,
+      revision: change.revision + 1,
+    };
+    for (const attribute of remove) delete next[attribute];
+    return next as unknown as StoredChange;
+  }
+
   /** A notice version's content, exactly as the partner sees it; written once. */
   saveNotice(notice: StoredNotice): TransactItem {
     return {
@@ -435,19 +460,46 @@ export class ChangeStore {
 
   async markMessageDelivered(changeId: string, messageId: string, deliveredAt: string): Promise<void> {
     try {
-      await this.documentClient.send(
-        new UpdateCommand({
-          TableName: this.tables.changes,
-          Key: changeKeys.message(changeId, messageId),
-          UpdateExpression: 'SET deliveryStatus = :delivered, deliveredAt = :at REMOVE undelivered',
-          ConditionExpression: 'deliveryStatus = :queued',
-          ExpressionAttributeValues: { ':delivered': 'delivered', ':queued': 'queued', ':at': deliveredAt },
-        }),
-      );
+      await this.documentClient.send(new UpdateCommand(this.deliveredMark(changeId, messageId, deliveredAt)));
     } catch (error) {
       // Another delivery attempt marked it first: the message went out once either way (messageId is idempotent).
       if (!isConditionFailed(error)) throw error;
     }
+  }
+
+  /**
+   * Marks a step's emails delivered in one request (a transaction of up to 100 marks). If another delivery
+   * attempt marked one first, the transaction is refused as a whole: then each is marked on its own.
+   */
+  async markMessagesDelivered(changeId: string, deliveredAt: ReadonlyMap<string, string>): Promise<void> {
+    const marks = [...deliveredAt];
+    if (marks.length === 1 || marks.length > MAX_TRANSACTION_ITEMS) {
+      for (const [messageId, at] of marks) await this.markMessageDelivered(changeId, messageId, at);
+      return;
+    }
+    try {
+      await this.documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: marks.map(([messageId, at]) => ({
+            Update: this.deliveredMark(changeId, messageId, at),
+          })),
+        }),
+      );
+    } catch (error) {
+      // Cancelled: one mark's condition failed (or a conflict); marking each alone settles which.
+      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+      for (const [messageId, at] of marks) await this.markMessageDelivered(changeId, messageId, at);
+    }
+  }
+
+  private deliveredMark(changeId: string, messageId: string, deliveredAt: string) {
+    return {
+      TableName: this.tables.changes,
+      Key: changeKeys.message(changeId, messageId),
+      UpdateExpression: 'SET deliveryStatus = :delivered, deliveredAt = :at REMOVE undelivered',
+      ConditionExpression: 'deliveryStatus = :queued',
+      ExpressionAttributeValues: { ':delivered': 'delivered', ':queued': 'queued', ':at': deliveredAt },
+    };
   }
 
   /** One item by key, read consistently, without its keys. */
