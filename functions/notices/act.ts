@@ -3,7 +3,7 @@ import { ChangeStore, type StoredChange } from '../adapters/dynamodb/change-stor
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { OutgoingEmail } from '../adapters/email/notice-mailer.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditEntryType } from '../domain/audit-chain.ts';
+import type { AuditEntryType, AuditStreamHead } from '../domain/audit-chain.ts';
 import { type ChangeStatus, isAllowed, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { commitChangeStep } from './commit.ts';
 import { deliverMessagesLater } from './deliver.ts';
@@ -83,16 +83,26 @@ export async function act<Result, Refusal extends string>(
       };
     }
     const at = now.toISOString();
-    const items = [
-      deps.changes.transition(change, decision.event, decision.to, decision.patch ?? {}, {
-        ...(decision.remove ? { remove: decision.remove } : {}),
-        ...(options.fromWorkflow ? { fromWorkflow: true } : {}),
-      }),
-      ...(decision.items ?? []),
-      ...(decision.messages ?? []).map((email) => deps.changes.queueMessage(email, at)),
-    ];
+    let auditHead = change.auditHead;
+    const items = (head: AuditStreamHead) => {
+      auditHead = head;
+      return [
+        deps.changes.transition(
+          change,
+          decision.event,
+          decision.to,
+          { ...decision.patch, auditHead: head },
+          {
+            ...(decision.remove ? { remove: decision.remove } : {}),
+            ...(options.fromWorkflow ? { fromWorkflow: true } : {}),
+          },
+        ),
+        ...(decision.items ?? []),
+        ...(decision.messages ?? []).map((email) => deps.changes.queueMessage(email, at)),
+      ];
+    };
     try {
-      await commitChangeStep(deps, changeId, { ...decision.audit, at }, items);
+      await commitChangeStep(deps, changeId, { ...decision.audit, at }, items, change.auditHead);
     } catch (error) {
       if (error instanceof ConditionNotMet && round < MAX_DECISION_ROUNDS) continue;
       throw error;
@@ -101,7 +111,7 @@ export async function act<Result, Refusal extends string>(
     // Delivered now, or left queued for the sweep: the step itself is committed either way.
     if (messages.length > 0) await deliverMessagesLater(deps, changeId, messages);
     if (options.fromWorkflow) {
-      const after = ChangeStore.afterTransition(change, decision.to, decision.patch, [
+      const after = ChangeStore.afterTransition(change, decision.to, { ...decision.patch, auditHead }, [
         ...(decision.remove ?? []),
         'workflowPending',
       ]);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
+import type { AuditStreamHead } from '../domain/audit-chain.ts';
 import { addDays, parseIsoDate } from '../domain/calendar.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
@@ -153,21 +154,26 @@ export async function submitChange(
       : change.status === 'awaiting-consultation'
         ? [consultationEmail(deps, change, partner, 0)]
         : [];
-  const items = [
-    deps.changes.create(change),
-    ...(assessed.conflictKey
-      ? [deps.changes.lockConflict(partner.partnerId, assessed.conflictKey, change.changeId)]
-      : []),
-    ...(idempotencyKey
-      ? [
-          deps.changes.claimIdempotencyKey(submittedBy, idempotencyKey, {
-            changeId: change.changeId,
-            requestFingerprint,
-          }),
-        ]
-      : []),
-    ...messages.map((message) => deps.changes.queueMessage(message, change.submittedAt)),
-  ];
+  // A new change starts its own audit stream, and keeps the stream's head for its next step.
+  let stored: StoredChange = change;
+  const items = (head: AuditStreamHead) => {
+    stored = { ...change, auditHead: head };
+    return [
+      deps.changes.create(stored),
+      ...(assessed.conflictKey
+        ? [deps.changes.lockConflict(partner.partnerId, assessed.conflictKey, change.changeId)]
+        : []),
+      ...(idempotencyKey
+        ? [
+            deps.changes.claimIdempotencyKey(submittedBy, idempotencyKey, {
+              changeId: change.changeId,
+              requestFingerprint,
+            }),
+          ]
+        : []),
+      ...messages.map((message) => deps.changes.queueMessage(message, change.submittedAt)),
+    ];
+  };
   try {
     await commitChangeStep(
       deps,
@@ -192,6 +198,7 @@ export async function submitChange(
         },
       },
       items,
+      null,
     );
   } catch (error) {
     if (!(error instanceof ConditionNotMet)) throw error;
@@ -211,7 +218,7 @@ export async function submitChange(
   await deps.workflow.start(change.changeId);
   return {
     outcome: 'created',
-    change,
+    change: stored,
     earliestEffectiveDate: timing.earliestEffectiveDate,
     forecast: forecastOf(deps, kind, change),
   };

@@ -60,7 +60,14 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
     deps.changes.auditEntries(change.changeId),
     deps.partners.get(change.partnerId),
   ]);
-  const { taskToken: _token, taskTokenRevision: _tokenRevision, terms: _terms, ...rest } = change;
+  // Workflow plumbing (the task token, the audit head) is not part of what staff see.
+  const {
+    taskToken: _token,
+    taskTokenRevision: _tokenRevision,
+    auditHead: _auditHead,
+    terms: _terms,
+    ...rest
+  } = change;
   return {
     ...changeSummary(deps, change),
     ...rest,

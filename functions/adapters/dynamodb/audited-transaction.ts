@@ -45,11 +45,21 @@ export async function commitWithAudit(
   auditTable: string,
   stream: string,
   drafts: readonly AuditEntryDraft[],
-  items: readonly TransactItem[],
+  withHead: readonly TransactItem[] | ((head: AuditStreamHead) => readonly TransactItem[]),
+  /**
+   * The head as the caller last saw it (`null`: the stream is new), to save reading it; a stale one only
+   * costs a lost head race, after which the head is read.
+   */
+  knownHead?: AuditStreamHead | null,
 ): Promise<AuditEntry[]> {
   for (let attempt = 1; ; attempt += 1) {
-    const head = await readAuditHead(documentClient, auditTable, stream);
+    const head =
+      attempt === 1 && knownHead !== undefined
+        ? (knownHead ?? undefined)
+        : await readAuditHead(documentClient, auditTable, stream);
     const { entries, head: newHead } = chainEntries(stream, head, drafts);
+    // The caller's writes may record the new head (a change keeps its own, to pass as knownHead next time).
+    const items = typeof withHead === 'function' ? withHead(newHead) : withHead;
     const headWrite: TransactItem = {
       Put: {
         TableName: auditTable,

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../../domain/audit-chain.ts';
+import type { AuditEntry, AuditStreamHead } from '../../domain/audit-chain.ts';
 import type { AcknowledgementRecord, Change } from '../../domain/change.ts';
 import { assertTransition, type ChangeStatus, type LifecycleEvent } from '../../domain/lifecycle.ts';
 import type { NoticeContent } from '../../domain/notice.ts';
@@ -69,6 +69,8 @@ export interface StoredChange<Terms = unknown> extends Change<Terms> {
   taskTokenRevision?: number;
   /** Which execution of the workflow runs it (1, then 2 after an operator's retry …). */
   workflowAttempt?: number;
+  /** Its audit stream's head as of its last step: the next step chains from it without reading the head. */
+  auditHead?: AuditStreamHead;
 }
 
 export interface StoredNotice {
