@@ -1,28 +1,44 @@
 /**
- * `npm run bench`: local end-to-end throughput of N commission changes (submit → approve → notice →
- * acknowledge → applied) over real HTTP, beside two floors measured in the same run: the raw DynamoDB Local
- * write throughput on the same emulator, and a minimal HTTP round trip through the same server, authorizer
- * and router (a 404). Also the DynamoDB requests and state transitions per change. Prints figures; asserts
- * only correctness.
+ * `npm run bench [-- --small] [-- --json FILE]`: the local system's speed and cost, each figure beside a
+ * floor measured in the same run on the same engines, printed as one table and written as JSON (default
+ * `.tmp/bench.json`; the previous file's figures are shown beside the new ones, for comparison across
+ * commits). Asserts only correctness (every change applied); figures are reported, not judged, except that
+ * each target's verdict is printed.
+ *
+ * - End to end: N commission cuts over real HTTP (submit → approve → notice → acknowledge → applied on the
+ *   virtual clock), beside the floor the same writes allow: the raw TransactWriteItems rate of the same
+ *   DynamoDB Local, divided by the transactions a change made.
+ * - DynamoDB requests per change on the product's tables (the local stand-ins for SES and Step Functions,
+ *   the outbox and the executions table, are not counted: on AWS they are not DynamoDB).
+ * - The acknowledgement endpoint's latency under load, beside a minimal API call (authorizer + router, 404).
+ * - Billed state transitions per change for a plain, a disputed and an escalated change.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
-import { startLocalSystem } from '../local/system.ts';
+import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 
-const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
+const args = process.argv.slice(2);
+const small = args.includes('--small');
+const jsonIndex = args.indexOf('--json');
+const JSON_FILE = jsonIndex >= 0 ? (args[jsonIndex + 1] ?? '.tmp/bench.json') : '.tmp/bench.json';
+const CHANGES = Number(process.env.BENCH_CHANGES ?? (small ? 40 : 200));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const RAW_WRITES = Number(process.env.BENCH_RAW_WRITES ?? 2000);
+const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1000));
+const FLOOR_CALLS = small ? 200 : 1000;
 const PARTNERS = 20;
+/** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
+const TARGET_FLOOR_SHARE = 0.5;
+const TARGET_REQUESTS_PER_CHANGE = 8;
 
-async function inParallel<T>(
-  count: number,
-  concurrency: number,
-  work: (index: number) => Promise<T>,
-): Promise<T[]> {
+async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>) {
   const results: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -42,11 +58,19 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: n
   return { result, seconds: (performance.now() - began) / 1000 };
 }
 
-function rate(count: number, seconds: number): string {
-  return `${(count / seconds).toFixed(0).padStart(6)} /s`;
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function rawDynamoDbThroughput(endpoint: string) {
+/** Progress on one line of the terminal, so a long run shows it is alive. */
+function progress(label: string, done: number, total: number): void {
+  if (!process.stdout.isTTY) return;
+  process.stdout.write(`\r  ${label} ${done}/${total}   `);
+  if (done === total) process.stdout.write('\r\x1b[2K');
+}
+
+async function rawTransactionRate(endpoint: string): Promise<number> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -62,91 +86,108 @@ async function rawDynamoDbThroughput(endpoint: string) {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }),
   );
-  const item = (index: number) => ({
-    pk: `item-${index}-${randomUUID()}`,
-    payload: 'x'.repeat(400),
-    n: index,
-  });
-  const put = (index: number) => documentClient.send(new PutCommand({ TableName: table, Item: item(index) }));
-  const transact = (index: number) =>
+  // Four 400-byte items per transaction: about the size of a lifecycle step (change, audit entry, head, one more).
+  const transact = () =>
     documentClient.send(
       new TransactWriteCommand({
-        TransactItems: [0, 1, 2, 3].map((offset) => ({
-          Put: { TableName: table, Item: item(index * 4 + offset) },
+        TransactItems: [0, 1, 2, 3].map(() => ({
+          Put: { TableName: table, Item: { pk: randomUUID(), payload: 'x'.repeat(400) } },
         })),
       }),
     );
-  const sequentialPut = await timed(() => inParallel(RAW_WRITES / 2, 1, put));
-  const concurrentPut = await timed(() => inParallel(RAW_WRITES, 16, put));
-  const sequentialTransact = await timed(() => inParallel(RAW_WRITES / 4, 1, transact));
-  const concurrentTransact = await timed(() => inParallel(RAW_WRITES / 2, 16, transact));
+  const run = await timed(() => inParallel(RAW_TRANSACTIONS, CONCURRENCY, transact));
+  client.destroy();
+  return RAW_TRANSACTIONS / run.seconds;
+}
+
+async function createBenchPartners(system: LocalSystem): Promise<void> {
+  for (let index = 0; index < PARTNERS; index += 1) {
+    const partnerId = `bench-partner-${index}`;
+    await system.deps.partners.create(
+      {
+        partnerId,
+        name: `Bench Partner ${index}`,
+        stage: 'transactional',
+        allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
+        contacts: [
+          {
+            contactId: `bench-contact-${index}`,
+            name: `Contact ${index}`,
+            email: `contact${index}@partner.example`,
+            role: 'primary',
+          },
+        ],
+      },
+      [
+        {
+          partnerId,
+          scopeKey: ALL_SCOPE,
+          effectiveFrom: '2025-01-01',
+          ratePct: 12,
+          recordedAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    );
+  }
+}
+
+/** Counts DynamoDB requests by command on the product's tables (not the local stand-ins for SES and SFN). */
+function countRequests(system: LocalSystem) {
+  const counts = new Map<string, number>();
+  const localOnly = allTables.filter((table) => table.localOnly).map((table) => table.logicalName);
+  let enabled = false;
+  system.deps.documentClient.middlewareStack.add(
+    (next, context) => async (request) => {
+      const input = (request as { input: { TableName?: string } }).input;
+      const table = input.TableName ?? '';
+      const local = localOnly.some((name) => table.endsWith(name));
+      if (enabled && !local) {
+        const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      return next(request);
+    },
+    { step: 'initialize', name: 'benchRequestCounter' },
+  );
   return {
-    putSequential: RAW_WRITES / 2 / sequentialPut.seconds,
-    put16: RAW_WRITES / concurrentPut.seconds,
-    transactSequential: RAW_WRITES / 4 / sequentialTransact.seconds,
-    transact16: RAW_WRITES / 2 / concurrentTransact.seconds,
+    start: () => {
+      enabled = true;
+    },
+    stop: () => {
+      enabled = false;
+      return new Map(counts);
+    },
   };
 }
 
 async function main() {
   console.log(
-    `Partner Change Notice — local end-to-end benchmark (${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
+    `Partner Change Notice — local benchmark (${small ? 'small' : 'full'} size: ${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
   );
   const boot = await timed(() => startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') }));
   const system = boot.result;
   try {
-    for (let index = 0; index < PARTNERS; index += 1) {
-      const partnerId = `bench-partner-${index}`;
-      await system.deps.partners.create(
-        {
-          partnerId,
-          name: `Bench Partner ${index}`,
-          stage: 'transactional',
-          allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
-          contacts: [
-            {
-              contactId: `bench-contact-${index}`,
-              name: `Contact ${index}`,
-              email: `contact${index}@partner.example`,
-              role: 'primary',
-            },
-          ],
-        },
-        [
-          {
-            partnerId,
-            scopeKey: ALL_SCOPE,
-            effectiveFrom: '2025-01-01',
-            ratePct: 12,
-            recordedAt: '2025-01-01T00:00:00.000Z',
-          },
-        ],
-      );
-    }
-    // Count every DynamoDB request the system makes (handlers, outbox and workflow executions share this client).
-    const requests = new Map<string, number>();
-    system.deps.documentClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        const name = context.commandName ?? 'unknown';
-        requests.set(name, (requests.get(name) ?? 0) + 1);
-        return next(args);
-      },
-      { step: 'initialize', name: 'benchRequestCounter' },
-    );
+    await createBenchPartners(system);
+    const counter = countRequests(system);
     const api = new ApiClient(system.baseUrl);
     const token = await api.token('finance', 'bench');
     const approver = await api.token('approver', 'amara');
-    // The floor of one API call: the same server, authorizer and router, answering a 404 with no I/O.
-    const FLOOR_CALLS = 1000;
+
+    // Floor of one API call: the same server, authorizer and router, answering a 404 with no I/O.
+    const floorLatencies: number[] = [];
     const floor = await timed(() =>
       inParallel(FLOOR_CALLS, CONCURRENCY, async () => {
+        const began = performance.now();
         const response = await api.request('GET', '/api/no-such-route', { token });
+        floorLatencies.push(performance.now() - began);
         if (response.status !== 404) throw new Error(`floor: ${response.status}`);
       }),
     );
-    const now = await api.now();
-    const effectiveDate = isoDateAfter(now, 31);
 
+    const effectiveDate = isoDateAfter(await api.now(), 31);
+    const ackLatencies: number[] = [];
+    counter.start();
+    let done = 0;
     const total = await timed(async () => {
       const submit = await timed(() =>
         inParallel(CHANGES, CONCURRENCY, async (index) => {
@@ -164,10 +205,12 @@ async function main() {
           });
           if (response.status !== 201)
             throw new Error(`submit ${index}: ${response.status} ${response.text}`);
+          progress('submitted', ++done, CHANGES);
           return response.body.changeId;
         }),
       );
       await system.settle();
+      done = 0;
       const approve = await timed(() =>
         inParallel(submit.result.length, CONCURRENCY, async (index) => {
           const response = await api.request('POST', `/api/changes/${submit.result[index]}/approval`, {
@@ -176,6 +219,7 @@ async function main() {
           });
           if (response.status !== 200)
             throw new Error(`approve ${index}: ${response.status} ${response.text}`);
+          progress('approved', ++done, CHANGES);
         }),
       );
       const notify = await timed(() => system.settle());
@@ -183,13 +227,17 @@ async function main() {
         .filter((message) => message.kind === 'notice')
         .map((message) => new URL(message.links[0]!));
       if (links.length !== CHANGES) throw new Error(`expected ${CHANGES} notices, found ${links.length}`);
+      done = 0;
       const acknowledge = await timed(() =>
         inParallel(links.length, CONCURRENCY, async (index) => {
           const link = links[index]!;
+          const began = performance.now();
           const response = await api.request('POST', `${link.pathname}/acknowledgement`, {
             form: { token: link.searchParams.get('token')! },
           });
+          ackLatencies.push(performance.now() - began);
           if (response.status !== 200) throw new Error(`acknowledge ${index}: ${response.status}`);
+          progress('acknowledged', ++done, CHANGES);
         }),
       );
       const apply = await timed(async () => {
@@ -207,10 +255,9 @@ async function main() {
         },
       };
     });
+    const requests = counter.stop();
 
     const { changeIds, phases } = total.result;
-    const requestsDuringRun = new Map(requests);
-    const totalRequests = [...requestsDuringRun.values()].reduce((sum, count) => sum + count, 0);
     const statuses = await inParallel(changeIds.length, CONCURRENCY, async (index) => {
       const response = await api.request<{ status: string }>(
         'GET',
@@ -222,55 +269,234 @@ async function main() {
     const notApplied = statuses.filter((status) => status !== 'applied').length;
     if (notApplied > 0) throw new Error(`${notApplied} of ${CHANGES} changes were not applied`);
 
-    const sfn = new SFNClient({
-      endpoint: system.stepFunctionsEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const sample = changeIds.slice(0, 20);
-    const transitions = await Promise.all(
-      sample.map(async (changeId) => {
-        const history = await sfn.send(
-          new GetExecutionHistoryCommand({
-            executionArn: `${system.stateMachineArn.replace(':stateMachine:', ':execution:')}:${changeId}`,
-            maxResults: 1000,
-          }),
-        );
-        return (history.events ?? []).filter((event) => (event.type ?? '').endsWith('StateEntered')).length;
-      }),
+    const transitions = await stateTransitions(system, api, token, changeIds[0]!);
+    const rawTransactions = await rawTransactionRate(system.dynamodbEndpoint);
+
+    const perChange = (name: string) => (requests.get(name) ?? 0) / CHANGES;
+    const totalRequests = [...requests.values()].reduce((sum, count) => sum + count, 0) / CHANGES;
+    const reads = ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce(
+      (sum, name) => sum + perChange(name),
+      0,
     );
-    const raw = await rawDynamoDbThroughput(system.dynamodbEndpoint);
+    const transactions = perChange('TransactWriteItems');
+    const changesPerSecond = CHANGES / total.seconds;
+    const writeFloor = rawTransactions / transactions;
+    const figures = {
+      size: small ? 'small' : 'full',
+      changes: CHANGES,
+      concurrency: CONCURRENCY,
+      bootSeconds: boot.seconds,
+      endToEndChangesPerSecond: changesPerSecond,
+      rawTransactWritesPerSecond: rawTransactions,
+      transactionsPerChange: transactions,
+      writeFloorChangesPerSecond: writeFloor,
+      shareOfWriteFloor: changesPerSecond / writeFloor,
+      dynamoDbRequestsPerChange: totalRequests,
+      dynamoDbReadsPerChange: reads,
+      requestsByCommand: Object.fromEntries([...requests].map(([name, count]) => [name, count / CHANGES])),
+      phasesSeconds: phases,
+      acknowledgementLatencyMs: { p50: percentile(ackLatencies, 50), p99: percentile(ackLatencies, 99) },
+      minimalCallLatencyMs: { p50: percentile(floorLatencies, 50), p99: percentile(floorLatencies, 99) },
+      minimalCallsPerSecond: FLOOR_CALLS / floor.seconds,
+      acknowledgementsPerSecond: CHANGES / phases.acknowledge,
+      stateTransitions: transitions,
+    };
 
-    console.log(`
-Local system boot (DynamoDB Local + tables + workflow runtime + HTTP): ${boot.seconds.toFixed(2)} s
-
-End to end, ${CHANGES} changes (submit → approve → notice email → acknowledge → notice period on the virtual clock → applied):
-  total                      ${total.seconds.toFixed(2).padStart(7)} s   ${rate(CHANGES, total.seconds)} changes
-  submit  (HTTP, ${String(CONCURRENCY).padStart(2)} clients)   ${phases.submit.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.submit)}
-  approve (HTTP POST)        ${phases.approve.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.approve)}
-  notify  (workflow)         ${phases.notify.toFixed(2).padStart(7)} s
-  acknowledge (HTTP POST)    ${phases.acknowledge.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.acknowledge)}
-  apply   (clock +31 days)   ${phases.apply.toFixed(2).padStart(7)} s   ${rate(CHANGES, phases.apply)}
-  all ${CHANGES} applied: yes
-
-DynamoDB requests per change: ${(totalRequests / CHANGES).toFixed(1)} (${[...requestsDuringRun.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, count]) => `${name.replace(/Command$/, '')} ${(count / CHANGES).toFixed(1)}`)
-      .join(', ')})
-  i.e. ${(totalRequests / total.seconds).toFixed(0)} DynamoDB requests/s sustained end to end
-
-State transitions per change (StateEntered events, sample of ${sample.length}): min ${Math.min(...transitions)}, max ${Math.max(...transitions)}, mean ${(transitions.reduce((a, b) => a + b, 0) / transitions.length).toFixed(1)}
-
-Floor: a minimal API call (authorizer + router, 404), ${CONCURRENCY} clients: ${rate(FLOOR_CALLS, floor.seconds)}
-
-Raw DynamoDB Local writes, same emulator, same run (400-byte items):
-  PutItem sequential         ${rate(1, 1 / raw.putSequential)}
-  PutItem 16 concurrent      ${rate(1, 1 / raw.put16)}
-  TransactWrite(4) seq       ${rate(1, 1 / raw.transactSequential)}
-  TransactWrite(4) 16 conc   ${rate(1, 1 / raw.transact16)}
-`);
+    const previous = existsSync(JSON_FILE)
+      ? (JSON.parse(await readFile(JSON_FILE, 'utf8')) as Partial<typeof figures>)
+      : undefined;
+    printTable(figures, previous);
+    await mkdir(dirname(JSON_FILE), { recursive: true });
+    await writeFile(JSON_FILE, `${JSON.stringify({ ...figures, at: new Date().toISOString() }, null, 2)}\n`);
+    console.log(
+      `\nWritten to ${JSON_FILE}${previous ? ' (the "before" column is the file it replaced)' : ''}.`,
+    );
   } finally {
     await system.stop();
+  }
+}
+
+/** A plain, a disputed and an escalated cut on the virtual clock; their StateEntered events. */
+async function stateTransitions(system: LocalSystem, api: ApiClient, token: string, happyChangeId: string) {
+  const sfn = new SFNClient({
+    endpoint: system.stepFunctionsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const entered = async (changeId: string) => {
+    const history = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: `${system.stateMachineArn.replace(':stateMachine:', ':execution:')}:${changeId}`,
+        maxResults: 1000,
+      }),
+    );
+    return (history.events ?? []).filter((event) => (event.type ?? '').endsWith('StateEntered')).length;
+  };
+  const cut = async (product: string) => {
+    const response = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
+      token,
+      json: {
+        partnerId: 'bench-partner-0',
+        currentRatePct: 12,
+        newRatePct: 11,
+        effectiveDate: isoDateAfter(await api.now(), 31),
+        rationale: realRationale,
+        scope: { products: [product] },
+      },
+    });
+    await api.approve(response.body.changeId);
+    const notice = (await api.messagesOf(response.body.changeId, ['notice'])).at(-1)!;
+    return { changeId: response.body.changeId, link: new URL(notice.links[0]!) };
+  };
+  const form = (link: URL, extra: Record<string, string> = {}) => ({
+    form: { token: link.searchParams.get('token')!, ...extra },
+  });
+  const disputed = await cut('bench-disputed');
+  const escalated = await cut('bench-escalated');
+  const expectOk = (what: string, response: { status: number; text: string }) => {
+    if (response.status !== 200) throw new Error(`${what}: ${response.status} ${response.text}`);
+  };
+  expectOk(
+    'concern',
+    await api.request(
+      'POST',
+      `${disputed.link.pathname}/concern`,
+      form(disputed.link, { comment: 'The timing hurts our quarter badly.' }),
+    ),
+  );
+  await api.settle();
+  expectOk(
+    'dispute answer',
+    await api.request('POST', `/api/changes/${disputed.changeId}/dispute-resolution`, {
+      token: await api.token('partner-manager', 'dana'),
+      json: { outcome: 'upheld', answer: 'Deals registered this quarter keep the current rate.' },
+    }),
+  );
+  expectOk(
+    'acknowledge (disputed)',
+    await api.request('POST', `${disputed.link.pathname}/acknowledgement`, form(disputed.link)),
+  );
+  await api.advance(12);
+  expectOk(
+    'acknowledge (escalated)',
+    await api.request('POST', `${escalated.link.pathname}/acknowledgement`, form(escalated.link)),
+  );
+  await api.advance(20);
+  const result = {
+    happy: await entered(happyChangeId),
+    disputed: await entered(disputed.changeId),
+    escalated: await entered(escalated.changeId),
+  };
+  sfn.destroy();
+  return result;
+}
+
+type Figures = Record<string, unknown>;
+
+function printTable(
+  figures: {
+    endToEndChangesPerSecond: number;
+    writeFloorChangesPerSecond: number;
+    shareOfWriteFloor: number;
+    rawTransactWritesPerSecond: number;
+    transactionsPerChange: number;
+    dynamoDbRequestsPerChange: number;
+    dynamoDbReadsPerChange: number;
+    requestsByCommand: Record<string, number>;
+    acknowledgementLatencyMs: { p50: number; p99: number };
+    minimalCallLatencyMs: { p50: number; p99: number };
+    acknowledgementsPerSecond: number;
+    minimalCallsPerSecond: number;
+    stateTransitions: { happy: number; disputed: number; escalated: number };
+    bootSeconds: number;
+    phasesSeconds: Record<string, number>;
+  },
+  previous: Figures | undefined,
+): void {
+  const before = (path: string): string => {
+    let value: unknown = previous;
+    for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+    return typeof value === 'number' ? fixed(value) : '';
+  };
+  const fixed = (value: number) =>
+    Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1);
+  const rows: [string, string, string, string, string][] = [
+    ['figure', 'value', 'floor / target', 'verdict', 'before'],
+    [
+      'end to end, changes/s',
+      fixed(figures.endToEndChangesPerSecond),
+      `${fixed(figures.writeFloorChangesPerSecond)} (raw writes allow)`,
+      `${(figures.shareOfWriteFloor * 100).toFixed(0)} % of floor, target ≥ ${TARGET_FLOOR_SHARE * 100} %: ${figures.shareOfWriteFloor >= TARGET_FLOOR_SHARE ? 'met' : 'NOT met'}`,
+      before('endToEndChangesPerSecond'),
+    ],
+    [
+      '  raw TransactWrite(4)/s, same run',
+      fixed(figures.rawTransactWritesPerSecond),
+      '',
+      `÷ ${fixed(figures.transactionsPerChange)} transactions per change`,
+      before('rawTransactWritesPerSecond'),
+    ],
+    [
+      'DynamoDB requests per change',
+      fixed(figures.dynamoDbRequestsPerChange),
+      `target ≤ ${TARGET_REQUESTS_PER_CHANGE}`,
+      figures.dynamoDbRequestsPerChange <= TARGET_REQUESTS_PER_CHANGE ? 'met' : 'NOT met',
+      before('dynamoDbRequestsPerChange'),
+    ],
+    ['  of which reads', fixed(figures.dynamoDbReadsPerChange), '', '', before('dynamoDbReadsPerChange')],
+    ...Object.entries(figures.requestsByCommand)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, count]): [string, string, string, string, string] => [
+        `    ${name}`,
+        fixed(count),
+        '',
+        '',
+        before(`requestsByCommand.${name}`),
+      ]),
+    [
+      'acknowledgement p50 / p99, ms',
+      `${fixed(figures.acknowledgementLatencyMs.p50)} / ${fixed(figures.acknowledgementLatencyMs.p99)}`,
+      `${fixed(figures.minimalCallLatencyMs.p50)} / ${fixed(figures.minimalCallLatencyMs.p99)} (minimal call)`,
+      '',
+      previous ? `${before('acknowledgementLatencyMs.p50')} / ${before('acknowledgementLatencyMs.p99')}` : '',
+    ],
+    [
+      'acknowledgements/s',
+      fixed(figures.acknowledgementsPerSecond),
+      `${fixed(figures.minimalCallsPerSecond)} (minimal call)`,
+      '',
+      before('acknowledgementsPerSecond'),
+    ],
+    [
+      'state transitions: happy',
+      String(figures.stateTransitions.happy),
+      '',
+      '',
+      before('stateTransitions.happy'),
+    ],
+    ['  disputed', String(figures.stateTransitions.disputed), '', '', before('stateTransitions.disputed')],
+    ['  escalated', String(figures.stateTransitions.escalated), '', '', before('stateTransitions.escalated')],
+    ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],
+    ...Object.entries(figures.phasesSeconds).map(
+      ([phase, seconds]): [string, string, string, string, string] => [
+        `phase ${phase}, s`,
+        fixed(seconds),
+        '',
+        '',
+        before(`phasesSeconds.${phase}`),
+      ],
+    ),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  console.log('');
+  for (const [index, row] of rows.entries()) {
+    console.log(
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    );
+    if (index === 0) console.log(widths.map((width) => '─'.repeat(width)).join('  '));
   }
 }
 
