@@ -133,10 +133,12 @@ export function createLocalHttpServer(options: {
       const api = options.api();
       send(response, api ? await api(event) : STARTING);
     } catch (error) {
+      // What escapes the router (which logs its own) is a fault of the local server itself: logged, never shown.
+      console.error('Local HTTP server error', request.method, request.url, error);
       send(response, {
         statusCode: 500,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ error: 'internal-error', message: (error as Error).message }),
+        body: JSON.stringify({ error: 'internal-error', message: 'Something went wrong on our side.' }),
       });
     }
   });
