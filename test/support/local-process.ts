@@ -19,7 +19,21 @@ export interface RunningLocalProcess {
  * Local, tied to this process's life: a test runner that dies takes it along.
  */
 export async function startLocalProcess(dataDir: string, port?: number): Promise<RunningLocalProcess> {
-  const chosenPort = port ?? (await findFreePort());
+  // A free port can be taken by another process before ours binds it (parallel test files): try another.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(dataDir, port ?? (await findFreePort()));
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes('EADDRINUSE');
+      if (!taken || port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** How many free ports to try before giving up; a lost race is rare, three in a row would mean a real problem. */
+const PORT_ATTEMPTS = 3;
+
+async function startOnce(dataDir: string, chosenPort: number): Promise<RunningLocalProcess> {
   const [command, args] = diesWithParent(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', 'start']);
   const child: ChildProcess = spawn(command, args, {
     cwd: repositoryRoot,
