@@ -71,18 +71,20 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
     query: listQuerySchema,
     responses: { 200: { description: 'A page of changes', schema: changeListSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
-      const cursor = decodeCursor(query.cursor);
-      if (cursor === 'invalid') {
-        return problem(400, 'invalid-request', 'cursor is not one this API issued.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page' }],
+      // Not decodable, or not from a previous page of this same list (other filters, forged).
+      const invalidCursor = () =>
+        problem(400, 'invalid-request', 'cursor is not one this API issued for this list.', {
+          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
         });
-      }
+      const cursor = decodeCursor(query.cursor);
+      if (cursor === 'invalid') return invalidCursor();
       const page = await listChanges(deps, {
         ...query,
         kind,
         ...(query.to ? { to: query.to } : {}),
         cursor,
       });
+      if (page === 'invalid-cursor') return invalidCursor();
       return json(200, { items: page.items, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) });
     },
   });
