@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { roles } from '../config/roles.ts';
 import { changeStatuses } from '../domain/lifecycle.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
-import { acknowledgedPage, noticePage, problemPage } from '../http/pages.ts';
+import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../http/pages.ts';
 import { json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
@@ -197,7 +197,7 @@ export const noticeRoutes: readonly Route[] = [
       403: { description: 'Tampered, foreign or incomplete link', html: true },
       410: { description: 'Expired link', html: true },
     },
-    invalid: () => problemPage('missing-token'),
+    invalid: invalidPageInput,
     handle: async (deps, { params, query }) => {
       const opened = await openNotice(deps, params.noticeId, query.token);
       if (!opened.ok) return problemPage(opened.problem);
@@ -222,7 +222,7 @@ export const noticeRoutes: readonly Route[] = [
       410: { description: 'Expired link', html: true },
       413: { description: 'Body too large', html: true },
     },
-    invalid: (_fields, status) => problemPage(status === 413 ? 'too-large' : 'missing-token'),
+    invalid: invalidPageInput,
     handle: async (deps, { params, body, event, headers }) => {
       const outcome = await acknowledgeNotice(deps, {
         noticeId: params.noticeId,
@@ -238,6 +238,12 @@ export const noticeRoutes: readonly Route[] = [
         outcome.outcome === 'already-recorded',
       );
     },
-    headers: z.looseObject({ 'user-agent': z.string().max(2000).optional() }),
+    // Recorded as evidence of the click, never a reason to refuse it: an over-long one is cut, not refused.
+    headers: z.looseObject({
+      'user-agent': z
+        .string()
+        .transform((text) => text.slice(0, 2000))
+        .optional(),
+    }),
   }),
 ];
