@@ -39,6 +39,21 @@ const STARTING: HttpResponse = {
   body: JSON.stringify({ error: 'starting', message: 'The system is starting; retry in a second.' }),
 };
 
+/**
+ * The request target as API Gateway sees it: a path, so `//x/y` is a path with an empty first segment, never
+ * a reference to a host named x; an absolute target (`http://host/path`) is read as such. Undefined when it
+ * is neither.
+ */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return target.startsWith('/')
+      ? new URL(`http://127.0.0.1${target}`)
+      : new URL(target, 'http://127.0.0.1/');
+  } catch {
+    return undefined;
+  }
+}
+
 function send(response: ServerResponse, result: HttpResponse): void {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(result.headers ?? {})) headers[key] = String(value);
@@ -61,7 +76,14 @@ export function createLocalHttpServer(options: {
   const realNow = options.realNow ?? Date.now;
   return createServer(async (request, response) => {
     try {
-      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const url = requestUrl(request.url ?? '/');
+      if (!url) {
+        return send(response, {
+          statusCode: 400,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body: JSON.stringify({ error: 'invalid-request', message: 'The request target is not a path.' }),
+        });
+      }
       const method = (request.method ?? 'GET').toUpperCase();
       const read = await readBody(request);
       if (!read) {

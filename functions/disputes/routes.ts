@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { refused } from '../http/outcomes.ts';
-import { concernPage, problemPage } from '../http/pages.ts';
+import { concernPage, invalidPageInput, problemPage } from '../http/pages.ts';
 import { json } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { calendarDate, errorResponseSchema, prose } from '../http/schemas.ts';
@@ -55,14 +55,7 @@ export const disputeRoutes: readonly Route[] = [
       410: { description: 'Expired link', html: true },
       413: { description: 'Body too large', html: true },
     },
-    invalid: (fields, status) =>
-      problemPage(
-        status === 413
-          ? 'too-large'
-          : fields.some((item) => item.field === 'token')
-            ? 'missing-token'
-            : 'invalid-form',
-      ),
+    invalid: invalidPageInput,
     handle: async (deps, { params, body }) => {
       const outcome = await raiseConcern(deps, {
         noticeId: params.noticeId,

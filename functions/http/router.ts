@@ -158,10 +158,8 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, prefix?: strin
   };
 }
 
-function parseBody(route: Route, event: APIGatewayProxyEventV2): ParseResult | { ok: false; tooLarge: true } {
+function parseBody(route: Route, bytes: Buffer): ParseResult {
   if (!route.body) return { ok: true, value: undefined };
-  const bytes = bodyBytes(event);
-  if (bytes.length > MAX_BODY_BYTES) return { ok: false, tooLarge: true };
   const text = bytes.toString('utf8');
   if (route.body.mediaType === 'application/x-www-form-urlencoded') {
     return parseWith(route.body.schema, Object.fromEntries(new URLSearchParams(text)));
@@ -248,6 +246,9 @@ async function dispatch(
       );
     }
   }
+  // Before any parsing, and whether or not the route reads a body: nothing that large is ever handled.
+  const bytes = bodyBytes(event);
+  if (bytes.length > MAX_BODY_BYTES) return invalid(found, [], 413);
   const decoded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(rawParameters)) {
     const value = decodeSegment(raw);
@@ -263,8 +264,7 @@ async function dispatch(
   const params = parseWith(found.params, decoded);
   const parsedQuery = parseWith(found.query, query);
   const headers = parseWith(found.headers, lowerCaseHeaders(event));
-  const body = parseBody(found, event);
-  if ('tooLarge' in body) return invalid(found, [], 413);
+  const body = parseBody(found, bytes);
   const fields = [params, parsedQuery, headers, body].flatMap((result) => (result.ok ? [] : result.fields));
   if (fields.length > 0) return invalid(found, fields);
   try {

@@ -67,7 +67,14 @@ const typeNames: Record<string, string> = {
 function describeInput(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
+  // A query value that is no number at all ("abc", "1e400") reaches a number schema as NaN or Infinity.
+  if (typeof input === 'number' && !Number.isFinite(input)) return Number.isNaN(input) ? 'NaN' : `${input}`;
   return typeof input === 'object' ? 'an object' : `a ${typeof input}`;
+}
+
+/** A field path as the client wrote it; a key that is the empty string is shown as "" so it is still named. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.map((segment) => (segment === '' ? '""' : String(segment))).join('.');
 }
 
 /**
@@ -83,11 +90,11 @@ export function fieldErrors(error: z.ZodError): { field: string; reason: string 
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        field: [...issue.path, key].join('.'),
+        field: fieldName([...issue.path, key]),
         reason: 'is not a known field',
       }));
     }
-    const field = issue.path.join('.') || '(body)';
+    const field = fieldName(issue.path) || '(body)';
     if (issue.code === 'invalid_type') {
       const reason =
         issue.input === undefined

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { roles } from '../config/roles.ts';
 import { changeStatuses } from '../domain/lifecycle.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
-import { acknowledgedPage, noticePage, problemPage } from '../http/pages.ts';
+import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../http/pages.ts';
 import { json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
@@ -71,18 +71,20 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
     query: listQuerySchema,
     responses: { 200: { description: 'A page of changes', schema: changeListSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
-      const cursor = decodeCursor(query.cursor);
-      if (cursor === 'invalid') {
-        return problem(400, 'invalid-request', 'cursor is not one this API issued.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page' }],
+      // Not decodable, or not from a previous page of this same list (other filters, forged).
+      const invalidCursor = () =>
+        problem(400, 'invalid-request', 'cursor is not one this API issued for this list.', {
+          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
         });
-      }
+      const cursor = decodeCursor(query.cursor);
+      if (cursor === 'invalid') return invalidCursor();
       const page = await listChanges(deps, {
         ...query,
         kind,
         ...(query.to ? { to: query.to } : {}),
         cursor,
       });
+      if (page === 'invalid-cursor') return invalidCursor();
       return json(200, { items: page.items, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) });
     },
   });
@@ -195,7 +197,7 @@ export const noticeRoutes: readonly Route[] = [
       403: { description: 'Tampered, foreign or incomplete link', html: true },
       410: { description: 'Expired link', html: true },
     },
-    invalid: () => problemPage('missing-token'),
+    invalid: invalidPageInput,
     handle: async (deps, { params, query }) => {
       const opened = await openNotice(deps, params.noticeId, query.token);
       if (!opened.ok) return problemPage(opened.problem);
@@ -220,7 +222,7 @@ export const noticeRoutes: readonly Route[] = [
       410: { description: 'Expired link', html: true },
       413: { description: 'Body too large', html: true },
     },
-    invalid: (_fields, status) => problemPage(status === 413 ? 'too-large' : 'missing-token'),
+    invalid: invalidPageInput,
     handle: async (deps, { params, body, event, headers }) => {
       const outcome = await acknowledgeNotice(deps, {
         noticeId: params.noticeId,
@@ -236,6 +238,12 @@ export const noticeRoutes: readonly Route[] = [
         outcome.outcome === 'already-recorded',
       );
     },
-    headers: z.looseObject({ 'user-agent': z.string().max(2000).optional() }),
+    // Recorded as evidence of the click, never a reason to refuse it: an over-long one is cut, not refused.
+    headers: z.looseObject({
+      'user-agent': z
+        .string()
+        .transform((text) => text.slice(0, 2000))
+        .optional(),
+    }),
   }),
 ];

@@ -60,7 +60,11 @@ export const listQuerySchema = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2000).optional().describe('From the previous page.'),
   })
-  .strict();
+  .strict()
+  .refine((query) => !query.from || !query.to || query.from <= query.to, {
+    path: ['to'],
+    message: 'must not be before from',
+  });
 
 export const withdrawalSchema = z
   .object({ reason: prose(10, 2000).describe('Told to everyone already notified.') })

@@ -84,6 +84,7 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
 
 export async function listChanges(deps: Dependencies, query: ChangeListQuery) {
   const page = await deps.changes.list(query);
+  if (page === 'invalid-cursor') return page;
   return {
     items: page.items.map((change) => changeSummary(deps, change)),
     ...(page.cursor ? { cursor: page.cursor } : {}),

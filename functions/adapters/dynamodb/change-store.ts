@@ -115,6 +115,36 @@ export interface ChangePage {
   cursor?: Record<string, NativeAttributeValue>;
 }
 
+/** The index a list reads through: the one that narrows most (partner, status, kind). */
+function listIndexOf(query: ChangeListQuery): { name: string; key: string; value: string } {
+  return query.partnerId
+    ? { name: 'byPartner', key: 'partnerId', value: query.partnerId }
+    : query.status
+      ? { name: 'byStatus', key: 'status', value: query.status }
+      : { name: 'byKind', key: 'kind', value: query.kind ?? 'commission-change' };
+}
+
+/**
+ * Whether a cursor can start this list's query: exactly the keys a page of this index ends with (as `list`
+ * returns them), for the same partition, inside the same submission dates. Anything else (forged, or from a
+ * list with other filters) would make DynamoDB refuse the query.
+ */
+function cursorFits(
+  cursor: Record<string, NativeAttributeValue>,
+  index: { key: string; value: string },
+  query: Pick<ChangeListQuery, 'from' | 'to'>,
+): boolean {
+  const names = ['pk', 'sk', index.key, 'submittedAt'];
+  const keys = Object.keys(cursor);
+  if (keys.length !== names.length || !names.every((name) => keys.includes(name))) return false;
+  if (!names.every((name) => typeof cursor[name] === 'string' && cursor[name].length > 0)) return false;
+  if (cursor[index.key] !== index.value) return false;
+  const submittedAt = cursor.submittedAt as string;
+  if (query.from && submittedAt < query.from) return false;
+  if (query.to && (query.from ? submittedAt > query.to : submittedAt >= query.to)) return false;
+  return true;
+}
+
 /** Top-level attributes a transition may set besides status and revision. */
 type ChangePatch = Partial<Omit<StoredChange, 'changeId' | 'status' | 'revision'>> & {
   /** Marks the change for the pending-workflow sweep again (an operator's retry). */
@@ -207,14 +237,12 @@ export class ChangeStore {
 
   /**
    * A page of changes, newest first, through the index that narrows most (partner, status, kind), the other
-   * filters applied on the way; pages are filled up to `limit` and the cursor is the last item returned.
+   * filters applied on the way; pages are filled up to `limit` and the cursor is the last item returned. A
+   * cursor that cannot start this query (see cursorFits) is answered 'invalid-cursor'.
    */
-  async list(query: ChangeListQuery): Promise<ChangePage> {
-    const index = query.partnerId
-      ? { name: 'byPartner', key: 'partnerId', value: query.partnerId }
-      : query.status
-        ? { name: 'byStatus', key: 'status', value: query.status }
-        : { name: 'byKind', key: 'kind', value: query.kind ?? 'commission-change' };
+  async list(query: ChangeListQuery): Promise<ChangePage | 'invalid-cursor'> {
+    const index = listIndexOf(query);
+    if (query.cursor && !cursorFits(query.cursor, index, query)) return 'invalid-cursor';
     const names: Record<string, string> = { '#key': index.key };
     const values: Record<string, NativeAttributeValue> = { ':key': index.value };
     let keyCondition = '#key = :key';
