@@ -16,7 +16,7 @@ import {
   type Recipient,
 } from './emails.ts';
 import { progressOf, type WorkflowProgress } from './progress.ts';
-import { ChangeNotFound, noticeEmails, partnerOf } from './send-notice.ts';
+import { ChangeNotFound, noticeEmails, partnerOf, recordDelivery } from './send-notice.ts';
 
 /**
  * Bound on the deadlines handled in one call. Each handled deadline moves the change's agenda on, so only a
@@ -29,11 +29,17 @@ export const MAX_ACTIONS_PER_ADVANCE = 10;
  * Workflow step when a wait times out: handles every deadline of the change that has passed — an approval
  * expiring, a consultation reminder, an acknowledgement reminder or escalation, a hold at the apply date, a
  * dispute's reminder or escalation — each once, with its emails, trust cost and audit entry, then says what
- * the workflow does next. Also delivers any email a crashed step left queued.
+ * the workflow does next. Also delivers any email a crashed or failed step left queued (and records a
+ * notice's delivery).
  */
 export async function advance(deps: Dependencies, changeId: string): Promise<WorkflowProgress> {
-  if (!(await deps.changes.get(changeId))) throw new ChangeNotFound(`No change ${changeId}`);
+  const current = await deps.changes.get(changeId);
+  if (!current) throw new ChangeNotFound(`No change ${changeId}`);
   await deliverQueuedMessages(deps, changeId);
+  // A notice whose emails left only now still needs its delivery recorded, as SendNotice would have: its
+  // SendNotice failed for good after committing it (an operator's retry starts the workflow here), or a
+  // restart re-drove the workflow from here. The notice period counts from delivery: the apply date moves out.
+  if (current.notice && !current.notice.deliveredAt) await recordDelivery(deps, changeId);
   for (let handled = 0; handled < MAX_ACTIONS_PER_ADVANCE; handled += 1) {
     const change = await deps.changes.get(changeId);
     const first = change && agendaOf(change, deps.policy, deps.clock.now()).due[0];

@@ -213,8 +213,11 @@ async function commitNotice(deps: Dependencies, changeId: string): Promise<void>
   );
 }
 
-/** Records when the notice reached the partner; the apply date is counted from it and can only move later. */
-async function recordDelivery(deps: Dependencies, changeId: string): Promise<void> {
+/**
+ * Records when the notice reached the partner; the apply date is counted from it and can only move later.
+ * A no-op once recorded, or while a primary recipient's email is still undelivered.
+ */
+export async function recordDelivery(deps: Dependencies, changeId: string): Promise<void> {
   await act(
     deps,
     changeId,
