@@ -3,19 +3,25 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '@pcn/dynamodb-local';
 import { createLocalStepFunctions, VirtualClock } from '@pcn/local-step-functions';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
+import type { NoticeMailer } from '../functions/adapters/email/notice-mailer.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
 } from '../functions/adapters/step-functions/workflow-gateway.ts';
 import { changeKinds } from '../functions/change-kinds.ts';
 import { environmentVariables, serviceName } from '../functions/config/environment.ts';
-import { noticeLifecycleTasks, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
+import {
+  type NoticeLifecycleTask,
+  noticeLifecycleTasks,
+  noticeLifecycleWorkflow,
+} from '../functions/config/workflows.ts';
 import { type Dependencies, lifecyclePolicyFrom, storesFor } from '../functions/dependencies.ts';
 import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
 import { noticeLifecycleTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
@@ -44,6 +50,28 @@ export interface LocalSystemOptions {
   instantRetries?: boolean;
   /** Powertools log level for the handlers (default WARN: local mode is for people, not log lines). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Test only: fault injection into the product's clients, mailer and task handlers (see LocalFaults). */
+  faults?: LocalFaults;
+}
+
+/** A workflow task's handler, as the local Step Functions runtime calls it. */
+export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
+
+/**
+ * Test-only hooks (test/reliability/faults.test.ts) that let a test make a dependency misbehave — DynamoDB
+ * throttle, the mailer fail, a task throw, Step Functions refuse — while the real engines run, to see the
+ * product cope. `npm start` never sets them. Each hook reaches only what the product itself uses: the
+ * emulators' own bookkeeping (Step Functions' executions, the outbox standing in for SES) stays untouched.
+ */
+export interface LocalFaults {
+  /** Called once with the product's DynamoDB client (e.g. to add a middleware to its stack). */
+  dynamodb?: (client: DynamoDBClient) => void;
+  /** Called once with the product's Step Functions client (StartExecution, SendTaskSuccess). */
+  stepFunctions?: (client: SFNClient) => void;
+  /** Wraps the mailer the product sends through. */
+  mailer?: (mailer: NoticeMailer) => NoticeMailer;
+  /** Wraps each workflow task's handler. */
+  task?: (task: NoticeLifecycleTask, handler: LocalTaskHandler) => LocalTaskHandler;
 }
 
 export interface LocalSystem {
@@ -73,14 +101,22 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const dynamodb = await startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {});
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop()];
   try {
-    const client = new DynamoDBClient({
+    const clientConfig = {
       endpoint: dynamodb.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const documentClient = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    };
+    const marshallOptions = { removeUndefinedValues: true };
+    const client = new DynamoDBClient(clientConfig);
+    const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions });
+    // With DynamoDB faults injected, the product's requests go through a client of their own, so the faults
+    // hit the product and never the emulators' bookkeeping; otherwise everything shares one client.
+    let productDocumentClient = documentClient;
+    if (options.faults?.dynamodb) {
+      const productClient = new DynamoDBClient(clientConfig);
+      options.faults.dynamodb(productClient);
+      productDocumentClient = DynamoDBDocumentClient.from(productClient, { marshallOptions });
+    }
     const tableNames = await createTables(client, allTables);
     const environment = tableEnvironment(tableNames, allTables);
     const tables = tableNamesFromEnvironment(environment);
@@ -126,10 +162,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
 
     const deps: Dependencies = {
       clock,
-      documentClient,
+      documentClient: productDocumentClient,
       tables,
-      ...storesFor(documentClient, tables),
-      mailer: outbox,
+      ...storesFor(productDocumentClient, tables),
+      mailer: options.faults?.mailer ? options.faults.mailer(outbox) : outbox,
       // Set just below, once the Step Functions endpoint (which runs these same handlers) is up.
       workflow: undefined as unknown as Dependencies['workflow'],
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
@@ -151,15 +187,17 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
           definitionFile: join(repositoryRoot, noticeLifecycleWorkflow.definitionFile),
           // Locally each task placeholder names the handler that serves it.
           substitutions: Object.fromEntries(noticeLifecycleTasks.map((name) => [name, name])),
-          handlers: noticeLifecycleTaskHandlers(deps),
+          handlers: withTaskFaults(noticeLifecycleTaskHandlers(deps), options.faults?.task),
         },
       ],
       ...(options.instantRetries !== undefined ? { instantRetries: options.instantRetries } : {}),
     });
     stops.unshift(() => stepFunctions.stop());
+    const stepFunctionsClient = createStepFunctionsClient(stepFunctions.endpoint);
+    options.faults?.stepFunctions?.(stepFunctionsClient);
     deps.workflow = new StepFunctionsWorkflowGateway(
       stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
-      createStepFunctionsClient(stepFunctions.endpoint),
+      stepFunctionsClient,
     );
     settle = () => stepFunctions.idle();
     advanceAndSettle = (ms) => stepFunctions.advanceAndSettle(ms);
@@ -193,4 +231,16 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     for (const stop of stops.reverse()) await stop().catch(() => {});
     throw error;
   }
+}
+
+/** The task handlers, each wrapped by the test's fault hook when there is one. */
+function withTaskFaults(
+  handlers: Record<NoticeLifecycleTask, LocalTaskHandler>,
+  wrap: LocalFaults['task'],
+): Record<NoticeLifecycleTask, LocalTaskHandler> {
+  if (!wrap) return handlers;
+  return Object.fromEntries(noticeLifecycleTasks.map((task) => [task, wrap(task, handlers[task])])) as Record<
+    NoticeLifecycleTask,
+    LocalTaskHandler
+  >;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts';
 import { approveChange } from '../../functions/approvals/decide.ts';
 import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
+import { advance } from '../../functions/notices/advance.ts';
 import { awaitEvent } from '../../functions/notices/await-event.ts';
 import { progressOf } from '../../functions/notices/progress.ts';
 import { sendNotice } from '../../functions/notices/send-notice.ts';
@@ -304,6 +305,53 @@ describe('sending the notice', () => {
       context.deps.mailer = original;
     }
     expect(seen).toEqual([`${changeId}-v1`]);
+  });
+  it('records the delivery on a later Advance when the notice’s emails left only then, and counts the notice period from it', async () => {
+    const submitted = await submitCommission(
+      context,
+      validCut(northwind, context.clock.now(), 31, 'late-delivery'),
+      'finance-late-delivery',
+    );
+    if (submitted.outcome !== 'created') throw new Error('not created');
+    const { changeId } = submitted.change;
+    await approveChange(context.deps, changeId, { by: 'amara', comment: 'ok' });
+    // The mailer is down: SendNotice commits the notice, then fails for good (its retries spent).
+    const original = context.deps.mailer;
+    context.deps.mailer = {
+      send: async () => {
+        throw Object.assign(new Error('Maximum sending rate exceeded'), { name: 'TooManyRequestsException' });
+      },
+    };
+    try {
+      await expect(sendNotice(context.deps, changeId)).rejects.toThrow('Maximum sending rate exceeded');
+    } finally {
+      context.deps.mailer = original;
+    }
+    const issued = (await context.deps.changes.get(changeId))!;
+    expect(issued.notice?.deliveredAt).toBeUndefined();
+
+    // Two days later the workflow runs again (an operator's retry, or a restart re-driving it): from Advance.
+    const saved = context.clock.now();
+    try {
+      context.clock.advanceDays(2);
+      await advance(context.deps, changeId);
+      const delivered = (await context.deps.changes.get(changeId))!;
+      expect(delivered.notice?.deliveredAt).toBe(context.clock.now().toISOString());
+      expect(Date.parse(delivered.notice!.applyAt)).toBeGreaterThanOrEqual(
+        context.clock.now().getTime() + delivered.noticePeriodDays * 86_400_000,
+      );
+      expect(delivered.notice!.applyAt > issued.notice!.applyAt).toBe(true);
+      expect(
+        (await context.auditEntries(changeId)).filter((entry) => entry.type === 'notice-delivered'),
+      ).toHaveLength(1);
+      // A later Advance finds it recorded and records nothing more.
+      await advance(context.deps, changeId);
+      expect(
+        (await context.auditEntries(changeId)).filter((entry) => entry.type === 'notice-delivered'),
+      ).toHaveLength(1);
+    } finally {
+      context.clock.set(saved);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitEvent } from '../../functions/notices/await-event.ts';
 import { startPendingWorkflows } from '../../functions/notices/start-pending-workflows.ts';
+import { withdrawChange } from '../../functions/notices/withdraw.ts';
 import {
   createIntegrationContext,
   type IntegrationContext,
@@ -49,6 +50,27 @@ describe('startPendingWorkflows', () => {
       const change = await context.deps.changes.get(id);
       await awaitEvent(context.deps, { changeId: id, taskToken: `token-${id}`, revision: change!.revision });
     }
+    context.clock.set(new Date(context.clock.now().getTime() + 120_000));
+    expect((await startPendingWorkflows(context.deps)).started).toEqual([]);
+  });
+
+  it('forgets a change that ended before its workflow ever acted on it: nothing is left to start', async () => {
+    context.workflow.failStartsWith = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+    });
+    await expect(
+      submitCommission(context, validCut(northwind, context.clock.now(), 60, 'withdrawn-early'), 'fiona'),
+    ).rejects.toThrow('Rate exceeded');
+    context.workflow.failStartsWith = undefined;
+    const [stranded] = (await context.scan('Changes')).filter(
+      (item) => item.sk === 'change' && JSON.stringify(item.terms).includes('withdrawn-early'),
+    );
+    const changeId = stranded!.changeId as string;
+    const withdrawn = await withdrawChange(context.deps, changeId, {
+      by: 'fiona',
+      reason: 'The supplier reversed its price rise this morning.',
+    });
+    expect(withdrawn.ok).toBe(true);
     context.clock.set(new Date(context.clock.now().getTime() + 120_000));
     expect((await startPendingWorkflows(context.deps)).started).toEqual([]);
   });

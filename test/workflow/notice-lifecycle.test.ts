@@ -63,8 +63,13 @@ describe('the notice-lifecycle ASL', () => {
     for (const [name, state] of tasks) {
       const retry = state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[];
       const transient = retry.flatMap((retrier) => (retrier.MaxAttempts === 0 ? [] : retrier.ErrorEquals));
+      // States.TaskFailed: a handler's own error (DynamoDB past the SDK's retries …) is transient too.
       expect(transient, name).toEqual(
-        expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+        expect.arrayContaining([
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'States.TaskFailed',
+        ]),
       );
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
       const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];

@@ -9,7 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditStreamHead } from '../../domain/audit-chain.ts';
 import type { AcknowledgementRecord, Change } from '../../domain/change.ts';
-import { assertTransition, type ChangeStatus, type LifecycleEvent } from '../../domain/lifecycle.ts';
+import {
+  assertTransition,
+  type ChangeStatus,
+  isTerminal,
+  type LifecycleEvent,
+} from '../../domain/lifecycle.ts';
 import type { NoticeContent } from '../../domain/notice.ts';
 import type { OutgoingEmail } from '../email/notice-mailer.ts';
 import { queryAll } from './all-items.ts';
@@ -319,7 +324,10 @@ export class ChangeStore {
   /**
    * Moves `change` by `event` to `to` (allowed by the lifecycle's transition table, or this throws), setting
    * `patch`; conditioned on the status and revision it was decided on, and bumping the revision.
-   * `fromWorkflow` clears the pending-workflow marker: the workflow has evidently picked the change up.
+   * `fromWorkflow` clears the pending-workflow marker: the workflow has evidently picked the change up. So
+   * does an end (applied, withdrawn, rejected, expired): an ended change needs no workflow, and one ended by a
+   * person before its workflow ever parked or moved it (a withdrawal racing the first wait, or made while
+   * Step Functions was down) would otherwise be "started" again by every pending-workflow sweep.
    */
   transition(
     change: Pick<StoredChange, 'changeId' | 'status' | 'revision'>,
@@ -346,8 +354,10 @@ export class ChangeStore {
       sets.push(`#a${n} = :a${n}`);
     }
     const removals = [
-      ...(options.remove ?? []),
-      ...(options.fromWorkflow ? ['workflowPending' as const] : []),
+      ...new Set([
+        ...(options.remove ?? []),
+        ...(options.fromWorkflow || isTerminal(to) ? ['workflowPending' as const] : []),
+      ]),
     ];
     const removeNames = removals.map((attribute, index) => {
       names[`#r${index}`] = attribute;
