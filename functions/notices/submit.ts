@@ -86,7 +86,9 @@ function forecastOf(deps: Dependencies, kind: ChangeKind, change: StoredChange):
  * A change of any kind is submitted: the kind's rules and the lifecycle's (notice period, emergency, rationale)
  * decide; an accepted change is recorded with its audit entry, its conflict lock, its idempotency key and its
  * first emails (to approvers, or to the alliance manager for a consultation) in one transaction, then its
- * workflow starts.
+ * workflow starts. If only that start fails (Step Functions unavailable past the SDK's retries), the change is
+ * still created: it is marked pending, and the sweep (start-pending-workflows.ts) starts it once the service
+ * is back, so the submitter is never told to retry something that is recorded.
  */
 export async function submitChange(
   deps: Dependencies,
@@ -215,7 +217,7 @@ export async function submitChange(
     throw error;
   }
   await deliverMessagesLater(deps, change.changeId, messages);
-  await deps.workflow.start(change.changeId);
+  await startOrLeaveToSweep(deps, change.changeId);
   return {
     outcome: 'created',
     change: stored,
@@ -320,7 +322,7 @@ async function replayIfKnown(
   const change = await deps.changes.get(known.changeId);
   if (!change) throw new Error(`Idempotency record points at missing change ${known.changeId}`);
   // The first attempt may have died between recording and starting: starting again is harmless (same name).
-  await deps.workflow.start(change.changeId);
+  await startOrLeaveToSweep(deps, change.changeId);
   return {
     outcome: 'replayed',
     change,
@@ -334,4 +336,16 @@ async function replayIfKnown(
     ),
     forecast: forecastOf(deps, kind, change),
   };
+}
+
+/** Starts a recorded change's workflow; a failure is logged and left to the pending-workflow sweep. */
+async function startOrLeaveToSweep(deps: Dependencies, changeId: string): Promise<void> {
+  try {
+    await deps.workflow.start(changeId);
+  } catch (error) {
+    deps.logger.error('Workflow start failed: the pending-workflow sweep will start it', {
+      changeId,
+      error: error as Error,
+    });
+  }
 }
