@@ -24,6 +24,7 @@ import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
+import { inParallel } from '../test/support/reliability.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -37,20 +38,6 @@ const PARTNERS = 20;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
-
-async function inParallel<T>(count: number, concurrency: number, work: (index: number) => Promise<T>) {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await work(index);
-      }
-    }),
-  );
-  return results;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const began = performance.now();
