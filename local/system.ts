@@ -35,6 +35,9 @@ import { seedDemoPartners } from './seed.ts';
 
 export const NOTICE_LIFECYCLE_STATE_MACHINE = noticeLifecycleWorkflow.name;
 
+/** Sockets to DynamoDB Local the whole local system may hold open at once. */
+const LOCAL_DYNAMODB_SOCKETS = 256;
+
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LocalSystemOptions {
@@ -105,6 +108,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       endpoint: dynamodb.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // One process serves every request and runs every workflow here (a Lambda serves one at a time): the
+      // SDK's default 50 sockets queued requests under load (seen with 1,000 concurrent acknowledgements).
+      requestHandler: { httpAgent: { keepAlive: true, maxSockets: LOCAL_DYNAMODB_SOCKETS } },
     };
     const marshallOptions = { removeUndefinedValues: true };
     const client = new DynamoDBClient(clientConfig);
