@@ -18,12 +18,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
+import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
 import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
+import { statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
 
 const args = process.argv.slice(2);
@@ -58,11 +60,7 @@ function progress(label: string, done: number, total: number): void {
 }
 
 async function rawTransactionRate(endpoint: string): Promise<number> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = new DynamoDBClient(localDynamoDbClientConfig(endpoint));
   const documentClient = DynamoDBDocumentClient.from(client);
   const table = `bench_raw_${randomUUID().slice(0, 8)}`;
   await client.send(
@@ -305,20 +303,9 @@ async function main() {
 
 /** A plain, a disputed and an escalated cut on the virtual clock; their StateEntered events. */
 async function stateTransitions(system: LocalSystem, api: ApiClient, token: string, happyChangeId: string) {
-  const sfn = new SFNClient({
-    endpoint: system.stepFunctionsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const entered = async (changeId: string) => {
-    const history = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: `${system.stateMachineArn.replace(':stateMachine:', ':execution:')}:${changeId}`,
-        maxResults: 1000,
-      }),
-    );
-    return (history.events ?? []).filter((event) => (event.type ?? '').endsWith('StateEntered')).length;
-  };
+  const sfn = createStepFunctionsClient(system.stepFunctionsEndpoint);
+  const entered = async (changeId: string) =>
+    (await statesEntered(sfn, system.stateMachineArn, changeId)).length;
   const cut = async (product: string) => {
     const response = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
       token,

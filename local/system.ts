@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynamoDbLocal } from '@pcn/dynamodb-local';
+import { localDynamoDbClientConfig, startDynamoDbLocal } from '@pcn/dynamodb-local';
 import { createLocalStepFunctions, VirtualClock } from '@pcn/local-step-functions';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
@@ -105,9 +105,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop()];
   try {
     const clientConfig = {
-      endpoint: dynamodb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      ...localDynamoDbClientConfig(dynamodb.endpoint),
       // One process serves every request and runs every workflow here (a Lambda serves one at a time): the
       // SDK's default 50 sockets queued requests under load (seen with 1,000 concurrent acknowledgements).
       requestHandler: { httpAgent: { keepAlive: true, maxSockets: LOCAL_DYNAMODB_SOCKETS } },

@@ -76,6 +76,13 @@ export function chainEntries(
   return { entries, head: { seq, hash: prevHash } };
 }
 
+/** The head a stream has once `entries` (at least one, just chained) are its newest. */
+export function headAfter(entries: readonly AuditEntry[]): AuditStreamHead {
+  const last = entries.at(-1);
+  if (!last) throw new Error('No audit entries: the head did not move');
+  return { seq: last.seq, hash: last.hash };
+}
+
 export type ChainVerdict =
   | { intact: true; entries: number }
   | { intact: false; seq: number; problem: string };

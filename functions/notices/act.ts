@@ -1,9 +1,14 @@
 import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
-import { ChangeStore, type StoredChange } from '../adapters/dynamodb/change-store.ts';
+import { ChangeStore, type StoredChange, type TransitionOptions } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { OutgoingEmail } from '../adapters/email/notice-mailer.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditEntryType, AuditStreamHead } from '../domain/audit-chain.ts';
+import {
+  type AuditEntry,
+  type AuditEntryType,
+  type AuditStreamHead,
+  headAfter,
+} from '../domain/audit-chain.ts';
 import { type ChangeStatus, isAllowed, type LifecycleEvent } from '../domain/lifecycle.ts';
 import { commitChangeStep } from './commit.ts';
 import { deliverMessagesLater } from './deliver.ts';
@@ -83,26 +88,25 @@ export async function act<Result, Refusal extends string>(
       };
     }
     const at = now.toISOString();
-    let auditHead = change.auditHead;
-    const items = (head: AuditStreamHead) => {
-      auditHead = head;
-      return [
-        deps.changes.transition(
-          change,
-          decision.event,
-          decision.to,
-          { ...decision.patch, auditHead: head },
-          {
-            ...(decision.remove ? { remove: decision.remove } : {}),
-            ...(options.fromWorkflow ? { fromWorkflow: true } : {}),
-          },
-        ),
-        ...(decision.items ?? []),
-        ...(decision.messages ?? []).map((email) => deps.changes.queueMessage(email, at)),
-      ];
+    const transitionOptions: TransitionOptions = {
+      ...(decision.remove ? { remove: decision.remove } : {}),
+      ...(options.fromWorkflow ? { fromWorkflow: true } : {}),
     };
+    // The change records its stream's new head, so its next step chains without reading the head.
+    const items = (head: AuditStreamHead) => [
+      deps.changes.transition(
+        change,
+        decision.event,
+        decision.to,
+        { ...decision.patch, auditHead: head },
+        transitionOptions,
+      ),
+      ...(decision.items ?? []),
+      ...(decision.messages ?? []).map((email) => deps.changes.queueMessage(email, at)),
+    ];
+    let entries: AuditEntry[];
     try {
-      await commitChangeStep(deps, changeId, { ...decision.audit, at }, items, change.auditHead);
+      entries = await commitChangeStep(deps, changeId, { ...decision.audit, at }, items, change.auditHead);
     } catch (error) {
       if (error instanceof ConditionNotMet && round < MAX_DECISION_ROUNDS) continue;
       throw error;
@@ -111,10 +115,12 @@ export async function act<Result, Refusal extends string>(
     // Delivered now, or left queued for the sweep: the step itself is committed either way.
     if (messages.length > 0) await deliverMessagesLater(deps, changeId, messages);
     if (options.fromWorkflow) {
-      const after = ChangeStore.afterTransition(change, decision.to, { ...decision.patch, auditHead }, [
-        ...(decision.remove ?? []),
-        'workflowPending',
-      ]);
+      const after = ChangeStore.afterTransition(
+        change,
+        decision.to,
+        { ...decision.patch, auditHead: headAfter(entries) },
+        transitionOptions,
+      );
       return { ok: true, result: decision.result, change: after };
     }
     // Read back, not computed: a token the workflow parked meanwhile must be the one resumed.

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditStreamHead } from '../domain/audit-chain.ts';
+import { type AuditStreamHead, headAfter } from '../domain/audit-chain.ts';
 import { addDays, parseIsoDate } from '../domain/calendar.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
@@ -157,11 +157,9 @@ export async function submitChange(
         ? [consultationEmail(deps, change, partner, 0)]
         : [];
   // A new change starts its own audit stream, and keeps the stream's head for its next step.
-  let stored: StoredChange = change;
   const items = (head: AuditStreamHead) => {
-    stored = { ...change, auditHead: head };
     return [
-      deps.changes.create(stored),
+      deps.changes.create({ ...change, auditHead: head }),
       ...(assessed.conflictKey
         ? [deps.changes.lockConflict(partner.partnerId, assessed.conflictKey, change.changeId)]
         : []),
@@ -176,8 +174,9 @@ export async function submitChange(
       ...messages.map((message) => deps.changes.queueMessage(message, change.submittedAt)),
     ];
   };
+  let stored: StoredChange;
   try {
-    await commitChangeStep(
+    const entries = await commitChangeStep(
       deps,
       change.changeId,
       {
@@ -202,6 +201,7 @@ export async function submitChange(
       items,
       null,
     );
+    stored = { ...change, auditHead: headAfter(entries) };
   } catch (error) {
     if (!(error instanceof ConditionNotMet)) throw error;
     // A concurrent request with the same key won the race: answer with its change.

@@ -1,7 +1,9 @@
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStepFunctionsClient } from '../../functions/adapters/step-functions/workflow-gateway.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { statesEntered } from '../support/executions.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -17,28 +19,13 @@ let sfn: SFNClient;
 
 beforeAll(async () => {
   ({ system, api, finance } = await startTestSystem());
-  sfn = new SFNClient({
-    endpoint: system.stepFunctionsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = createStepFunctionsClient(system.stepFunctionsEndpoint);
 }, 90_000);
 
 afterAll(async () => {
   sfn?.destroy();
   await system?.stop();
 });
-
-async function transitionsOf(changeId: string): Promise<string[]> {
-  const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: system.stateMachineArn }));
-  const execution = listed.executions?.find((candidate) => candidate.name === changeId);
-  const history = await sfn.send(
-    new GetExecutionHistoryCommand({ executionArn: execution!.executionArn!, maxResults: 1000 }),
-  );
-  return (history.events ?? [])
-    .filter((event) => event.type?.endsWith('StateEntered'))
-    .map((event) => event.stateEnteredEventDetails!.name!);
-}
 
 /** A cut for Northwind (transactional: 30 days' notice), one product each so the three run side by side. */
 async function cut(product: string): Promise<string> {
@@ -96,7 +83,7 @@ describe('billed state transitions per change', () => {
     const counts: Record<string, number> = {};
     for (const [name, changeId] of Object.entries({ happy, disputed, escalated })) {
       expect((await api.view(changeId, finance)).status, name).toBe('applied');
-      counts[name] = (await transitionsOf(changeId)).length;
+      counts[name] = (await statesEntered(sfn, system.stateMachineArn, changeId)).length;
     }
     console.log(`State transitions per change (notice-lifecycle workflow): ${JSON.stringify(counts)}`);
     // happy 17: start and approval wait (3), approved → notice → wait (4), acknowledged → wait (2), the

@@ -157,6 +157,22 @@ type ChangePatch = Partial<Omit<StoredChange, 'changeId' | 'status' | 'revision'
 };
 type Removable = keyof ChangePatch | 'workflowPending';
 
+export interface TransitionOptions {
+  remove?: readonly Removable[];
+  /** The workflow itself acts: the change no longer waits for its workflow to start. */
+  fromWorkflow?: boolean;
+}
+
+/** What a transition removes: the caller's attributes, and the pending-start marker once the workflow acts or the change ends. */
+function removalsOf(to: ChangeStatus, options: TransitionOptions): Removable[] {
+  return [
+    ...new Set([
+      ...(options.remove ?? []),
+      ...(options.fromWorkflow || isTerminal(to) ? ['workflowPending' as const] : []),
+    ]),
+  ];
+}
+
 export class ChangeStore {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
@@ -334,7 +350,7 @@ export class ChangeStore {
     event: LifecycleEvent,
     to: ChangeStatus,
     patch: ChangePatch = {},
-    options: { remove?: Removable[]; fromWorkflow?: boolean } = {},
+    options: TransitionOptions = {},
   ): TransactItem {
     assertTransition(event, change.status, to);
     const names: Record<string, string> = { '#status': 'status', '#revision': 'revision' };
@@ -353,13 +369,7 @@ export class ChangeStore {
       values[`:a${n}`] = value;
       sets.push(`#a${n} = :a${n}`);
     }
-    const removals = [
-      ...new Set([
-        ...(options.remove ?? []),
-        ...(options.fromWorkflow || isTerminal(to) ? ['workflowPending' as const] : []),
-      ]),
-    ];
-    const removeNames = removals.map((attribute, index) => {
+    const removeNames = removalsOf(to, options).map((attribute, index) => {
       names[`#r${index}`] = attribute;
       return `#r${index}`;
     });
@@ -383,7 +393,7 @@ export class ChangeStore {
     change: StoredChange,
     to: ChangeStatus,
     patch: ChangePatch = {},
-    remove: readonly Removable[] = [],
+    options: TransitionOptions = {},
   ): StoredChange {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const next: Record<string, unknown> = {
@@ -392,7 +402,7 @@ export class ChangeStore {
       status: to,
       revision: change.revision + 1,
     };
-    for (const attribute of remove) delete next[attribute];
+    for (const attribute of removalsOf(to, options)) delete next[attribute];
     return next as unknown as StoredChange;
   }
 
