@@ -68,7 +68,9 @@ export function createDevRoutes(options: {
   advanceAndSettle: (ms: number) => Promise<Date>;
 }): DevRoutes {
   return async ({ method, path, body, accept }) => {
-    if (method === 'GET' && path === '/') return html(200, indexPage(options.baseUrl()));
+    // `/` is the console's (local/console-files.ts); the developer index lives at /dev.
+    if (method === 'GET' && (path === '/dev' || path === '/dev/'))
+      return html(200, indexPage(options.baseUrl()));
     if (!path.startsWith('/dev/')) return undefined;
     const route = `${method} ${path.replace(/\/$/, '')}`;
     switch (route) {

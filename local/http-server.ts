@@ -70,6 +70,8 @@ export function createLocalHttpServer(options: {
   /** The API, or undefined while the system is not ready yet (answered 503 with Retry-After). */
   api: () => ApiHandler | undefined;
   devRoutes: DevRoutes;
+  /** The console's files (local/console-files.ts): undefined for paths that are not the console's. */
+  staticFiles?: (method: string, path: string) => HttpResponse | undefined;
   tokenSecret: string;
   realNow?: () => number;
 }): Server {
@@ -106,6 +108,9 @@ export function createLocalHttpServer(options: {
         accept: headers.accept ?? '',
       });
       if (dev) return send(response, dev);
+      const fileResponse = options.staticFiles?.(method, url.pathname);
+      if (fileResponse)
+        return send(response, method === 'HEAD' ? { ...fileResponse, body: '' } : fileResponse);
 
       let claims: JwtClaims | undefined;
       const authorization = headers.authorization;

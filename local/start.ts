@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './console-build.ts';
 import { startLocalSystem } from './system.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +24,7 @@ export async function startLocal(): Promise<void> {
   const dataDir = process.env.DATA_DIR === ':memory:' ? undefined : (process.env.DATA_DIR ?? '.data');
   const began = performance.now();
   console.log('Starting Partner Change Notice (local mode)…');
+  await ensureConsoleBuilt();
   const system = await startLocalSystem({
     ...(dataDir ? { dataDir: resolve(repositoryRoot, dataDir) } : {}),
     port: Number(process.env.PORT ?? 3000),
@@ -40,7 +42,8 @@ export async function startLocal(): Promise<void> {
   console.log(`
 Partner Change Notice is running locally (started in ${seconds} s).
 
-  HTTP API           ${system.baseUrl}            (OpenAPI: ${system.baseUrl}/openapi.json)
+  Console            ${system.baseUrl}/           (sign in as any seeded person)
+  HTTP API           ${system.baseUrl}/api        (OpenAPI: ${system.baseUrl}/openapi.json)
   Outbox (emails)    ${system.baseUrl}/dev/outbox (JSON; open it in a browser for a page)
   Virtual clock      ${system.baseUrl}/dev/clock  now ${system.clock.now().toISOString()}
   DynamoDB Local     ${system.dynamodbEndpoint}

@@ -27,6 +27,7 @@ import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
 import { noticeLifecycleTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
 import { createHttpApi } from '../functions/http/api.ts';
 import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
+import { serveConsole } from './console-files.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
 import { createLocalHttpServer } from './http-server.ts';
@@ -149,6 +150,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         settle: () => settle(),
         advanceAndSettle: (ms) => advanceAndSettle(ms),
       }),
+      staticFiles: (method, path) => serveConsole(method, path),
       tokenSecret: secrets.devTokenSecret,
     });
     await new Promise<void>((resolveListen, reject) => {

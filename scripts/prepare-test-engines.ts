@@ -1,10 +1,12 @@
 /**
  * Makes sure the engines the tests need are on this machine before vitest starts (`npm test` runs this
- * first): DynamoDB Local (fetched once into `.cache/`) and Chromium for the browser tests.
+ * first): DynamoDB Local (fetched once into `.cache/`), Chromium for the browser tests, and the console's
+ * build (the browser tests drive it).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dynamoDbLocalDir, ensureDynamoDbLocal } from '@pcn/dynamodb-local';
+import { ensureConsoleBuilt } from '../local/console-build.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -61,6 +63,7 @@ async function prepareChromium(): Promise<void> {
 try {
   await prepareDynamoDbLocal();
   await prepareChromium();
+  await ensureConsoleBuilt();
 } catch (error) {
   console.error(`prepare-test-engines failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,0 +1,30 @@
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Spinner from '@cloudscape-design/components/spinner';
+import type { Problem } from '../api.ts';
+
+/** What went wrong, in the API's own words, with the fields it named. */
+export function ErrorState({ problem, header = 'Could not load' }: { problem: Problem; header?: string }) {
+  return (
+    <Alert type="error" header={header}>
+      {problem.message}
+      {problem.fields.length > 0 ? (
+        <ul>
+          {problem.fields.map((item) => (
+            <li key={`${item.field}:${item.reason}`}>
+              <code>{item.field}</code> {item.reason}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </Alert>
+  );
+}
+
+export function LoadingState({ what }: { what: string }) {
+  return (
+    <Box padding="l" textAlign="center">
+      <Spinner /> Loading {what}…
+    </Box>
+  );
+}

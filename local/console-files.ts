@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConsoleConfig } from '../functions/config/console-config.ts';
+import { consoleConfigPath } from '../functions/config/console-config.ts';
+import type { HttpResponse } from '../functions/http/responses.ts';
+
+/** The console's sources and its build output (Vite, `npm run build -w console`). */
+export const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
+export const consoleDistDir = join(consoleDir, 'dist');
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Paths the console never answers: the API, the partner's pages, the dev routes and the API description. */
+const notConsole = [/^\/api(\/|$)/, /^\/notices(\/|$)/, /^\/dev(\/|$)/, /^\/openapi\.json$/];
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The same security headers CloudFront adds in AWS. Styles may be inline because Cloudscape sets style
+ * attributes at run time; no inline script is ever allowed. The console shows the partner's notice page in a
+ * sandboxed srcdoc frame, which inherits this policy.
+ */
+export const consoleSecurityHeaders = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+} as const;
+
+/** Local mode's config.json: the API on the same origin, the dev sign-in. */
+export const localConsoleConfig: ConsoleConfig = {
+  environment: 'local',
+  apiBaseUrl: '',
+  auth: { mode: 'dev' },
+};
+
+function file(path: string): Buffer | undefined {
+  try {
+    return statSync(path).isFile() ? readFileSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function respond(status: number, type: string, body: Buffer | string, cache: string): HttpResponse {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return {
+    statusCode: status,
+    headers: { 'content-type': type, 'cache-control': cache, ...consoleSecurityHeaders },
+    body: bytes.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console not built</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><h1>The console is not built</h1><p>Run <code>npm run build:console</code> (or restart with <code>npm start</code>, which builds it when needed), then reload. The API, the outbox (<a href="/dev/outbox">/dev/outbox</a>) and the partners' pages work without it.</p></body></html>`;
+
+/**
+ * Serves the built console like the S3 bucket and CloudFront do in AWS: hashed assets cached for a year,
+ * index.html and config.json never cached, any other page path answered with index.html (the app routes it),
+ * a missing asset a real 404. Undefined for paths that are not the console's.
+ */
+export function serveConsole(
+  method: string,
+  path: string,
+  distDir = consoleDistDir,
+): HttpResponse | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  if (notConsole.some((pattern) => pattern.test(path))) return undefined;
+  if (path === consoleConfigPath) {
+    return respond(200, contentTypes['.json']!, JSON.stringify(localConsoleConfig), 'no-store');
+  }
+  const index = file(join(distDir, 'index.html'));
+  if (!index) return respond(503, contentTypes['.html']!, notBuilt, 'no-store');
+  const extension = extname(path);
+  if (!extension) return respond(200, contentTypes['.html']!, index, 'no-cache');
+  const resolved = normalize(join(distDir, decodeURIComponentSafe(path)));
+  const inside = resolved.startsWith(distDir.endsWith(sep) ? distDir : `${distDir}${sep}`);
+  const body = inside ? file(resolved) : undefined;
+  if (!body) return respond(404, 'text/plain; charset=utf-8', 'Not found', 'no-store');
+  const immutable = path.startsWith('/assets/');
+  return respond(
+    200,
+    contentTypes[extension] ?? 'application/octet-stream',
+    body,
+    immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  );
+}
+
+function decodeURIComponentSafe(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** What the console's build is made from: its own sources and the shared code it bundles. */
+const buildInputs = [
+  join(consoleDir, 'src'),
+  join(consoleDir, 'index.html'),
+  join(consoleDir, 'vite.config.ts'),
+  join(consoleDir, 'package.json'),
+  fileURLToPath(new URL('../functions/config/', import.meta.url)),
+  fileURLToPath(new URL('../functions/domain/', import.meta.url)),
+];
+
+function filesUnder(path: string): string[] {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return [];
+  if (stat.isFile()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
+}
+
+/**
+ * A hash of every input's path and content: the build is stale when it differs from the one stamped in the
+ * build output. Contents, not times, because a checkout or a copy resets modification times.
+ */
+export function consoleSourceHash(): string {
+  const hash = createHash('sha256');
+  for (const path of buildInputs.flatMap(filesUnder)) {
+    hash.update(relative(repositoryRoot, path));
+    hash.update('\0');
+    hash.update(readFileSync(path));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export const BUILD_STAMP = '.source-hash';
