@@ -1,3 +1,182 @@
-export default function Page() {
-  return <p>todo</p>;
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Container from '@cloudscape-design/components/container';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import Link from '@cloudscape-design/components/link';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Table from '@cloudscape-design/components/table';
+import { useParams } from 'react-router';
+import type { ChangeStatus } from '../../../functions/domain/lifecycle.ts';
+import { CalendarDay, ChangeStatusBadge, Instant, percent, rateChange } from '../components/format.tsx';
+import { ErrorState, LoadingState } from '../components/states.tsx';
+import { useLoad } from '../components/use-api.ts';
+import { useCan, useConsole } from '../context.ts';
+import { useFollow } from '../shell.tsx';
+import type { ChangePage, PartnerDetail as Partner } from '../types.ts';
+
+function scopeLabel(scopeKey: string): string {
+  return scopeKey === 'all' ? 'All products and accounts' : scopeKey.replace(':', ': ').replace(/,/g, ', ');
+}
+
+export default function PartnerDetail() {
+  const { api, clockVersion } = useConsole();
+  const follow = useFollow();
+  const canSubmit = useCan('finance');
+  const { partnerId = '' } = useParams();
+  const id = encodeURIComponent(partnerId);
+  const [partner] = useLoad(() => api.get<Partner>(`/api/partners/${id}`), `${partnerId}#${clockVersion}`);
+  const [changes] = useLoad(
+    () => api.get<ChangePage>(`/api/changes?partnerId=${id}&limit=50`),
+    `changes:${partnerId}#${clockVersion}`,
+  );
+  if (partner.state === 'loading') return <LoadingState what="the partner" />;
+  if (partner.state === 'error')
+    return <ErrorState problem={partner.problem} header="This partner could not be loaded" />;
+  const view = partner.data;
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description={`${view.stage} stage · ${percent(view.currentRatePct)} partner-wide today`}
+          actions={
+            canSubmit ? (
+              <Button variant="primary" href={`/changes/new?partnerId=${id}`} onFollow={follow}>
+                Submit a change
+              </Button>
+            ) : null
+          }
+        >
+          {view.name}
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        <Container header={<Header variant="h2">Relationship</Header>}>
+          <KeyValuePairs
+            columns={3}
+            items={[
+              { label: 'Stage', value: view.stage },
+              {
+                label: 'Alliance manager',
+                value: (
+                  <span>
+                    {view.allianceManager.name} ·{' '}
+                    <Link href={`mailto:${view.allianceManager.email}`} external={false}>
+                      {view.allianceManager.email}
+                    </Link>
+                  </span>
+                ),
+              },
+              { label: 'Trust score', value: <span data-testid="trust-score">{view.trust.score}</span> },
+            ]}
+          />
+        </Container>
+        <Table
+          header={<Header variant="h2">Contacts</Header>}
+          items={view.contacts}
+          trackBy="contactId"
+          empty={<Box textAlign="center">No contacts.</Box>}
+          columnDefinitions={[
+            { id: 'name', header: 'Name', cell: (item) => item.name, isRowHeader: true },
+            { id: 'role', header: 'Receives notices as', cell: (item) => item.role },
+            { id: 'email', header: 'Email', cell: (item) => item.email },
+          ]}
+        />
+        <Table
+          header={
+            <Header
+              variant="h2"
+              description="Every dated entry: a new rate applies from its day, earlier entries stay for the record."
+            >
+              Rate schedule
+            </Header>
+          }
+          items={view.rateSchedule}
+          trackBy={(item) => `${item.scopeKey}:${item.effectiveFrom}:${item.recordedAt}`}
+          empty={<Box textAlign="center">No rates recorded.</Box>}
+          columnDefinitions={[
+            { id: 'scope', header: 'Applies to', cell: (item) => scopeLabel(item.scopeKey) },
+            {
+              id: 'from',
+              header: 'From',
+              cell: (item) => <CalendarDay date={item.effectiveFrom} />,
+              isRowHeader: true,
+            },
+            { id: 'rate', header: 'Rate', cell: (item) => percent(item.ratePct) },
+            {
+              id: 'change',
+              header: 'By change',
+              cell: (item) =>
+                item.changeId ? (
+                  <Link href={`/changes/${encodeURIComponent(item.changeId)}`} onFollow={follow}>
+                    {item.changeId}
+                  </Link>
+                ) : (
+                  'Opening rate'
+                ),
+            },
+            { id: 'recorded', header: 'Recorded', cell: (item) => <Instant iso={item.recordedAt} /> },
+          ]}
+        />
+        <Table
+          header={<Header variant="h2">Changes that touched this partner</Header>}
+          loading={changes.state === 'loading'}
+          loadingText="Loading changes"
+          items={changes.state === 'ready' ? changes.data.items : []}
+          trackBy="changeId"
+          empty={
+            changes.state === 'error' ? (
+              <ErrorState problem={changes.problem} />
+            ) : (
+              <Box textAlign="center">No changes yet.</Box>
+            )
+          }
+          columnDefinitions={[
+            {
+              id: 'change',
+              header: 'Change',
+              isRowHeader: true,
+              cell: (item) => (
+                <Link href={`/changes/${encodeURIComponent(item.changeId)}`} onFollow={follow}>
+                  {item.changeId}
+                </Link>
+              ),
+            },
+            {
+              id: 'status',
+              header: 'Status',
+              cell: (item) => <ChangeStatusBadge status={item.status as ChangeStatus} />,
+            },
+            { id: 'rate', header: 'Rate', cell: (item) => rateChange(item.terms) ?? item.summary },
+            {
+              id: 'effective',
+              header: 'Effective',
+              cell: (item) => <CalendarDay date={item.effectiveDate} />,
+            },
+          ]}
+        />
+        <Table
+          header={
+            <Header
+              variant="h2"
+              description="Each event that moved trust, with the rule that priced it and its weight today."
+            >
+              Trust ledger
+            </Header>
+          }
+          items={view.trust.contributions}
+          trackBy="eventId"
+          empty={<Box textAlign="center">No trust events yet.</Box>}
+          columnDefinitions={[
+            { id: 'explanation', header: 'Event', cell: (item) => item.explanation, isRowHeader: true },
+            { id: 'points', header: 'Points', cell: (item) => item.points },
+            { id: 'now', header: 'Weight today', cell: (item) => `${Math.round(item.weightNow * 100)}%` },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
 }

@@ -1,3 +1,406 @@
-export default function Page() {
-  return <p>todo</p>;
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Checkbox from '@cloudscape-design/components/checkbox';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import Container from '@cloudscape-design/components/container';
+import DatePicker from '@cloudscape-design/components/date-picker';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Input from '@cloudscape-design/components/input';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import Select from '@cloudscape-design/components/select';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Spinner from '@cloudscape-design/components/spinner';
+import Textarea from '@cloudscape-design/components/textarea';
+import { useEffect, useMemo, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import type { Problem } from '../api.ts';
+import { CalendarDay, percent } from '../components/format.tsx';
+import { ErrorState } from '../components/states.tsx';
+import { useLoad } from '../components/use-api.ts';
+import { useCan, useConsole } from '../context.ts';
+import type { PartnerDetail, PartnerSummary } from '../types.ts';
+
+interface Preview {
+  noticePeriodDays: number;
+  earliestEffectiveDate: string;
+  adverse?: boolean;
+  approvalsRequired: number;
+  forecastTrustPoints: number;
+  forecast: { rule: string; points: number; explanation: string }[];
+  trust?: { scoreNow: number; scoreAfter: number; flags?: string[] };
+}
+
+interface Values {
+  partnerId: string;
+  newRatePct: string;
+  effectiveDate: string;
+  rationale: string;
+  internalNote: string;
+  emergency: boolean;
+  justification: string;
+}
+
+const PREVIEW_DELAY_MS = 400;
+
+/** The request as the API takes it (functions/commission-changes/schemas.ts). */
+function requestOf(values: Values, currentRatePct: number | null | undefined) {
+  return {
+    partnerId: values.partnerId,
+    currentRatePct: currentRatePct ?? undefined,
+    newRatePct: values.newRatePct.trim() === '' ? undefined : Number(values.newRatePct),
+    effectiveDate: values.effectiveDate,
+    rationale: values.rationale,
+    ...(values.internalNote.trim() ? { internalNote: values.internalNote } : {}),
+    ...(values.emergency ? { emergency: { justification: values.justification } } : {}),
+  };
+}
+
+/** The API's field reasons, keyed by the form field that shows them. */
+function reasonsByField(problem: Problem | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const { field, reason } of problem?.fields ?? []) {
+    const key = field.startsWith('emergency') ? 'justification' : (field.split('.')[0] ?? field);
+    result[key] = result[key] ? `${result[key]}; ${reason}` : reason;
+  }
+  return result;
+}
+
+export default function SubmitChange() {
+  const { api } = useConsole();
+  const navigate = useNavigate();
+  const canSubmit = useCan('finance');
+  const [params] = useSearchParams();
+  const [values, setValues] = useState<Values>({
+    partnerId: params.get('partnerId') ?? '',
+    newRatePct: '',
+    effectiveDate: '',
+    rationale: '',
+    internalNote: '',
+    emergency: false,
+    justification: '',
+  });
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  // One key per form: a double click, or a retry after a lost answer, replays instead of submitting twice.
+  const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
+  const [partners] = useLoad(() => api.get<{ partners: PartnerSummary[] }>('/api/partners'), 'partners');
+  const [partner] = useLoad(
+    () =>
+      values.partnerId
+        ? api.get<PartnerDetail>(`/api/partners/${encodeURIComponent(values.partnerId)}`)
+        : Promise.resolve({ ok: true as const, status: 200, data: undefined as unknown as PartnerDetail }),
+    values.partnerId,
+  );
+  const current = partner.state === 'ready' && partner.data ? partner.data : undefined;
+  const [preview, setPreview] = useState<
+    | { state: 'idle' }
+    | { state: 'loading' }
+    | { state: 'ready'; data: Preview }
+    | { state: 'refused'; problem: Problem }
+  >({ state: 'idle' });
+  const [submitting, setSubmitting] = useState(false);
+  const [submitProblem, setSubmitProblem] = useState<Problem>();
+  const request = requestOf(values, current?.currentRatePct);
+  const requestKey = JSON.stringify(request);
+  const complete = Boolean(values.partnerId && current && values.newRatePct.trim() && values.effectiveDate);
+
+  useEffect(() => {
+    if (!complete) {
+      setPreview({ state: 'idle' });
+      return;
+    }
+    setPreview((previous) => (previous.state === 'idle' ? { state: 'loading' } : previous));
+    let live = true;
+    const timer = setTimeout(async () => {
+      const result = await api.post<Preview>('/api/commission-changes?dryRun=true', JSON.parse(requestKey));
+      if (!live) return;
+      setPreview(
+        result.ok ? { state: 'ready', data: result.data } : { state: 'refused', problem: result.problem },
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, complete, requestKey]);
+
+  if (!canSubmit) {
+    return (
+      <Alert type="info" header="Finance submits changes">
+        Your role can see changes but not submit them.
+      </Alert>
+    );
+  }
+  const shownProblem = submitProblem ?? (preview.state === 'refused' ? preview.problem : undefined);
+  const reasons = reasonsByField(shownProblem);
+  // While typing, only fields already left are judged; after pressing submit, all of them.
+  const reasonFor = (field: string) => (submitProblem || touched.has(field) ? reasons[field] : undefined);
+  const earliest =
+    preview.state === 'ready'
+      ? preview.data.earliestEffectiveDate
+      : typeof shownProblem?.body.earliestEffectiveDate === 'string'
+        ? shownProblem.body.earliestEffectiveDate
+        : undefined;
+  const set = <K extends keyof Values>(key: K, value: Values[K]) => {
+    setSubmitProblem(undefined);
+    setValues((previous) => ({ ...previous, [key]: value }));
+  };
+  const leave = (field: string) => setTouched((previous) => new Set(previous).add(field));
+
+  async function submit() {
+    setSubmitting(true);
+    const result = await api.post<{ changeId: string }>('/api/commission-changes', request, {
+      'idempotency-key': idempotencyKey,
+    });
+    setSubmitting(false);
+    if (result.ok) {
+      navigate(`/changes/${encodeURIComponent(result.data.changeId)}`);
+      return;
+    }
+    setSubmitProblem(result.problem);
+  }
+  const partnerOptions =
+    partners.state === 'ready'
+      ? partners.data.partners.map((item) => ({
+          value: item.partnerId,
+          label: item.name,
+          description: `${item.stage} · ${percent(item.currentRatePct)}`,
+        }))
+      : [];
+  const unplaced =
+    shownProblem?.fields.filter(
+      (item) =>
+        ![
+          'partnerId',
+          'newRatePct',
+          'currentRatePct',
+          'effectiveDate',
+          'rationale',
+          'internalNote',
+          'justification',
+        ].includes(item.field.startsWith('emergency') ? 'justification' : (item.field.split('.')[0] ?? '')),
+    ) ?? [];
+
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+      noValidate
+    >
+      <Form
+        header={
+          <Header
+            variant="h1"
+            description="A commission change for one partner: announced in advance, with your rationale, acknowledged by the partner."
+          >
+            Submit a commission change
+          </Header>
+        }
+        errorText={
+          submitProblem && (unplaced.length > 0 || Object.keys(reasons).length === 0)
+            ? submitProblem.message
+            : undefined
+        }
+        actions={
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button formAction="none" variant="link" onClick={() => navigate('/changes')}>
+              Cancel
+            </Button>
+            <Button variant="primary" formAction="submit" loading={submitting} disabled={submitting}>
+              Submit for approval
+            </Button>
+          </SpaceBetween>
+        }
+      >
+        <SpaceBetween size="l">
+          <Container header={<Header variant="h2">Partner</Header>}>
+            <SpaceBetween size="m">
+              <FormField label="Partner" errorText={reasonFor('partnerId')}>
+                <Select
+                  selectedOption={partnerOptions.find((option) => option.value === values.partnerId) ?? null}
+                  placeholder="Choose a partner"
+                  filteringType="auto"
+                  statusType={partners.state === 'loading' ? 'loading' : 'finished'}
+                  options={partnerOptions}
+                  onChange={({ detail }) => set('partnerId', detail.selectedOption.value ?? '')}
+                  onBlur={() => leave('partnerId')}
+                />
+              </FormField>
+              {partner.state === 'error' ? <ErrorState problem={partner.problem} /> : null}
+              {current ? (
+                <KeyValuePairs
+                  columns={3}
+                  items={[
+                    {
+                      label: 'Current rate',
+                      value: <span data-testid="current-rate">{percent(current.currentRatePct)}</span>,
+                    },
+                    { label: 'Stage', value: current.stage },
+                    { label: 'Alliance manager', value: current.allianceManager.name },
+                  ]}
+                />
+              ) : null}
+            </SpaceBetween>
+          </Container>
+          <Container header={<Header variant="h2">The change</Header>}>
+            <SpaceBetween size="m">
+              <ColumnLayout columns={2}>
+                <FormField
+                  label="New rate (%)"
+                  description="At most two decimals."
+                  errorText={reasonFor('newRatePct') ?? reasonFor('currentRatePct')}
+                >
+                  <Input
+                    type="number"
+                    inputMode="decimal"
+                    value={values.newRatePct}
+                    onChange={({ detail }) => set('newRatePct', detail.value)}
+                    onBlur={() => leave('newRatePct')}
+                  />
+                </FormField>
+                <FormField
+                  label="Effective date"
+                  description={
+                    earliest ? (
+                      <span data-testid="earliest-date">
+                        Earliest allowed: <CalendarDay date={earliest} />
+                      </span>
+                    ) : (
+                      'The earliest allowed date shows once partner and rate are chosen.'
+                    )
+                  }
+                  errorText={reasonFor('effectiveDate')}
+                >
+                  <DatePicker
+                    value={values.effectiveDate}
+                    placeholder="YYYY/MM/DD"
+                    openCalendarAriaLabel={(selected) =>
+                      `Choose the effective date${selected ? `, selected ${selected}` : ''}`
+                    }
+                    onChange={({ detail }) => set('effectiveDate', detail.value)}
+                    onBlur={() => leave('effectiveDate')}
+                  />
+                </FormField>
+              </ColumnLayout>
+              <FormField
+                label="Rationale"
+                description="Shown to the partner verbatim: why, and what it means for them."
+                errorText={reasonFor('rationale')}
+              >
+                <Textarea
+                  value={values.rationale}
+                  rows={5}
+                  onChange={({ detail }) => set('rationale', detail.value)}
+                  onBlur={() => leave('rationale')}
+                />
+              </FormField>
+              <FormField
+                label="Internal note (optional)"
+                description="Never shown to the partner."
+                errorText={reasonFor('internalNote')}
+              >
+                <Textarea
+                  value={values.internalNote}
+                  rows={2}
+                  onChange={({ detail }) => set('internalNote', detail.value)}
+                />
+              </FormField>
+              <Checkbox
+                checked={values.emergency}
+                onChange={({ detail }) => set('emergency', detail.checked)}
+                description="Shorter than the normal notice period: needs a second approver and costs trust."
+              >
+                Emergency: short notice
+              </Checkbox>
+              {values.emergency ? (
+                <FormField
+                  label="Emergency justification"
+                  description="Shown to the partner: what forces the short notice."
+                  errorText={reasonFor('justification')}
+                >
+                  <Textarea
+                    value={values.justification}
+                    rows={3}
+                    onChange={({ detail }) => set('justification', detail.value)}
+                    onBlur={() => leave('justification')}
+                  />
+                </FormField>
+              ) : null}
+            </SpaceBetween>
+          </Container>
+          <Container
+            header={
+              <Header
+                variant="h2"
+                description="Computed by the API from the same rules a submission meets; nothing is saved yet."
+              >
+                Before you submit
+              </Header>
+            }
+          >
+            {preview.state === 'idle' ? (
+              <Box color="text-status-inactive">
+                Choose a partner, a new rate and an effective date to see the notice period and the trust
+                forecast.
+              </Box>
+            ) : preview.state === 'loading' ? (
+              <Box>
+                <Spinner /> Checking…
+              </Box>
+            ) : preview.state === 'refused' ? (
+              <ErrorState problem={preview.problem} header="As it stands, this would be refused" />
+            ) : (
+              <SpaceBetween size="m">
+                <KeyValuePairs
+                  columns={4}
+                  items={[
+                    { label: 'Notice period', value: `${preview.data.noticePeriodDays} days` },
+                    {
+                      label: 'Earliest effective date',
+                      value: <CalendarDay date={preview.data.earliestEffectiveDate} />,
+                    },
+                    { label: 'Approvals needed', value: String(preview.data.approvalsRequired) },
+                    {
+                      label: 'Trust',
+                      value: preview.data.trust ? (
+                        <span data-testid="trust-forecast">
+                          {preview.data.trust.scoreNow} → {preview.data.trust.scoreAfter}
+                        </span>
+                      ) : (
+                        <span data-testid="trust-forecast">
+                          {preview.data.forecastTrustPoints > 0 ? '+' : ''}
+                          {preview.data.forecastTrustPoints} points
+                        </span>
+                      ),
+                    },
+                  ]}
+                />
+                {preview.data.trust?.flags && preview.data.trust.flags.length > 0 ? (
+                  <Alert type="warning" header="Flags">
+                    <ul>
+                      {preview.data.trust.flags.map((flag) => (
+                        <li key={flag}>{flag}</li>
+                      ))}
+                    </ul>
+                  </Alert>
+                ) : null}
+                <ul aria-label="Trust forecast">
+                  {preview.data.forecast.map((item) => (
+                    <li key={item.rule}>
+                      {item.explanation}: {item.points > 0 ? '+' : ''}
+                      {item.points}
+                    </li>
+                  ))}
+                </ul>
+              </SpaceBetween>
+            )}
+          </Container>
+        </SpaceBetween>
+      </Form>
+    </form>
+  );
 }
