@@ -1,5 +1,5 @@
 import Alert from '@cloudscape-design/components/alert';
-import AppLayout from '@cloudscape-design/components/app-layout';
+import AppLayout from '@cloudscape-design/components/app-layout-toolbar';
 import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
@@ -86,6 +86,7 @@ export function Shell({ children }: { children: ReactNode }) {
               navigate('/inbox');
             },
           }}
+          i18nStrings={{ overflowMenuTriggerText: 'More', overflowMenuTitleText: 'All' }}
           utilities={[
             {
               type: 'menu-dropdown',
@@ -102,6 +103,12 @@ export function Shell({ children }: { children: ReactNode }) {
       </div>
       <AppLayout
         headerSelector="#top-nav"
+        ariaLabels={{
+          navigation: 'Side navigation',
+          navigationClose: 'Close side navigation',
+          navigationToggle: 'Open side navigation',
+          notifications: 'Notifications',
+        }}
         navigationOpen={navigationOpen}
         onNavigationChange={({ detail }) => setNavigationOpen(detail.open)}
         navigation={
@@ -129,3 +136,10 @@ export function useFollow(): (event: CustomEvent<{ href?: string; external?: boo
     navigate(event.detail.href);
   };
 }
+
+/** The pagination buttons' names, the same on every table. */
+export const pageLabels = {
+  nextPageLabel: 'Next page',
+  previousPageLabel: 'Previous page',
+  pageLabel: (page: number) => `Page ${page}`,
+};

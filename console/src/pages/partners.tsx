@@ -9,7 +9,7 @@ import { percent } from '../components/format.tsx';
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useConsole } from '../context.ts';
-import { useFollow } from '../shell.tsx';
+import { pageLabels, useFollow } from '../shell.tsx';
 import type { PartnerSummary } from '../types.ts';
 
 export default function Partners() {
@@ -46,7 +46,7 @@ export default function Partners() {
           countText={`${filteredItemsCount ?? 0} matches`}
         />
       }
-      pagination={<Pagination {...paginationProps} />}
+      pagination={<Pagination {...paginationProps} ariaLabels={pageLabels} />}
       loading={partners.state === 'loading'}
       loadingText="Loading partners"
       items={items}

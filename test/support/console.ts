@@ -1,0 +1,47 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { axeViolations } from './browser.ts';
+
+export const DESKTOP = { width: 1280, height: 900 } as const;
+/** An iPhone 12–15 sized viewport: the partner's notice pages and the console must both work on it. */
+export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * A browser context for the console. `bypassCSP` lets the test inject axe-core; the console's own policy
+ * (local/console-files.ts) forbids inline script, which the console never needs.
+ */
+export function consoleContext(
+  browser: Browser,
+  viewport: { width: number; height: number } = DESKTOP,
+): Promise<BrowserContext> {
+  return browser.newContext({ viewport, bypassCSP: true });
+}
+
+/** Signs in through the local dev sign-in page, as a person would: choose the person, the role, press Sign in. */
+export async function signIn(page: Page, baseUrl: string, person: string, role: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('heading', { name: 'Sign in (local)' }).waitFor();
+  await page.getByRole('button', { name: /Person/ }).click();
+  await page.getByRole('option', { name: new RegExp(person) }).click();
+  await page.getByRole('radio', { name: role }).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+}
+
+/** Axe's serious and critical findings on the page as it is now: the ones a release must not have. */
+export async function expectNoSeriousAxeViolations(page: Page, where: string): Promise<void> {
+  const violations = (await axeViolations(page)).filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+  expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
+
+/** Whether the page scrolls sideways (it must not, at any width). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+}
