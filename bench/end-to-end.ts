@@ -13,6 +13,7 @@
  * - The acknowledgement endpoint's latency under load, beside a minimal API call (authorizer + router, 404).
  * - Billed state transitions per change for a plain, a disputed and an escalated change.
  */
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 import { statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
+import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -285,6 +287,7 @@ async function main() {
       minimalCallsPerSecond: FLOOR_CALLS / floor.seconds,
       acknowledgementsPerSecond: CHANGES / phases.acknowledge,
       stateTransitions: transitions,
+      console: await measureConsoleBundle(),
     };
 
     const previous = existsSync(JSON_FILE)
@@ -382,6 +385,7 @@ function printTable(
     acknowledgementsPerSecond: number;
     minimalCallsPerSecond: number;
     stateTransitions: { happy: number; disputed: number; escalated: number };
+    console: BundleFigures;
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
   },
@@ -450,6 +454,29 @@ function printTable(
     ],
     ['  disputed', String(figures.stateTransitions.disputed), '', '', before('stateTransitions.disputed')],
     ['  escalated', String(figures.stateTransitions.escalated), '', '', before('stateTransitions.escalated')],
+    [
+      'console initial JS, kB gzip',
+      fixed(figures.console.initialJsGzipKb),
+      `${fixed(figures.console.reactFloorJsGzipKb)} (an empty React root)`,
+      '',
+      before('console.initialJsGzipKb'),
+    ],
+    [
+      '  initial CSS, kB gzip',
+      fixed(figures.console.initialCssGzipKb),
+      '',
+      '',
+      before('console.initialCssGzipKb'),
+    ],
+    ...Object.entries(figures.console.pageChunksGzipKb).map(
+      ([page, size]): [string, string, string, string, string] => [
+        `  page ${page}, kB gzip (on first visit)`,
+        fixed(size),
+        '',
+        '',
+        before(`console.pageChunksGzipKb.${page}`),
+      ],
+    ),
     ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],
     ...Object.entries(figures.phasesSeconds).map(
       ([phase, seconds]): [string, string, string, string, string] => [

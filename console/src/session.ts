@@ -1,4 +1,4 @@
-import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import type { UserManager } from 'oidc-client-ts';
 import {
   type ConsoleConfig,
   consoleCallbackPath,
@@ -66,7 +66,9 @@ type CognitoAuth = Extract<ConsoleConfig['auth'], { mode: 'cognito' }>;
  * The Cognito hosted UI through oidc-client-ts: authorization code with PKCE (S256), the state and verifier in
  * sessionStorage. Cognito's logout is not the OIDC end-session endpoint, so it is given explicitly.
  */
-export function cognitoUserManager(auth: CognitoAuth): UserManager {
+export async function cognitoUserManager(auth: CognitoAuth): Promise<UserManager> {
+  // Loaded only where Cognito signs people in: local mode never downloads it.
+  const { UserManager, WebStorageStateStore } = await import('oidc-client-ts');
   const origin = window.location.origin;
   const logout = new URL('/logout', auth.hostedUiUrl);
   logout.searchParams.set('client_id', auth.clientId);

@@ -28,3 +28,12 @@ export function LoadingState({ what }: { what: string }) {
     </Box>
   );
 }
+
+/** While a page's code or data is on its way. */
+export function Loading() {
+  return (
+    <Box padding="xxl" textAlign="center">
+      <Spinner size="large" /> <span>Loading…</span>
+    </Box>
+  );
+}

@@ -22,7 +22,7 @@ export default function AuthCallback({
       return;
     }
     cognitoUserManager(config.auth)
-      .signinRedirectCallback()
+      .then((manager) => manager.signinRedirectCallback())
       .then((user) => {
         const session = storeSession(user.access_token);
         if (!session) throw new Error('The token from sign-in could not be read.');

@@ -58,7 +58,7 @@ function CognitoSignIn({ config, signedOut }: Props) {
             variant="primary"
             onClick={() =>
               cognitoUserManager(auth)
-                .signinRedirect()
+                .then((manager) => manager.signinRedirect())
                 .catch((cause: unknown) => setError(`Sign-in could not start: ${String(cause)}`))
             }
           >
