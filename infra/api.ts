@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -15,10 +15,25 @@ import { roles } from '../functions/config/roles.ts';
  */
 export const userGroups = roles;
 
-/** Staff sign-in: a user pool (no self sign-up), one app client and one group per role. */
+/** CDK context key fixing the hosted UI's Cognito domain prefix (`cdk deploy -c cognitoDomainPrefix=...`). */
+export const cognitoDomainPrefixContextKey = 'cognitoDomainPrefix';
+
+/** The scopes the console asks for; the client allows exactly these. */
+export const consoleOAuthScopes = ['openid', 'email', 'profile'] as const;
+
+export interface ConsoleClientProps {
+  /** Where the hosted UI may send the browser back with a code (the console's `/auth/callback` URLs). */
+  callbackUrls: string[];
+  /** Where the hosted UI may send the browser after signing out. */
+  logoutUrls: string[];
+}
+
+/** Staff sign-in: a user pool (no self sign-up), its app clients and one group per role. */
 export class Auth extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  /** Every client whose tokens the HTTP API accepts (the JWT authorizer's audience, read at synth). */
+  readonly apiClients: cognito.UserPoolClient[] = [];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -45,9 +60,79 @@ export class Auth extends Construct {
       preventUserExistenceErrors: true,
       disableOAuth: true,
     });
+    this.apiClients.push(this.userPoolClient);
     for (const groupName of userGroups) {
       this.userPool.addGroup(`Group-${groupName}`, { groupName, description: `Role: ${groupName}` });
     }
+  }
+
+  private domain?: cognito.UserPoolDomain;
+
+  /** The hosted UI on a Cognito prefix domain (see {@link hostedUiDomainPrefix}), created on first use. */
+  get hostedUiDomain(): cognito.UserPoolDomain {
+    this.domain ??= this.userPool.addDomain('HostedUiDomain', {
+      cognitoDomain: { domainPrefix: this.hostedUiDomainPrefix() },
+    });
+    return this.domain;
+  }
+
+  /**
+   * The console's client for the hosted UI: authorization code grant only (no implicit grant, no client
+   * credentials), no secret (a browser cannot keep one). Cognito does not require PKCE per client: once an
+   * authorize request carries a `code_challenge` (S256, the only method it supports) it refuses to redeem
+   * that code without the matching `code_verifier`. The console's OIDC library always sends one, so every
+   * code it obtains is bound to the browser that asked for it.
+   */
+  addConsoleClient(props: ConsoleClientProps): cognito.UserPoolClient {
+    const client = this.userPool.addClient('ConsoleClient', {
+      generateSecret: false,
+      // Sign-in goes through the hosted UI only; the console itself just refreshes its tokens.
+      authFlows: { userSrp: false },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: consoleOAuthScopes.map((scope) => cognito.OAuthScope.custom(scope)),
+        callbackUrls: props.callbackUrls,
+        logoutUrls: props.logoutUrls,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+    });
+    this.apiClients.push(client);
+    return client;
+  }
+
+  /**
+   * A prefix domain (`<prefix>.auth.<region>.amazoncognito.com`) must be unique in its region across all
+   * accounts, and the console's config and callbacks name it, so it has to be stable too. Unless the context
+   * fixes it, it is the stack name plus the first group of the stack's own UUID (from its StackId): unique
+   * per stack across accounts without putting the account id in a public URL, stable for the stack's life.
+   * Cognito rejects prefixes containing `aws`, `amazon` or `cognito`: the stack-name part drops them, and the
+   * UUID part is hex, so it cannot spell them.
+   */
+  private hostedUiDomainPrefix(): string {
+    const fromContext: unknown = this.node.tryGetContext(cognitoDomainPrefixContextKey);
+    if (fromContext !== undefined) {
+      const prefix = String(fromContext);
+      if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix)) {
+        throw new Error(
+          `Context "${cognitoDomainPrefixContextKey}" must be 1–63 lowercase letters, digits and hyphens, ` +
+            `not starting or ending with a hyphen and without "aws", "amazon" or "cognito"; got "${prefix}"`,
+        );
+      }
+      return prefix;
+    }
+    const stack = Stack.of(this);
+    const name = stack.stackName
+      .toLowerCase()
+      .replace(/aws|amazon|cognito/g, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40);
+    // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid> → the UUID's first 8 hex digits.
+    const stackUuid = Fn.select(2, Fn.split('/', stack.stackId));
+    const uuidHead = Fn.select(0, Fn.split('-', stackUuid));
+    return `${name || 'pcn'}-${uuidHead}`;
   }
 }
 
@@ -81,10 +166,12 @@ export class Api extends Construct {
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Partner Change Notice: staff API (Cognito JWT) and partner acknowledgement links',
     });
-    const { userPool, userPoolClient } = props.auth;
-    this.authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', userPool.userPoolProviderUrl, {
-      // Accepts ID tokens (`aud`) and access tokens (`client_id`) issued to the app client.
-      jwtAudience: [userPoolClient.userPoolClientId],
+    const { auth } = props;
+    this.authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', auth.userPool.userPoolProviderUrl, {
+      // Accepts ID tokens (`aud`) and access tokens (`client_id`) issued to any of the API's clients. Lazy:
+      // the console's client is added after the API exists (its callback URLs name the console's
+      // distribution, whose CSP names the API's URL), so the list is read at synth, not now.
+      jwtAudience: Lazy.list({ produce: () => auth.apiClients.map((client) => client.userPoolClientId) }),
     });
   }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -6,10 +7,12 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { consoleDistDir } from '../functions/config/console-build.ts';
 import { environmentVariables as env } from '../functions/config/environment.ts';
 import { type NoticeLifecycleTask, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
 import { Api, Auth } from './api.ts';
-import { handlerFunction } from './functions.ts';
+import { Console, consoleLocalCallbacksContextKey } from './console.ts';
+import { handlerFunction, repoRoot } from './functions.ts';
 import { Tables } from './tables.ts';
 import { NoticeLifecycleStateMachine } from './workflow.ts';
 
@@ -17,13 +20,18 @@ import { NoticeLifecycleStateMachine } from './workflow.ts';
 export const noticeSenderEmailContextKey = 'noticeSenderEmail';
 export const defaultNoticeSenderEmail = 'partner-notices@example.com';
 
+export interface PartnerChangeNoticeStackProps extends StackProps {
+  /** The console's build output; defaults to the repository's console/dist. Tests point it at a fixture. */
+  consoleDistDir?: string;
+}
+
 /**
  * Partner Change Notice on AWS: the tables, the Lambda functions (one per workflow task, the HTTP API, the
  * sweep), the notice-lifecycle workflow, the HTTP API behind Cognito (plus the partners' public notice
- * pages), the link-signing secret and the SES sender identity.
+ * pages), the link-signing secret, the SES sender identity and the staff console (CloudFront + S3).
  */
 export class PartnerChangeNoticeStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: PartnerChangeNoticeStackProps) {
     super(scope, id, props);
 
     const noticeSenderEmail = String(
@@ -38,6 +46,12 @@ export class PartnerChangeNoticeStack extends Stack {
     const tables = new Tables(this, 'Tables');
     const auth = new Auth(this, 'Auth');
     const api = new Api(this, 'Api', { auth });
+    const staffConsole = new Console(this, 'Console', {
+      distDir: props?.consoleDistDir ?? join(repoRoot, consoleDistDir),
+      apiBaseUrl: api.endpoint,
+      auth,
+      allowLocalCallbacks: isTrue(this.node.tryGetContext(consoleLocalCallbacksContextKey)),
+    });
 
     // Signs the partners' acknowledgement links (HMAC key): rotating it invalidates links already sent.
     const ackLinkSecret = new secretsmanager.Secret(this, 'AckLinkSecret', {
@@ -137,5 +151,15 @@ export class PartnerChangeNoticeStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleUrl', { value: staffConsole.url, description: 'Staff console' });
+    new CfnOutput(this, 'HostedUiUrl', {
+      value: staffConsole.hostedUiUrl,
+      description: 'Cognito hosted UI (staff sign-in)',
+    });
   }
+}
+
+/** A context flag: `-c flag=true` arrives as the string "true", cdk.json may hold a boolean. */
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
 }

@@ -17,15 +17,9 @@ import {
 } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { noticeLifecycleWorkflow } from '../../functions/config/workflows.ts';
 import { userGroups } from '../../infra/api.ts';
-import {
-  defaultNoticeSenderEmail,
-  PartnerChangeNoticeStack,
-} from '../../infra/partner-change-notice-stack.ts';
+import { defaultNoticeSenderEmail } from '../../infra/partner-change-notice-stack.ts';
 import { noticeLifecycleDefinitionPath } from '../../infra/workflow.ts';
-
-const STACK = 'PartnerChangeNotice';
-/** Skips esbuild (the functions get a placeholder asset): for extra stacks that only check the template. */
-const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
 
 interface Statement {
   Effect: string;
@@ -59,13 +53,6 @@ function routeKeys(template: Template): string[] {
   return Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
     (route) => (route as Resource).Properties.RouteKey as string,
   );
-}
-
-function synthesize(context: Record<string, unknown> = {}): { app: App; template: Template } {
-  // Path metadata (which `cdk synth` adds) lets the assertions find resources by construct path.
-  const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, ...context } });
-  const stack = new PartnerChangeNoticeStack(app, STACK);
-  return { app, template: Template.fromStack(stack) };
 }
 
 function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute) {
@@ -203,7 +190,14 @@ describe('PartnerChangeNotice stack', () => {
   describe('functions', () => {
     it('has exactly one function per workflow task plus the HTTP API and the sweep, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
       expect(functionIds).toHaveLength(7);
-      template.resourceCountIs('AWS::Lambda::Function', functionIds.length);
+      // Beside ours, only aws-cdk-lib's BucketDeployment handler (it uploads the console).
+      const others = Object.values(resources)
+        .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+        .map((resource) => resource.Metadata?.['aws:cdk:path'] ?? '')
+        .filter((path) => !functionIds.some((id) => path === `${STACK}/${id}/Resource`));
+      expect(others).toEqual([
+        expect.stringMatching(new RegExp(`^${STACK}/Custom::CDKBucketDeployment\\w+/Resource$`)),
+      ]);
       for (const id of functionIds) {
         expect(functionProperties(id)).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -409,7 +403,11 @@ describe('PartnerChangeNotice stack', () => {
           AuthorizerType: 'JWT',
           IdentitySource: ['$request.header.Authorization'],
           JwtConfiguration: {
-            Audience: [{ Ref: logicalIdAt('Auth/UserPool/AppClient') }],
+            // The CLI's client and the console's (test/infra/console.test.ts checks the latter's settings).
+            Audience: [
+              { Ref: logicalIdAt('Auth/UserPool/AppClient') },
+              { Ref: logicalIdAt('Auth/UserPool/ConsoleClient') },
+            ],
             Issuer: { 'Fn::GetAtt': [logicalIdAt('Auth/UserPool'), 'ProviderURL'] },
           },
         },
@@ -452,9 +450,9 @@ describe('PartnerChangeNotice stack', () => {
       ]);
     });
 
-    it('has a user pool with an app client and one group per role', () => {
+    it('has a user pool with the app client, the console client and one group per role', () => {
       template.resourceCountIs('AWS::Cognito::UserPool', 1);
-      template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 2);
       template.resourceCountIs('AWS::Cognito::UserPoolGroup', userGroups.length);
       for (const group of ['finance', 'approver', 'partner-manager', 'compliance']) {
         template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
