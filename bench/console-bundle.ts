@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ensureConsoleBuilt } from '../local/console-build.ts';
-import { consoleDir, consoleDistDir } from '../local/console-files.ts';
+import { consoleDistDir } from '../local/console-files.ts';
+import { ensureConsoleBuilt } from '../scripts/console-build.ts';
 
 export interface BundleFigures {
   /** What the browser must fetch before the first screen: the entry script and its preloaded imports. */
@@ -37,7 +37,7 @@ async function initialAssets(dir: string): Promise<{ js: string[]; css: string[]
 
 /** Where a package of the console's resolves (the temporary folder has no node_modules of its own). */
 function packageDir(name: string): string {
-  return dirname(createRequire(join(consoleDir, 'package.json')).resolve(`${name}/package.json`));
+  return dirname(createRequire(join(consoleDistDir, '..', 'package.json')).resolve(`${name}/package.json`));
 }
 
 /** An empty React root built by the same Vite, the same way: the floor under the console's first load. */

@@ -12,6 +12,7 @@
  *   the outbox and the executions table, are not counted: on AWS they are not DynamoDB).
  * - The acknowledgement endpoint's latency under load, beside a minimal API call (authorizer + router, 404).
  * - Billed state transitions per change for a plain, a disputed and an escalated change.
+ * - The console's first download (gzip) beside an empty React root built by the same Vite (bench/console-bundle.ts).
  */
 
 import { randomUUID } from 'node:crypto';

@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize, relative, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleBuildCommand, consoleDistDir as consoleDistPath } from '../functions/config/console-build.ts';
 import type { ConsoleConfig } from '../functions/config/console-config.ts';
 import { consoleConfigPath } from '../functions/config/console-config.ts';
 import type { HttpResponse } from '../functions/http/responses.ts';
 
-/** The console's sources and its build output (Vite, `npm run build -w console`). */
-export const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
-export const consoleDistDir = join(consoleDir, 'dist');
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The console's build output, served here and uploaded by the CDK app. */
+export const consoleDistDir = join(repositoryRoot, consoleDistPath);
 
 /** Paths the console never answers: the API, the partner's pages, the dev routes and the API description. */
 const notConsole = [/^\/api(\/|$)/, /^\/notices(\/|$)/, /^\/dev(\/|$)/, /^\/openapi\.json$/];
@@ -64,7 +63,7 @@ function respond(status: number, type: string, body: Buffer | string, cache: str
   };
 }
 
-const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console not built</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><h1>The console is not built</h1><p>Run <code>npm run build:console</code> (or restart with <code>npm start</code>, which builds it when needed), then reload. The API, the outbox (<a href="/dev/outbox">/dev/outbox</a>) and the partners' pages work without it.</p></body></html>`;
+const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console not built</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><h1>The console is not built</h1><p>Run <code>${consoleBuildCommand}</code> (or restart with <code>npm start</code>, which builds it when needed), then reload. The API, the outbox (<a href="/dev/outbox">/dev/outbox</a>) and the partners' pages work without it.</p></body></html>`;
 
 /**
  * Serves the built console like the S3 bucket and CloudFront do in AWS: hashed assets cached for a year,
@@ -105,39 +104,3 @@ function decodeURIComponentSafe(path: string): string {
     return path;
   }
 }
-
-/** What the console's build is made from: its own sources and the shared code it bundles. */
-const buildInputs = [
-  join(consoleDir, 'src'),
-  join(consoleDir, 'index.html'),
-  join(consoleDir, 'vite.config.ts'),
-  join(consoleDir, 'package.json'),
-  fileURLToPath(new URL('../functions/config/', import.meta.url)),
-  fileURLToPath(new URL('../functions/domain/', import.meta.url)),
-];
-
-function filesUnder(path: string): string[] {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return [];
-  if (stat.isFile()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => filesUnder(join(path, name)));
-}
-
-/**
- * A hash of every input's path and content: the build is stale when it differs from the one stamped in the
- * build output. Contents, not times, because a checkout or a copy resets modification times.
- */
-export function consoleSourceHash(): string {
-  const hash = createHash('sha256');
-  for (const path of buildInputs.flatMap(filesUnder)) {
-    hash.update(relative(repositoryRoot, path));
-    hash.update('\0');
-    hash.update(readFileSync(path));
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
-export const BUILD_STAMP = '.source-hash';

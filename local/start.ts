@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureConsoleBuilt } from './console-build.ts';
+import { ensureConsoleBuilt } from '../scripts/console-build.ts';
 import { startLocalSystem } from './system.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));

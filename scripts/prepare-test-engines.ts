@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dynamoDbLocalDir, ensureDynamoDbLocal } from '@pcn/dynamodb-local';
-import { ensureConsoleBuilt } from '../local/console-build.ts';
+import { ensureConsoleBuilt } from './console-build.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 

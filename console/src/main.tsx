@@ -1,14 +1,11 @@
 import '@cloudscape-design/global-styles/index.css';
-import { lazy, StrictMode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, StrictMode, Suspense, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { BrowserRouter, Route, Routes } from 'react-router';
 import type { ConsoleConfig } from '../../functions/config/console-config.ts';
 import { consoleCallbackPath, consoleSignedOutPath } from '../../functions/config/console-config.ts';
-import { createApiClient } from './api.ts';
 import { loadConfig } from './config.ts';
-import { Console, type ConsoleContext } from './context.ts';
 import { clearSession, cognitoUserManager, type Session, storedSession } from './session.ts';
-import { Shell } from './shell.tsx';
 
 // The first screen loads only what it shows: sign-in alone, or the console's shell and one page.
 const SignIn = lazy(() => import('./pages/sign-in.tsx'));

@@ -8,5 +8,8 @@
 /** Vite's output folder (console/vite.config.ts `build.outDir`), relative to the repository root. */
 export const consoleDistDir = 'console/dist';
 
-/** What produces {@link consoleDistDir}: the `build` script of the `console` workspace (console/package.json). */
-export const consoleBuildCommand = 'npm run build -w console';
+/**
+ * What produces {@link consoleDistDir} when it is missing or older than its sources (scripts/console-build.ts;
+ * `npm start`, `npm test` and `npm run synth` run it by themselves).
+ */
+export const consoleBuildCommand = 'npm run build:console';

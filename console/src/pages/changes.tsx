@@ -17,7 +17,7 @@ import { CalendarDay, ChangeStatusBadge, Instant, rateChange, statusLabel } from
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
-import { pageLabels, useFollow } from '../shell.tsx';
+import { useFollow } from '../shell.tsx';
 import type { ChangePage, ChangeSummary, PartnerSummary } from '../types.ts';
 
 /** The filters the API takes, kept in the address so a view can be bookmarked, shared and saved. */
