@@ -7,6 +7,7 @@ import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';
 import type { DevRoutes } from './http-server.ts';
+import { demoStaff } from './seed.ts';
 
 const advanceSchema = z
   .object({
@@ -56,6 +57,11 @@ function indexPage(baseUrl: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner Change Notice (local)</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2rem}</style></head><body><h1>Partner Change Notice — local mode</h1><ul><li><a href="/dev/outbox">Outbox</a> (emails sent to partners)</li><li><a href="/dev/clock">Virtual clock</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul><p>Get a token: <code>curl -s -X POST ${escapeHtml(baseUrl)}/dev/token -d '{"user":"fiona","role":"finance"}'</code></p></body></html>`;
 }
 
+/** The seeded staff, for the console's dev sign-in: read from the seed itself, so the two never differ. */
+function devPeople() {
+  return { people: demoStaff.map(({ userId, name, roles }) => ({ userId, name, roles: [...roles] })) };
+}
+
 /** The /dev/* endpoints: local mode only (the deployed API has no such routes). */
 export function createDevRoutes(options: {
   clock: VirtualClock;
@@ -87,6 +93,8 @@ export function createDevRoutes(options: {
         await options.advanceAndSettle(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000);
         return json(200, { now: options.clock.now().toISOString(), offsetMs: options.clock.offsetMs });
       }
+      case 'GET /dev/people':
+        return json(200, devPeople());
       case 'POST /dev/workflows/settle':
         await options.settle();
         return json(200, { settled: true, now: options.clock.now().toISOString() });

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { changeStatuses } from '../domain/lifecycle.ts';
+import { relationshipStages } from '../domain/relationship-stage.ts';
+import { trustFlagNames } from '../domain/trust-outlook.ts';
 import { type HttpResponse, json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
+import { type PreviewOutcome, previewSubmission } from '../notices/preview.ts';
 import { clientErrors, listRoute, viewRoute } from '../notices/routes.ts';
-import { type SubmissionOutcome, submitChange } from '../notices/submit.ts';
+import { type SubmissionOutcome, type SubmissionRefusal, submitChange } from '../notices/submit.ts';
 import { commissionChangeKind } from './kind.ts';
 import { commissionChangeRequestSchema } from './schemas.ts';
 
@@ -21,27 +24,57 @@ export const submissionResponseSchema = z.object({
   replayed: z.boolean(),
 });
 
-/** The HTTP answer to a submission of any kind: 201/200 with the change, or the refusal's status. */
-export function submissionResponse(outcome: SubmissionOutcome, path: string): HttpResponse {
+const forecastEventSchema = z.object({ rule: z.string(), points: z.number(), explanation: z.string() });
+
+export const submissionPreviewSchema = z.object({
+  dryRun: z.literal(true),
+  partner: z.object({
+    partnerId: z.string(),
+    name: z.string(),
+    stage: z.enum(relationshipStages),
+    currentRatePct: z
+      .number()
+      .nullable()
+      .describe('The partner-wide rate in force today (null if the partner has none).'),
+  }),
+  kind: z.string(),
+  summary: z.string().describe('The change in one line, as lists show it.'),
+  terms: z.record(z.string(), z.unknown()),
+  adverse: z.boolean().describe('Worse for the partner: notice period, approval and acknowledgement apply.'),
+  status: z.enum(changeStatuses).describe('The status the change would start in.'),
+  noticePeriodDays: z.number(),
+  earliestEffectiveDate: z.string(),
+  approvalsRequired: z.number(),
+  consultation: z
+    .enum(['alliance-manager-call', 'joint-review'])
+    .nullable()
+    .describe('The consultation its stage needs before the notice (null: none).'),
+  forecastTrustPoints: z
+    .number()
+    .describe('Trust-ledger points this change is forecast to earn when applied.'),
+  forecast: z.array(forecastEventSchema),
+  trust: z
+    .object({
+      scoreNow: z
+        .number()
+        .describe('The partner’s trust score now (0–100), as GET /api/partners/{id} shows it.'),
+      scoreAfter: z
+        .number()
+        .describe('The same score with this change’s forecast events counted as if recorded today.'),
+      flags: z.array(
+        z.object({
+          flag: z.enum(trustFlagNames),
+          message: z.string(),
+          changeId: z.string().optional(),
+        }),
+      ),
+    })
+    .describe('The trust score (derived from the ledger) before → after, and what to weigh first.'),
+});
+
+/** The HTTP answer to a refused submission of any kind (the same for a dry run as for the real one). */
+export function submissionRefusalResponse(outcome: SubmissionRefusal): HttpResponse {
   switch (outcome.outcome) {
-    case 'created':
-    case 'replayed': {
-      const { change } = outcome;
-      return json(
-        outcome.outcome === 'created' ? 201 : 200,
-        {
-          changeId: change.changeId,
-          status: change.status,
-          earliestEffectiveDate: outcome.earliestEffectiveDate,
-          noticePeriodDays: change.noticePeriodDays,
-          approvalsRequired: change.approval.required,
-          forecastTrustPoints: outcome.forecast.points,
-          forecast: outcome.forecast.events,
-          replayed: outcome.outcome === 'replayed',
-        },
-        { location: `${path}/${change.changeId}` },
-      );
-    }
     case 'unknown-partner':
       return problem(404, 'unknown-partner', outcome.violations.map((item) => item.reason).join(' '), {
         fields: outcome.violations,
@@ -67,6 +100,53 @@ export function submissionResponse(outcome: SubmissionOutcome, path: string): Ht
   }
 }
 
+/** The HTTP answer to a submission of any kind: 201/200 with the change, or the refusal's status. */
+export function submissionResponse(outcome: SubmissionOutcome, path: string): HttpResponse {
+  if (!('change' in outcome)) return submissionRefusalResponse(outcome);
+  const { change } = outcome;
+  return json(
+    outcome.outcome === 'created' ? 201 : 200,
+    {
+      changeId: change.changeId,
+      status: change.status,
+      earliestEffectiveDate: outcome.earliestEffectiveDate,
+      noticePeriodDays: change.noticePeriodDays,
+      approvalsRequired: change.approval.required,
+      forecastTrustPoints: outcome.forecast.points,
+      forecast: outcome.forecast.events,
+      replayed: outcome.outcome === 'replayed',
+    },
+    { location: `${path}/${change.changeId}` },
+  );
+}
+
+/** The HTTP answer to a dry run of any kind: 200 with what the submission would be, or the same refusal. */
+export function previewResponse(outcome: PreviewOutcome): HttpResponse {
+  if (outcome.outcome !== 'preview') return submissionRefusalResponse(outcome);
+  const { partner, change, kind, forecast, trust } = outcome.preview;
+  return json(200, {
+    dryRun: true,
+    partner: {
+      partnerId: partner.partnerId,
+      name: partner.name,
+      stage: partner.stage,
+      currentRatePct: outcome.preview.currentRatePct,
+    },
+    kind: change.kind,
+    summary: kind.describe(change.terms),
+    terms: kind.view(change.terms),
+    adverse: change.adverse,
+    status: change.status,
+    noticePeriodDays: change.noticePeriodDays,
+    earliestEffectiveDate: outcome.preview.earliestEffectiveDate,
+    approvalsRequired: change.approval.required,
+    consultation: change.consultation?.required ?? null,
+    forecastTrustPoints: forecast.points,
+    forecast: forecast.events,
+    trust,
+  });
+}
+
 const PATH = '/api/commission-changes';
 
 export const commissionChangeRoutes: readonly Route[] = [
@@ -75,7 +155,19 @@ export const commissionChangeRoutes: readonly Route[] = [
     path: PATH,
     roles: ['finance'],
     tag: 'commission changes',
-    summary: 'Submit a commission change (finance). Accepts an Idempotency-Key header.',
+    summary:
+      'Submit a commission change (finance). Accepts an Idempotency-Key header. With ?dryRun=true, only preview it: the same validation and rules, the same refusals (400, 404, 409, 422 with earliestEffectiveDate), but nothing is written (no change, key, lock, audit entry, email or workflow) and the answer is 200 with the preview.',
+    query: z
+      .object({
+        dryRun: z
+          .enum(['true', 'false'])
+          .optional()
+          .describe(
+            'true: preview only, nothing is recorded (the Idempotency-Key is ignored). The body is the same as a real submission; to learn the earliest allowed effective date while the form is incomplete, send any date and an empty rationale: the 422 carries earliestEffectiveDate.',
+          ),
+      })
+      // Strict: a misspelt dryRun must be refused, never taken as a real submission.
+      .strict(),
     headers: z.looseObject({
       'idempotency-key': z
         .string()
@@ -92,8 +184,9 @@ export const commissionChangeRoutes: readonly Route[] = [
         schema: submissionResponseSchema,
       },
       200: {
-        description: 'Replayed: this Idempotency-Key already created the change',
-        schema: submissionResponseSchema,
+        description:
+          'Replayed: this Idempotency-Key already created the change — or, with dryRun=true, the preview (nothing written)',
+        schema: z.union([submissionResponseSchema, submissionPreviewSchema]),
       },
       ...clientErrors,
       404: { description: 'Unknown partner', schema: errorResponseSchema },
@@ -107,11 +200,19 @@ export const commissionChangeRoutes: readonly Route[] = [
         schema: errorResponseSchema,
       },
     },
-    handle: async (deps, { body, headers, caller }) =>
-      submissionResponse(
-        await submitChange(deps, commissionChangeKind.name, body, caller!.userId, headers['idempotency-key']),
-        PATH,
-      ),
+    handle: async (deps, { query, body, headers, caller }) =>
+      query.dryRun === 'true'
+        ? previewResponse(await previewSubmission(deps, commissionChangeKind.name, body, caller!.userId))
+        : submissionResponse(
+            await submitChange(
+              deps,
+              commissionChangeKind.name,
+              body,
+              caller!.userId,
+              headers['idempotency-key'],
+            ),
+            PATH,
+          ),
   }),
   listRoute(PATH, 'commission changes', commissionChangeKind.name),
   viewRoute(`${PATH}/{changeId}`, 'commission changes'),

@@ -5,6 +5,7 @@ import { commissionChangeRoutes } from '../commission-changes/routes.ts';
 import { consultationRoutes } from '../consultations/routes.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { disputeRoutes } from '../disputes/routes.ts';
+import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
 import { openApiDocument } from './openapi.ts';
@@ -16,6 +17,7 @@ import { createRouter, type Route, route } from './router.ts';
 export const featureRoutes: readonly Route[] = [
   ...commissionChangeRoutes,
   ...noticeRoutes,
+  ...inboxRoutes,
   ...approvalRoutes,
   ...consultationRoutes,
   ...disputeRoutes,

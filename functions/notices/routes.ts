@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { roles } from '../config/roles.ts';
 import { changeStatuses } from '../domain/lifecycle.ts';
+import { relationshipStages } from '../domain/relationship-stage.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
 import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../http/pages.ts';
 import { json, problem } from '../http/responses.ts';
@@ -38,7 +39,10 @@ export const changeSummarySchema = z.looseObject({
   changeId: z.string(),
   kind: z.string(),
   partnerId: z.string(),
+  partnerName: z.string().describe('The partner’s current name (its id if the partner has no record).'),
+  stage: z.enum(relationshipStages).describe('The partner’s stage when the change was submitted.'),
   status: z.enum(changeStatuses),
+  adverse: z.boolean(),
   summary: z.string(),
   terms: z.record(z.string(), z.unknown()),
   effectiveDate: z.string(),

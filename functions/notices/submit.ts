@@ -82,13 +82,95 @@ function forecastOf(deps: Dependencies, kind: ChangeKind, change: StoredChange):
   };
 }
 
+/** A submission every rule accepts: the change exactly as it would be recorded, nothing written yet. */
+export interface EvaluatedSubmission {
+  kind: ChangeKind;
+  partner: Partner;
+  change: StoredChange;
+  earliestEffectiveDate: string;
+  forecast: Forecast;
+  /** The pending change holding this partner-and-scope lock, if any: a 409 (unless it is this very request). */
+  conflictHolder?: string;
+}
+
+/** Every answer of a submission that creates nothing. */
+export type SubmissionRefusal = Exclude<SubmissionOutcome, { outcome: 'created' | 'replayed' }>;
+
 /**
- * A change of any kind is submitted: the kind's rules and the lifecycle's (notice period, emergency, rationale)
- * decide; an accepted change is recorded with its audit entry, its conflict lock, its idempotency key and its
- * first emails (to approvers, or to the alliance manager for a consultation) in one transaction, then its
- * workflow starts. If only that start fails (Step Functions unavailable past the SDK's retries), the change is
- * still created: it is marked pending, and the sweep (start-pending-workflows.ts) starts it once the service
- * is back, so the submitter is never told to retry something that is recorded.
+ * The one evaluation of a submission, shared by the real submission (which records what it accepts) and the
+ * dry run (which only shows it): the partner, the kind's rules, the lifecycle's rules (notice period,
+ * emergency, rationale), the conflict lock. It only reads, so a dry run can never write by accident, and a
+ * rule can never apply to one and not the other.
+ */
+export async function evaluateSubmission(
+  deps: Dependencies,
+  kind: ChangeKind,
+  request: ChangeEnvelope,
+  submittedBy: string,
+  now: Date,
+): Promise<{ ok: true; submission: EvaluatedSubmission } | { ok: false; refusal: SubmissionRefusal }> {
+  const partner = await deps.partners.get(request.partnerId);
+  if (!partner) {
+    return {
+      ok: false,
+      refusal: {
+        outcome: 'unknown-partner',
+        violations: [{ field: 'partnerId', reason: `No partner with id ${request.partnerId}.` }],
+      },
+    };
+  }
+  const assessed = await kind.assess(deps, { partner, request, now });
+  if (!assessed.ok && assessed.problem === 'conflict')
+    return { ok: false, refusal: { outcome: 'stale', violations: assessed.violations } };
+  const stagePolicy = deps.policy.stages[partner.stage];
+  const timing = evaluateTiming({
+    adverse: assessed.ok ? assessed.adverse : true,
+    effectiveDate: request.effectiveDate,
+    rationale: request.rationale,
+    emergency: request.emergency,
+    now,
+    stage: partner.stage,
+    stagePolicy,
+    policy: deps.policy,
+  });
+  const violations = [...(assessed.ok ? [] : assessed.violations), ...timing.violations];
+  if (!assessed.ok || violations.length > 0) {
+    return {
+      ok: false,
+      refusal: {
+        outcome: 'policy-violation',
+        violations,
+        earliestEffectiveDate: timing.earliestEffectiveDate,
+      },
+    };
+  }
+  const conflictHolder = assessed.conflictKey
+    ? await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey)
+    : undefined;
+  const change = newChange(deps, kind, partner, request, submittedBy, now, {
+    ...assessed,
+    noticePeriodDays: timing.noticePeriodDays,
+  });
+  return {
+    ok: true,
+    submission: {
+      kind,
+      partner,
+      change,
+      earliestEffectiveDate: timing.earliestEffectiveDate,
+      forecast: forecastOf(deps, kind, change),
+      ...(conflictHolder ? { conflictHolder } : {}),
+    },
+  };
+}
+
+/**
+ * A change of any kind is submitted: `evaluateSubmission` decides; an accepted change is recorded with its
+ * audit entry, its conflict lock, its idempotency key and its first emails (to approvers, or to the alliance
+ * manager for a consultation) in one transaction, then its workflow starts. If only that start fails (Step
+ * Functions unavailable past the SDK's retries), the change is still created: it is marked pending, and the
+ * sweep (start-pending-workflows.ts) starts it once the service is back, so the submitter is never told to
+ * retry something that is recorded.
  */
 export async function submitChange(
   deps: Dependencies,
@@ -104,47 +186,17 @@ export async function submitChange(
     if (replay) return replay;
   }
 
-  const partner = await deps.partners.get(request.partnerId);
-  if (!partner) {
-    return {
-      outcome: 'unknown-partner',
-      violations: [{ field: 'partnerId', reason: `No partner with id ${request.partnerId}.` }],
-    };
-  }
-  const now = deps.clock.now();
-  const assessed = await kind.assess(deps, { partner, request, now });
-  if (!assessed.ok && assessed.problem === 'conflict')
-    return { outcome: 'stale', violations: assessed.violations };
-  const stagePolicy = deps.policy.stages[partner.stage];
-  const timing = evaluateTiming({
-    adverse: assessed.ok ? assessed.adverse : true,
-    effectiveDate: request.effectiveDate,
-    rationale: request.rationale,
-    emergency: request.emergency,
-    now,
-    stage: partner.stage,
-    stagePolicy,
-    policy: deps.policy,
-  });
-  const violations = [...(assessed.ok ? [] : assessed.violations), ...timing.violations];
-  if (!assessed.ok || violations.length > 0) {
-    return { outcome: 'policy-violation', violations, earliestEffectiveDate: timing.earliestEffectiveDate };
-  }
-  if (assessed.conflictKey) {
-    const holder = await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey);
+  const evaluated = await evaluateSubmission(deps, kind, request, submittedBy, deps.clock.now());
+  if (!evaluated.ok) return evaluated.refusal;
+  const { partner, change, conflictHolder } = evaluated.submission;
+  if (conflictHolder) {
     // The holder may be this very request, committed by a concurrent same-key attempt: that is a replay.
-    const replay =
-      holder && idempotencyKey
-        ? await replayIfKnown(deps, kind, submittedBy, idempotencyKey, requestFingerprint)
-        : undefined;
-    if (replay) return replay;
-    if (holder) return conflicting(holder);
+    const replay = idempotencyKey
+      ? await replayIfKnown(deps, kind, submittedBy, idempotencyKey, requestFingerprint)
+      : undefined;
+    return replay ?? conflicting(conflictHolder);
   }
 
-  const change = newChange(deps, kind, partner, request, submittedBy, now, {
-    ...assessed,
-    noticePeriodDays: timing.noticePeriodDays,
-  });
   const messages =
     change.status === 'awaiting-approval'
       ? approvalRequestEmails(
@@ -156,13 +208,12 @@ export async function submitChange(
       : change.status === 'awaiting-consultation'
         ? [consultationEmail(deps, change, partner, 0)]
         : [];
+  const conflictKey = change.conflictKey;
   // A new change starts its own audit stream, and keeps the stream's head for its next step.
   const items = (head: AuditStreamHead) => {
     return [
       deps.changes.create({ ...change, auditHead: head }),
-      ...(assessed.conflictKey
-        ? [deps.changes.lockConflict(partner.partnerId, assessed.conflictKey, change.changeId)]
-        : []),
+      ...(conflictKey ? [deps.changes.lockConflict(partner.partnerId, conflictKey, change.changeId)] : []),
       ...(idempotencyKey
         ? [
             deps.changes.claimIdempotencyKey(submittedBy, idempotencyKey, {
@@ -210,8 +261,8 @@ export async function submitChange(
       if (replay) return replay;
     }
     // Or a concurrent change took the conflict lock first.
-    const holder = assessed.conflictKey
-      ? await deps.changes.conflictHolder(partner.partnerId, assessed.conflictKey)
+    const holder = conflictKey
+      ? await deps.changes.conflictHolder(partner.partnerId, conflictKey)
       : undefined;
     if (holder) return conflicting(holder);
     throw error;
@@ -221,12 +272,13 @@ export async function submitChange(
   return {
     outcome: 'created',
     change: stored,
-    earliestEffectiveDate: timing.earliestEffectiveDate,
-    forecast: forecastOf(deps, kind, change),
+    earliestEffectiveDate: evaluated.submission.earliestEffectiveDate,
+    forecast: evaluated.submission.forecast,
   };
 }
 
-function conflicting(holder: string): SubmissionOutcome {
+/** The 409 answer naming the pending change that holds the partner-and-scope lock. */
+export function conflicting(holder: string): SubmissionRefusal {
   return {
     outcome: 'conflicting-change',
     conflictingChangeId: holder,

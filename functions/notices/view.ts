@@ -4,9 +4,17 @@ import { nextDeadlineOf } from '../domain/agenda.ts';
 import { isDisputeOpen } from '../domain/change.ts';
 import { kindOf } from './change-kind.ts';
 
+export const openTaskNames = [
+  'approve',
+  'record-consultation',
+  'resolve-escalation',
+  'resolve-dispute',
+  'retry-workflow',
+] as const;
+
 /** A person's open task on a change: what to do, who should, by when. */
 export interface OpenTask {
-  task: 'approve' | 'record-consultation' | 'resolve-escalation' | 'resolve-dispute' | 'retry-workflow';
+  task: (typeof openTaskNames)[number];
   who: string;
   dueAt?: string;
 }
@@ -33,14 +41,19 @@ export function openTasksOf(change: StoredChange, allianceManager?: string): Ope
   return tasks;
 }
 
-/** One change in a list: status, terms in a line, dates and the next deadline. */
-export function changeSummary(deps: Dependencies, change: StoredChange) {
+/**
+ * One change in a list: status, partner, terms in a line, dates and the next deadline. `partnerName` is the
+ * partner's current name, read with the page (never stored on the change, so a renamed partner is shown by
+ * its new name); a partner with no record is shown by its id.
+ */
+export function changeSummary(deps: Dependencies, change: StoredChange, partnerName: string | undefined) {
   const kind = kindOf(deps, change.kind);
   const nextDeadline = nextDeadlineOf(change, deps.policy, deps.clock.now());
   return {
     changeId: change.changeId,
     kind: change.kind,
     partnerId: change.partnerId,
+    partnerName: partnerName ?? change.partnerId,
     stage: change.partnerStage,
     status: change.status,
     adverse: change.adverse,
@@ -69,7 +82,7 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
     ...rest
   } = change;
   return {
-    ...changeSummary(deps, change),
+    ...changeSummary(deps, change, partner?.name),
     ...rest,
     ...(partner ? { partnerName: partner.name, allianceManager: partner.allianceManager } : {}),
     ...(change.notice
@@ -82,11 +95,17 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
   };
 }
 
+/**
+ * A page of changes with their partners' names: one BatchGetItem for the page's partners (a page holds at most
+ * 100 changes, DynamoDB's limit of keys per batch), rather than a name copied onto every change, which would
+ * go stale when a partner is renamed and is missing on the changes recorded before it.
+ */
 export async function listChanges(deps: Dependencies, query: ChangeListQuery) {
   const page = await deps.changes.list(query);
   if (page === 'invalid-cursor') return page;
+  const partners = await deps.partners.getMany(page.items.map((change) => change.partnerId));
   return {
-    items: page.items.map((change) => changeSummary(deps, change)),
+    items: page.items.map((change) => changeSummary(deps, change, partners.get(change.partnerId)?.name)),
     ...(page.cursor ? { cursor: page.cursor } : {}),
   };
 }

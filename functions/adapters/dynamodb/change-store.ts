@@ -14,6 +14,7 @@ import {
   type ChangeStatus,
   isTerminal,
   type LifecycleEvent,
+  terminalStatuses,
 } from '../../domain/lifecycle.ts';
 import type { NoticeContent } from '../../domain/notice.ts';
 import type { OutgoingEmail } from '../email/notice-mailer.ts';
@@ -111,6 +112,10 @@ export interface ChangeListQuery {
   from?: string | undefined;
   /** Submitted before (ISO instant or date). */
   to?: string | undefined;
+  /** Not submitted by this person (an approver's inbox: maker-checker). Not an HTTP filter. */
+  notSubmittedBy?: string | undefined;
+  /** Only changes with a partner's concern still unanswered (an inbox). Not an HTTP filter. */
+  openDispute?: boolean | undefined;
   limit: number;
   cursor?: Record<string, NativeAttributeValue> | undefined;
 }
@@ -236,6 +241,28 @@ export class ChangeStore {
     });
   }
 
+  /**
+   * A partner's changes that have not ended (pending, in notice, disputed, scheduled, failed): what a new
+   * submission for the partner is weighed against. Reads the partner's whole partition of the byPartner index,
+   * which holds only that partner's changes (tens a year), never other partners'.
+   */
+  async openOfPartner(partnerId: string): Promise<StoredChange[]> {
+    const ended = [...terminalStatuses];
+    const items = await queryAll<StoredChange & { pk: string; sk: string }>(this.documentClient, {
+      TableName: this.tables.changes,
+      IndexName: 'byPartner',
+      KeyConditionExpression: 'partnerId = :partnerId',
+      FilterExpression: `sk = :change AND NOT #status IN (${ended.map((_, i) => `:ended${i}`).join(', ')})`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':partnerId': partnerId,
+        ':change': 'change',
+        ...Object.fromEntries(ended.map((status, i) => [`:ended${i}`, status])),
+      },
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...change }) => change as StoredChange);
+  }
+
   /** Changes starting their workflow's sweep: recorded before `cutoff` and not picked up by a workflow yet. */
   pendingWorkflows(cutoff: string): Promise<{ changeId: string; workflowAttempt?: number }[]> {
     return queryAll(this.documentClient, {
@@ -289,6 +316,17 @@ export class ChangeStore {
     filter('kind', query.kind);
     filter('status', query.status);
     filter('submittedBy', query.submittedBy);
+    if (query.notSubmittedBy !== undefined) {
+      names['#submittedBy'] = 'submittedBy';
+      values[':notSubmittedBy'] = query.notSubmittedBy;
+      filters.push('#submittedBy <> :notSubmittedBy');
+    }
+    if (query.openDispute) {
+      // A favourable change keeps its status when disputed: the dispute itself is what an inbox looks for.
+      names['#dispute'] = 'dispute';
+      names['#resolution'] = 'resolution';
+      filters.push('attribute_exists(#dispute) AND attribute_not_exists(#dispute.#resolution)');
+    }
     const items: StoredChange[] = [];
     let startKey = query.cursor;
     let lastReturned: Record<string, NativeAttributeValue> | undefined;

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
@@ -6,6 +11,9 @@ import { queryAll, scanAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
 import { failedConditionIndexes } from './transaction-errors.ts';
+
+/** DynamoDB's limit on the keys of one BatchGetItem request. */
+const MAX_BATCH_GET_KEYS = 100;
 
 export class PartnerStore {
   constructor(
@@ -18,6 +26,35 @@ export class PartnerStore {
       new GetCommand({ TableName: this.tables.partners, Key: { partnerId } }),
     );
     return Item as Partner | undefined;
+  }
+
+  /**
+   * Several partners by id, one BatchGetItem per 100 ids (DynamoDB's limit per request): a page of a list
+   * names its partners in one round trip. Keys DynamoDB leaves unprocessed (throttling) are read one by one,
+   * so the SDK's retries with backoff apply to them. Ids of no partner are absent from the map.
+   */
+  async getMany(partnerIds: Iterable<string>): Promise<Map<string, Partner>> {
+    const ids = [...new Set(partnerIds)];
+    const found = new Map<string, Partner>();
+    for (let start = 0; start < ids.length; start += MAX_BATCH_GET_KEYS) {
+      const chunk = ids.slice(start, start + MAX_BATCH_GET_KEYS);
+      const answer = await this.documentClient.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tables.partners]: { Keys: chunk.map((partnerId) => ({ partnerId })) } },
+        }),
+      );
+      for (const item of (answer.Responses?.[this.tables.partners] ?? []) as Partner[]) {
+        found.set(item.partnerId, item);
+      }
+      const unprocessed = (answer.UnprocessedKeys?.[this.tables.partners]?.Keys ?? []) as {
+        partnerId: string;
+      }[];
+      for (const { partnerId } of unprocessed) {
+        const partner = await this.get(partnerId);
+        if (partner) found.set(partnerId, partner);
+      }
+    }
+    return found;
   }
 
   async list(): Promise<Partner[]> {
