@@ -16,6 +16,7 @@ import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
+import type { TrustOutlook } from '../../../functions/domain/trust-outlook.ts';
 import type { Problem } from '../api.ts';
 import { CalendarDay, percent } from '../components/format.tsx';
 import { ErrorState } from '../components/states.tsx';
@@ -23,6 +24,7 @@ import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
 import type { PartnerDetail, PartnerSummary } from '../types.ts';
 
+/** The 200 answer of a dry run (functions/commission-changes/routes.ts previewResponse), the fields shown here. */
 interface Preview {
   noticePeriodDays: number;
   earliestEffectiveDate: string;
@@ -30,7 +32,7 @@ interface Preview {
   approvalsRequired: number;
   forecastTrustPoints: number;
   forecast: { rule: string; points: number; explanation: string }[];
-  trust?: { scoreNow: number; scoreAfter: number; flags?: string[] };
+  trust: TrustOutlook;
 }
 
 interface Values {
@@ -366,24 +368,19 @@ export default function SubmitChange() {
                     { label: 'Approvals needed', value: String(preview.data.approvalsRequired) },
                     {
                       label: 'Trust',
-                      value: preview.data.trust ? (
+                      value: (
                         <span data-testid="trust-forecast">
                           {preview.data.trust.scoreNow} → {preview.data.trust.scoreAfter}
-                        </span>
-                      ) : (
-                        <span data-testid="trust-forecast">
-                          {preview.data.forecastTrustPoints > 0 ? '+' : ''}
-                          {preview.data.forecastTrustPoints} points
                         </span>
                       ),
                     },
                   ]}
                 />
-                {preview.data.trust?.flags && preview.data.trust.flags.length > 0 ? (
-                  <Alert type="warning" header="Flags">
+                {preview.data.trust.flags.length > 0 ? (
+                  <Alert type="warning" header="Before you submit, know that">
                     <ul>
-                      {preview.data.trust.flags.map((flag) => (
-                        <li key={flag}>{flag}</li>
+                      {preview.data.trust.flags.map((item) => (
+                        <li key={`${item.flag}:${item.changeId ?? ''}`}>{item.message}</li>
                       ))}
                     </ul>
                   </Alert>
