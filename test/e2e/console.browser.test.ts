@@ -156,8 +156,8 @@ describe('the console', () => {
       json: {
         partnerId: 'fabrikam-solutions',
         currentRatePct: 18,
-        newRatePct: 19,
-        effectiveDate: isoDateAfter(TEST_SYSTEM_START, 10),
+        newRatePct: 17,
+        effectiveDate: isoDateAfter(await api.now(), 150),
         rationale: realRationale,
       },
     });

@@ -78,6 +78,7 @@ export function ActionModal({
     <Modal
       visible
       onDismiss={onClose}
+      closeAriaLabel="Close dialog"
       header={spec.title}
       footer={
         <Box float="right">
