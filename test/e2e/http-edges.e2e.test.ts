@@ -49,6 +49,18 @@ describe('the router at its edges', () => {
     await system?.stop();
   });
 
+  it('leads / to the developer index at /dev (until the console takes over /), served at /dev and /dev/', async () => {
+    const root = await fetch(`${system.baseUrl}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/dev');
+    for (const path of ['/dev', '/dev/']) {
+      const index = await api.request('GET', path);
+      expect(index.status, path).toBe(200);
+      expect(index.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(index.text).toContain('href="/dev/outbox"');
+    }
+  });
+
   it('refuses a malformed percent-encoding in a path with 400 naming the parameter, on the API and on the pages', async () => {
     const partner = await api.request<{ fields: { field: string; reason: string }[] }>(
       'GET',
