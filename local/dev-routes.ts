@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { LocalOutboxMailer, OutboxMessage } from '../functions/adapters/email/local-outbox-mailer.ts';
 import { roles } from '../functions/config/roles.ts';
 import { escapeHtml } from '../functions/domain/notice.ts';
-import { html, json, problem } from '../functions/http/responses.ts';
+import { type HttpResponse, html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';
 import type { DevRoutes } from './http-server.ts';
@@ -34,27 +34,63 @@ function parseJson(body: string): unknown {
   }
 }
 
+/**
+ * The developer pages' look: the partner pages' plain system-font style, one column, long links and email
+ * text wrapping so a phone never scrolls sideways (people try the local mode from a phone on the same desk).
+ */
+const devStyle = `*,*::before,*::after{box-sizing:border-box}
+body{margin:0;background:#f4f4f4;color:#000716;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;line-height:1.5;overflow-wrap:anywhere}
+main{max-width:52rem;margin:0 auto;padding:1rem}
+h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1.05rem;margin:0 0 .5rem}
+a{color:#0062c4}
+article,.card{background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,7,22,.12);padding:1rem;margin:0 0 1rem}
+.meta{color:#5f6b7a;font-size:.875rem;margin:0 0 .75rem}
+a.open{display:block;min-height:2.75rem;padding:.6rem 1rem;margin:0 0 .75rem;border:2px solid #0972d3;border-radius:12px;text-decoration:none;font-weight:700}
+a.open:focus-visible{outline:2px solid #0972d3;outline-offset:2px}
+a.open .url{display:block;font-weight:400;font-size:.8125rem;color:#5f6b7a}
+pre,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.8125rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:.75rem;border-radius:8px;margin:.5rem 0 0}
+summary{cursor:pointer;min-height:2.75rem;display:flex;align-items:center;color:#0972d3}
+ul{padding-left:1.25rem}li{margin:0 0 .5rem}`;
+
+function devPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${devStyle}</style></head><body><main>${body}</main></body></html>`;
+}
+
+/** A link in an email as a block big enough to tap, with its address shown (wrapped) beneath its label. */
+function outboxLink(link: string): string {
+  const label = link.includes('/notices/')
+    ? 'Open the notice page'
+    : link.includes('/api/')
+      ? 'The change in the API (needs a staff token)'
+      : 'Open the link';
+  return `<a class="open" href="${escapeHtml(link)}">${label}<span class="url">${escapeHtml(link)}</span></a>`;
+}
+
 function outboxPage(messages: OutboxMessage[]): string {
   const items = messages
     .map(
       (message) =>
-        `<article><h2>${escapeHtml(message.subject)}</h2><p><strong>To:</strong> ${escapeHtml(
+        `<article><h2>${escapeHtml(message.subject)}</h2><p class="meta"><strong>To:</strong> ${escapeHtml(
           message.to.map((recipient) => `${recipient.name} <${recipient.email}>`).join(', '),
         )} · <strong>${escapeHtml(message.kind)}</strong> · ${escapeHtml(message.sentAt)}</p>${message.links
-          .map(
-            (link) =>
-              `<p><a href="${escapeHtml(link)}">${escapeHtml(link.length > 90 ? `${link.slice(0, 90)}…` : link)}</a></p>`,
-          )
+          .map(outboxLink)
           .join(
             '',
           )}<details><summary>Text</summary><pre>${escapeHtml(message.text)}</pre></details></article>`,
     )
-    .join('<hr>');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Local outbox</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap}</style></head><body><h1>Local outbox (${messages.length})</h1><p>Every email the system sent, newest first. Open a notice link to see what the partner sees.</p>${items || '<p>No messages yet.</p>'}</body></html>`;
+    .join('');
+  return devPage(
+    'Local outbox',
+    `<h1>Local outbox (${messages.length})</h1><p class="meta">Every email the system sent, newest first. Open a notice link to see what the partner sees. <a href="/dev">Developer pages</a></p>${items || '<p>No messages yet.</p>'}`,
+  );
 }
 
 function indexPage(baseUrl: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner Change Notice (local)</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2rem}</style></head><body><h1>Partner Change Notice — local mode</h1><ul><li><a href="/dev/outbox">Outbox</a> (emails sent to partners)</li><li><a href="/dev/clock">Virtual clock</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul><p>Get a token: <code>curl -s -X POST ${escapeHtml(baseUrl)}/dev/token -d '{"user":"fiona","role":"finance"}'</code></p></body></html>`;
+  return devPage(
+    'Partner Change Notice (local)',
+    `<h1>Partner Change Notice — local mode</h1><div class="card"><ul><li><a href="/dev/outbox">Outbox</a> (emails sent to partners)</li><li><a href="/dev/clock">Virtual clock</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul></div><div class="card"><h2>Get a token</h2><pre>curl -s -X POST ${escapeHtml(baseUrl)}/dev/token -d '{"user":"fiona","role":"finance"}'</pre></div>`,
+  );
 }
 
 /** The seeded staff, for the console's dev sign-in: read from the seed itself, so the two never differ. */
@@ -62,7 +98,7 @@ function devPeople() {
   return { people: demoStaff.map(({ userId, name, roles }) => ({ userId, name, roles: [...roles] })) };
 }
 
-/** The /dev/* endpoints: local mode only (the deployed API has no such routes). */
+/** The /dev and /dev/* endpoints: local mode only (the deployed API has no such routes). */
 export function createDevRoutes(options: {
   clock: VirtualClock;
   outbox: LocalOutboxMailer;
@@ -75,11 +111,11 @@ export function createDevRoutes(options: {
 }): DevRoutes {
   return async ({ method, path, body, accept }) => {
     // `/` is the console's (local/console-files.ts); the developer index lives at /dev.
-    if (method === 'GET' && (path === '/dev' || path === '/dev/'))
-      return html(200, indexPage(options.baseUrl()));
-    if (!path.startsWith('/dev/')) return undefined;
+    if (path !== '/dev' && !path.startsWith('/dev/')) return undefined;
     const route = `${method} ${path.replace(/\/$/, '')}`;
     switch (route) {
+      case 'GET /dev':
+        return html(200, indexPage(options.baseUrl()));
       case 'GET /dev/clock':
         return json(200, { now: options.clock.now().toISOString(), offsetMs: options.clock.offsetMs });
       case 'POST /dev/clock/advance': {

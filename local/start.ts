@@ -44,6 +44,7 @@ Partner Change Notice is running locally (started in ${seconds} s).
 
   Console            ${system.baseUrl}/           (sign in as any seeded person)
   HTTP API           ${system.baseUrl}/api        (OpenAPI: ${system.baseUrl}/openapi.json)
+  Developer pages    ${system.baseUrl}/dev        (links to the outbox, the clock and the API)
   Outbox (emails)    ${system.baseUrl}/dev/outbox (JSON; open it in a browser for a page)
   Virtual clock      ${system.baseUrl}/dev/clock  now ${system.clock.now().toISOString()}
   DynamoDB Local     ${system.dynamodbEndpoint}

@@ -9,7 +9,7 @@ import {
   compareRates,
   directionOf,
   evaluateCommissionChange,
-  exampleImpact,
+  moneyExample,
 } from './rules.ts';
 import { commissionFieldsSchema, commissionRevisionSchema } from './schemas.ts';
 
@@ -131,8 +131,8 @@ export const commissionChangeKind: ChangeKind<CommissionRequest, CommissionTerms
         { label: 'Current commission rate', value: `${terms.currentRatePct}%` },
         { label: 'New commission rate', value: `${terms.newRatePct}%` },
         { label: 'Applies to', value: describeScope(terms) },
-        { label: 'What it means for a sale', value: exampleImpact(terms) },
       ],
+      example: moneyExample(terms),
     };
   },
 

@@ -1,3 +1,4 @@
+import type { NoticeExample } from '../domain/notice.ts';
 import type { ChangeScope } from '../domain/rate-schedule.ts';
 import type { RuleViolation } from '../domain/submission-rules.ts';
 
@@ -81,14 +82,38 @@ export function compareRates(
   return 'same';
 }
 
-/** An example the partner can picture: the commission on a round sale before and after. */
-export function exampleImpact(
+/**
+ * The commission on an amount of bookings at a rate, in cents. Rates have at most two decimals (the request
+ * schema's rule), so the rate is taken as whole hundredths of a point and the product is exact integer
+ * arithmetic: 10,000 × 0.29 in floating point is 2899.9999…, and a half cent must round the same way always.
+ */
+export function commissionCents(amount: number, ratePct: number): number {
+  const hundredths = Math.round(ratePct * 100);
+  return Math.round((amount * hundredths) / 100);
+}
+
+/** "$1,200" for whole amounts, "$1,200.50" otherwise: the way a person writes money. */
+export function formatDollars(cents: number): string {
+  const whole = cents % 100 === 0;
+  return (cents / 100).toLocaleString('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: whole ? 0 : 2,
+    maximumFractionDigits: 2,
+  });
+}
+
+/**
+ * What the change means in money on a round amount the partner can picture: "Per $10,000 of bookings:
+ * $1,200 → $1,100". Part of the notice content, so the partner's acknowledgement covers these numbers too.
+ */
+export function moneyExample(
   terms: Pick<CommissionTerms, 'currentRatePct' | 'newRatePct'>,
-  saleAmount = 10_000,
-): string {
-  const money = (value: number) =>
-    value.toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2 });
-  const before = Math.round(saleAmount * terms.currentRatePct) / 100;
-  const after = Math.round(saleAmount * terms.newRatePct) / 100;
-  return `On a ${money(saleAmount)} sale booked once it takes effect, your commission is ${money(after)} instead of ${money(before)}.`;
+  bookings = 10_000,
+): NoticeExample {
+  return {
+    label: `Per ${formatDollars(bookings * 100)} of bookings`,
+    before: formatDollars(commissionCents(bookings, terms.currentRatePct)),
+    after: formatDollars(commissionCents(bookings, terms.newRatePct)),
+  };
 }

@@ -2,6 +2,7 @@ import type { StoredNotice } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { addDays } from '../domain/calendar.ts';
 import type { DisputeState } from '../domain/change.ts';
+import type { AllianceManagerContact } from '../domain/notice.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { type LinkProblem, type NoticeState, openNotice } from '../notices/acknowledge.ts';
 import { act } from '../notices/act.ts';
@@ -10,7 +11,7 @@ import { partnerOf } from '../notices/send-notice.ts';
 
 export type ConcernOutcome =
   | { outcome: 'recorded' | 'already-open'; notice: StoredNotice; dispute: DisputeState }
-  | { outcome: 'refused'; problem: LinkProblem }
+  | { outcome: 'refused'; problem: LinkProblem; contact?: AllianceManagerContact }
   | { outcome: 'closed'; state: Exclude<NoticeState, 'open'> | 'ended'; notice: StoredNotice };
 
 /** The next dispute's id on a change: d1, d2, … (a change may be disputed again after an answer). */
@@ -28,7 +29,13 @@ export async function raiseConcern(
   input: { noticeId: string; token: string; comment: string },
 ): Promise<ConcernOutcome> {
   const opened = await openNotice(deps, input.noticeId, input.token);
-  if (!opened.ok) return { outcome: 'refused', problem: opened.problem };
+  if (!opened.ok) {
+    return {
+      outcome: 'refused',
+      problem: opened.problem,
+      ...(opened.contact ? { contact: opened.contact } : {}),
+    };
+  }
   if (opened.state !== 'open') return { outcome: 'closed', state: opened.state, notice: opened.notice };
   if (opened.dispute) return { outcome: 'already-open', notice: opened.notice, dispute: opened.dispute };
   const { claims, notice } = opened;

@@ -62,8 +62,9 @@ export const disputeRoutes: readonly Route[] = [
         token: body.token,
         comment: body.comment,
       });
-      if (outcome.outcome === 'refused') return problemPage(outcome.problem);
-      if (outcome.outcome === 'closed') return problemPage(outcome.state);
+      if (outcome.outcome === 'refused') return problemPage(outcome.problem, outcome.contact);
+      if (outcome.outcome === 'closed')
+        return problemPage(outcome.state, outcome.notice.content.allianceManager);
       return concernPage(outcome.notice, outcome.dispute, outcome.outcome === 'already-open');
     },
   }),

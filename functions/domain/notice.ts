@@ -10,6 +10,22 @@ export interface NoticeLine {
 }
 
 /**
+ * What a change means in money on an example the partner can picture, produced by the change kind (a
+ * commission change: "Per $10,000 of bookings", "$1,200" → "$1,100"). Kinds without money terms have none.
+ */
+export interface NoticeExample {
+  label: string;
+  before: string;
+  after: string;
+}
+
+/** Who the partner writes to about a notice: named on the notice, its receipts and its refusal pages. */
+export interface AllianceManagerContact {
+  name: string;
+  email: string;
+}
+
+/**
  * What the partner is shown, for any kind of change. The content hash covers exactly these fields, so an
  * acknowledgement proves which words were on the page (principle 4). Internal fields are never part of it.
  */
@@ -25,6 +41,8 @@ export interface NoticeContent {
   title: string;
   /** The kind's terms, in the partner's words. */
   terms: NoticeLine[];
+  /** The change in money on an example, when the kind has one. */
+  example?: NoticeExample;
   /** The day the submitter asked for. */
   effectiveDate: string;
   /** The day the change really takes effect: never before the notice period has run from delivery. */
@@ -35,7 +53,7 @@ export interface NoticeContent {
   emergency?: { justification: string; standardNoticeDays: number };
   /** Verbatim, as the submitter wrote it (principle 2). */
   rationale: string;
-  allianceManager: { name: string; email: string };
+  allianceManager: AllianceManagerContact;
   /** A revision after a concern: which version it replaces and how it compares for the partner. */
   replaces?: { version: number; comparedToPrevious: 'worse' | 'better' | 'same' };
 }
@@ -44,40 +62,42 @@ export function noticeContentHash(content: NoticeContent): string {
   return `sha256:${createHash('sha256').update(canonicalJson(content)).digest('hex')}`;
 }
 
-/** "Monday 1 March 2027": partners read this, not machines. */
+/** "1 March 2027", as people write a date: partners read this, not machines. */
 export function humanDate(isoDate: string): string {
   const date = parseIsoDate(isoDate);
   if (!date) return isoDate;
-  const weekday = date.toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
-  const day = date.toLocaleDateString('en-GB', {
+  return date.toLocaleDateString('en-GB', {
     day: 'numeric',
     month: 'long',
     year: 'numeric',
     timeZone: 'UTC',
   });
-  return `${weekday} ${day}`;
-}
-
-function dated(isoDate: string): string {
-  return `${humanDate(isoDate)} (${isoDate})`;
 }
 
 export function noticeSubject(content: NoticeContent): string {
   const prefix = content.emergency ? 'Emergency notice' : content.replaces ? 'Revised notice' : 'Notice';
-  return `${prefix} of ${content.title} from ${content.appliesFrom}`;
+  return `${prefix} of ${content.title} from ${humanDate(content.appliesFrom)}`;
 }
 
-/** The notice's lines, shared by the email's text part, its HTML part and the partner's page. */
-export function noticeLines(content: NoticeContent): NoticeLine[] {
+/** "Per $10,000 of bookings: $1,200 → $1,100". */
+export function exampleText(example: NoticeExample): string {
+  return `${example.label}: ${example.before} → ${example.after}`;
+}
+
+function takesEffectLine(content: NoticeContent): NoticeLine {
+  return { label: 'Takes effect from', value: humanDate(content.appliesFrom) };
+}
+
+/** The lines beyond the change itself, its date and its money example: the notice's fine print. */
+function detailLines(content: NoticeContent): NoticeLine[] {
   const lines: NoticeLine[] = [
     { label: 'Partner', value: `${content.partnerName} (${stageLabel(content.partnerStage)})` },
     ...content.terms,
-    { label: 'Takes effect from', value: dated(content.appliesFrom) },
   ];
   if (content.appliesFrom !== content.effectiveDate) {
     lines.push({
       label: 'Originally planned from',
-      value: `${dated(content.effectiveDate)}; moved so you get the full notice period from the day this notice reached you.`,
+      value: `${humanDate(content.effectiveDate)}; moved so you get the full notice period from the day this notice reached you.`,
     });
   }
   lines.push({
@@ -101,11 +121,25 @@ export function noticeLines(content: NoticeContent): NoticeLine[] {
     }[content.replaces.comparedToPrevious];
     lines.push({ label: 'Revision', value: `Replaces notice version ${content.replaces.version}. ${how}` });
   }
-  lines.push({
-    label: 'Your alliance manager',
-    value: `${content.allianceManager.name} <${content.allianceManager.email}>`,
-  });
   return lines;
+}
+
+/** The notice's lines, all of them: the email's text part reads them in this order. */
+export function noticeLines(content: NoticeContent): NoticeLine[] {
+  const [partner, ...rest] = detailLines(content);
+  const terms = rest.slice(0, content.terms.length);
+  const fine = rest.slice(content.terms.length);
+  return [
+    ...(partner ? [partner] : []),
+    ...terms,
+    ...(content.example ? [{ label: 'What it means in money', value: exampleText(content.example) }] : []),
+    takesEffectLine(content),
+    ...fine,
+    {
+      label: 'Your alliance manager',
+      value: `${content.allianceManager.name} <${content.allianceManager.email}>`,
+    },
+  ];
 }
 
 export function escapeHtml(text: string): string {
@@ -117,17 +151,42 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", '&#39;');
 }
 
-/** The notice as an HTML fragment (email body and the partner's page share it). */
-export function noticeHtmlFragment(content: NoticeContent): string {
-  const rows = noticeLines(content)
+/** "Dana Whitfield, dana@vendor.example" with the address as a mailto link. */
+export function contactHtml(contact: AllianceManagerContact): string {
+  return `${escapeHtml(contact.name)}, <a href="mailto:${escapeHtml(encodeURI(contact.email))}">${escapeHtml(contact.email)}</a>`;
+}
+
+/**
+ * The change at a glance, first: from when, what it means in money, and whom to ask — under the notice's
+ * heading. A definition list, so a phone shows each fact under its label with nothing to scroll sideways.
+ */
+export function noticeSummaryHtml(content: NoticeContent): string {
+  const example = content.example
+    ? `<div class="fact"><dt>${escapeHtml(content.example.label)}</dt><dd class="money">${escapeHtml(content.example.before)} → <strong>${escapeHtml(content.example.after)}</strong></dd></div>`
+    : '';
+  const emergency = content.emergency
+    ? '<p class="emergency"><strong>This is an emergency notice: shorter than the usual notice period.</strong></p>'
+    : '';
+  return `${emergency}<dl class="facts"><div class="fact"><dt>Takes effect from</dt><dd><strong>${escapeHtml(humanDate(content.appliesFrom))}</strong></dd></div>${example}<div class="fact"><dt>Your alliance manager</dt><dd>${contactHtml(content.allianceManager)}</dd></div></dl>`;
+}
+
+export function noticeRationaleHtml(content: NoticeContent): string {
+  return `<section aria-labelledby="why-title"><h2 id="why-title">Why we are making this change</h2><blockquote class="rationale">${escapeHtml(content.rationale).replaceAll('\n', '<br>')}</blockquote></section>`;
+}
+
+/** The fine print: the partner, the kind's terms, the notice period, a moved date, an emergency, a revision. */
+export function noticeDetailsHtml(content: NoticeContent): string {
+  const rows = detailLines(content)
     .map(
       (line) => `<tr><th scope="row">${escapeHtml(line.label)}</th><td>${escapeHtml(line.value)}</td></tr>`,
     )
     .join('');
-  const emergency = content.emergency
-    ? '<p class="emergency"><strong>This is an emergency notice: shorter than the usual notice period.</strong></p>'
-    : '';
-  return `${emergency}<table class="notice">${rows}</table><h2>Why we are making this change</h2><blockquote class="rationale">${escapeHtml(content.rationale).replaceAll('\n', '<br>')}</blockquote>`;
+  return `<section aria-labelledby="details-title"><h2 id="details-title">The details</h2><table class="notice">${rows}</table></section>`;
+}
+
+/** The notice as an HTML fragment for the email: the change first, then its reason, then the details. */
+export function noticeHtmlFragment(content: NoticeContent): string {
+  return `${noticeSummaryHtml(content)}${noticeRationaleHtml(content)}${noticeDetailsHtml(content)}`;
 }
 
 export interface RenderedEmail {

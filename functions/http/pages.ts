@@ -1,25 +1,82 @@
 import type { StoredNotice } from '../adapters/dynamodb/change-store.ts';
 import type { AcknowledgementRecord, DisputeState } from '../domain/change.ts';
-import { escapeHtml, humanDate, noticeHtmlFragment, noticeSubject } from '../domain/notice.ts';
+import {
+  type AllianceManagerContact,
+  contactHtml,
+  escapeHtml,
+  humanDate,
+  noticeDetailsHtml,
+  noticeRationaleHtml,
+  noticeSubject,
+  noticeSummaryHtml,
+} from '../domain/notice.ts';
 import { type HttpResponse, html } from './responses.ts';
+
+/**
+ * The look of the partner's pages, close to the staff console's (Cloudscape-like: system font, #0972d3 blue,
+ * white containers on a light grey page, pill buttons). Inline, because the CSP allows no other source; one
+ * column that fits a 320 px phone, with long words (hashes, email addresses) wrapping instead of scrolling.
+ */
+const style = `
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:#f4f4f4;color:#000716;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:1rem;line-height:1.5;overflow-wrap:anywhere}
+.top{background:#0f141a;color:#fff;padding:.75rem 1rem;font-weight:700;font-size:.95rem}
+.top span{display:block;max-width:44rem;margin:0 auto}
+main{display:block;max-width:44rem;margin:0 auto;padding:1rem 1rem 2rem}
+h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem}
+h2{font-size:1.125rem;line-height:1.4;margin:0 0 .75rem}
+p{margin:0 0 .75rem}p:last-child{margin-bottom:0}
+a{color:#0062c4;text-decoration:underline}
+a:focus-visible,button:focus-visible,summary:focus-visible,textarea:focus-visible{outline:2px solid #0972d3;outline-offset:2px}
+.card{background:#fff;border-radius:16px;box-shadow:0 1px 4px rgba(0,7,22,.12);padding:1.25rem;margin:0 0 1rem}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem;margin:0}
+.fact dt{color:#5f6b7a;font-size:.875rem}
+.fact dd{margin:0;font-size:1.125rem}
+.fact dd.money{font-size:1.25rem}
+blockquote.rationale{margin:0;padding:.75rem 1rem;border-left:4px solid #0972d3;background:#f2f8fd;border-radius:0 8px 8px 0}
+table.notice{border-collapse:collapse;width:100%}
+table.notice th,table.notice td{text-align:left;vertical-align:top;padding:.5rem 0;border-top:1px solid #e9ebed}
+table.notice tr:first-child th,table.notice tr:first-child td{border-top:0}
+table.notice th{width:35%;padding-right:1rem;color:#5f6b7a;font-weight:400}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-start}
+.actions form.acknowledge{margin:0}
+.button,button,summary{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1.25rem;border-radius:1.5rem;font:inherit;font-weight:700;cursor:pointer;text-align:center}
+button.primary{background:#0972d3;color:#fff;border:2px solid #0972d3}
+button.primary:hover{background:#033160;border-color:#033160}
+button.secondary,summary{background:#fff;color:#0972d3;border:2px solid #0972d3}
+button.secondary:hover,summary:hover{background:#f2f8fd;color:#033160;border-color:#033160}
+details.concern[open]{flex-basis:100%}
+summary{list-style:none}
+summary::-webkit-details-marker{display:none}
+details.concern form{margin-top:1rem}
+label{display:block;font-weight:700;margin:0 0 .25rem}
+.hint{color:#5f6b7a;font-size:.875rem}
+textarea{display:block;width:100%;font:inherit;padding:.5rem .75rem;border:1px solid #7d8998;border-radius:8px;margin:0 0 .75rem;background:#fff;color:#000716}
+.alert,.problem{border:2px solid;border-radius:12px;padding:1rem 1.25rem;margin:0 0 1rem}
+.alert h1,.alert h2,.problem h1{margin-bottom:.5rem}
+.receipt{background:#f2fcf3;border-color:#037f0c}
+.problem{background:#fff7f7;border-color:#d91515}
+.notice-state{background:#fffce9;border-color:#8d6605}
+.notice-state blockquote{margin:.5rem 0 0;padding-left:.75rem;border-left:3px solid #8d6605}
+.emergency{background:#fff7f7;border:2px solid #d91515;border-radius:12px;padding:.75rem 1rem}
+.reference{color:#5f6b7a;font-size:.8125rem;margin-top:.75rem}
+ul.next{margin:0;padding-left:1.25rem}ul.next li{margin:0 0 .5rem}
+.meta{color:#5f6b7a;font-size:.8125rem;margin-top:1.5rem}
+@media (max-width:30rem){
+main{padding:.75rem .75rem 1.5rem}
+.card{padding:1rem;border-radius:12px}
+h1{font-size:1.3rem}
+table.notice th,table.notice td{display:block;width:auto;padding:0}
+table.notice th{padding-top:.6rem}
+table.notice td{border-top:0;padding-bottom:.6rem}
+.actions form.acknowledge,.actions details.concern,.actions button,.actions summary{width:100%}
+}
+`;
 
 /** Pages the partner sees from a notice email: plain HTML, readable on a phone, no account, no script. */
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>
-body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
-main{display:block}
-table.notice{border-collapse:collapse;margin:1rem 0}table.notice th{text-align:left;padding:.3rem 1rem .3rem 0;vertical-align:top}
-blockquote.rationale{border-left:4px solid #1d5a9a;margin:1rem 0;padding:.5rem 1rem;background:#f4f8fc}
-button{font-size:1rem;padding:.6rem 1.2rem;background:#1d5a9a;color:#fff;border:0;border-radius:4px;cursor:pointer}
-button.secondary{background:#fff;color:#1d5a9a;border:2px solid #1d5a9a}
-textarea{width:100%;box-sizing:border-box;font:inherit;padding:.5rem;border:1px solid #666;border-radius:4px}
-label{font-weight:600;display:block;margin:.5rem 0 .25rem}
-.actions{display:grid;gap:1.5rem;margin:1.5rem 0}
-.receipt{background:#eef8ee;border:1px solid #9c9;padding:1rem;overflow-wrap:anywhere}
-.problem{background:#fff4f4;border:1px solid #d99;padding:1rem}.notice-state{background:#fff8e6;border:1px solid #e0b84d;padding:1rem}
-.emergency{background:#fff4f4;border:1px solid #d99;padding:.5rem 1rem}
-@media (max-width:30rem){table.notice th,table.notice td{display:block;padding:.1rem 0}table.notice td{margin-bottom:.6rem}}
-</style></head><body><main>${body}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${style}</style></head><body><header class="top"><span>Partner change notice</span></header><main>${body}</main></body></html>`;
 }
 
 /** "23 November 2026, 09:00 UTC": partners read this, not machines. */
@@ -27,12 +84,22 @@ export function readableInstant(iso: string): string {
   return `${humanDate(iso.slice(0, 10))}, ${iso.slice(11, 16)} UTC`;
 }
 
+/** The receipt: when, and which words were acknowledged — the hash is a small reference, not the message. */
 function receipt(acknowledgement: AcknowledgementRecord, heading: string): string {
-  return `<div class="receipt" role="status"><h2>${escapeHtml(heading)}</h2><p>Acknowledged on <time datetime="${escapeHtml(acknowledgement.acknowledgedAt)}">${escapeHtml(readableInstant(acknowledgement.acknowledgedAt))}</time> for notice version ${acknowledgement.noticeVersion} (content ${escapeHtml(acknowledgement.contentHash)}).</p></div>`;
+  return `<div class="alert receipt" role="status"><h2>${escapeHtml(heading)}</h2><p>Acknowledged on <time datetime="${escapeHtml(acknowledgement.acknowledgedAt)}">${escapeHtml(readableInstant(acknowledgement.acknowledgedAt))}</time>.</p><p class="reference">Reference: ${escapeHtml(acknowledgement.contentHash)} (notice version ${acknowledgement.noticeVersion})</p></div>`;
 }
 
 function concernStatus(dispute: DisputeState): string {
-  return `<div class="notice-state" role="status"><h2>Your concern is being handled</h2><p>Raised on ${escapeHtml(readableInstant(dispute.raisedAt))}. ${escapeHtml(dispute.owner.name)} (${escapeHtml(dispute.owner.email)}) owns it and will answer by ${escapeHtml(humanDate(dispute.dueAt.slice(0, 10)))}.</p><blockquote>${escapeHtml(dispute.comment)}</blockquote></div>`;
+  return `<div class="alert notice-state" role="status"><h2>Your concern is being handled</h2><p>Raised on ${escapeHtml(readableInstant(dispute.raisedAt))}. ${contactHtml(dispute.owner)} owns it and will answer by ${escapeHtml(humanDate(dispute.dueAt.slice(0, 10)))}.</p><blockquote>${escapeHtml(dispute.comment)}</blockquote></div>`;
+}
+
+/** The notice's heading with the change at a glance beneath it: what, from when, how much, whom to ask. */
+function noticeHeader(notice: StoredNotice): string {
+  return `<section class="card" aria-labelledby="notice-title"><h1 id="notice-title">${escapeHtml(noticeSubject(notice.content))}</h1>${noticeSummaryHtml(notice.content)}</section>`;
+}
+
+function card(html: string): string {
+  return `<div class="card">${html}</div>`;
 }
 
 export interface NoticePageState {
@@ -41,29 +108,53 @@ export interface NoticePageState {
   dispute?: DisputeState;
 }
 
-export function noticePage(notice: StoredNotice, token: string, view: NoticePageState): HttpResponse {
+/**
+ * The notice as the partner reads it: the change and its reason first, then one primary action
+ * (Acknowledge) with the concern beside it, then the fine print. `token` is the link's; without one (staff
+ * previewing the partner's page) the forms carry none, so they could not act even if submitted.
+ */
+export function noticePage(
+  notice: StoredNotice,
+  token: string | undefined,
+  view: NoticePageState,
+): HttpResponse {
   const id = encodeURIComponent(notice.noticeId);
-  const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}">`;
-  const acknowledgeForm = `<form method="post" action="/notices/${id}/acknowledgement">${hidden}<p>By acknowledging, you confirm you have received and read this notice. It does not mean you agree with it.</p><button type="submit">Acknowledge this notice</button></form>`;
-  const concernForm = `<form method="post" action="/notices/${id}/concern">${hidden}<label for="comment">Raise a concern</label><p id="comment-help">Tell us what worries you about this change. ${escapeHtml(notice.content.allianceManager.name)} will answer you in writing.</p><textarea id="comment" name="comment" rows="4" minlength="10" maxlength="4000" required aria-describedby="comment-help"></textarea><p><button type="submit" class="secondary">Send my concern</button></p></form>`;
+  const hidden = token === undefined ? '' : `<input type="hidden" name="token" value="${escapeHtml(token)}">`;
+  const manager = escapeHtml(notice.content.allianceManager.name);
+  const acknowledgeForm = `<form class="acknowledge" method="post" action="/notices/${id}/acknowledgement">${hidden}<button type="submit" class="primary">Acknowledge this notice</button></form>`;
+  // A disclosure, not a script: the concern's form opens beside the one primary action only when wanted.
+  const concernForm = `<details class="concern"><summary>Raise a concern</summary><form method="post" action="/notices/${id}/concern">${hidden}<label for="comment">Your concern</label><p id="comment-help" class="hint">Tell us what worries you about this change. ${manager} will answer you in writing.</p><textarea id="comment" name="comment" rows="5" minlength="10" maxlength="4000" required aria-describedby="comment-help"></textarea><button type="submit" class="secondary">Send my concern</button></form></details>`;
   let actions: string;
   if (view.state === 'superseded') {
-    actions = `<div class="notice-state" role="status"><h2>This notice has been replaced</h2><p>A revised version of this notice was sent to you. Please read and act on the newer email.</p></div>`;
+    actions = `<div class="alert notice-state" role="status"><h2>This notice has been replaced</h2><p>A revised version of this notice was sent to you. Please read and act on the newer email.</p></div>`;
   } else if (view.state === 'withdrawn') {
-    actions = `<div class="notice-state" role="status"><h2>This change was withdrawn</h2><p>It will not take effect. Nothing changes for you.</p></div>`;
+    actions = `<div class="alert notice-state" role="status"><h2>This change was withdrawn</h2><p>It will not take effect. Nothing changes for you.</p></div>`;
+  } else if (view.acknowledgement) {
+    actions = `${receipt(view.acknowledgement, 'This notice has already been acknowledged')}${view.dispute ? concernStatus(view.dispute) : card(`<h2>Something still worries you?</h2><div class="actions">${concernForm}</div>`)}`;
   } else {
-    const acknowledged = view.acknowledgement
-      ? receipt(view.acknowledgement, 'This notice has already been acknowledged')
-      : acknowledgeForm;
-    actions = `<div class="actions">${acknowledged}${view.dispute ? concernStatus(view.dispute) : concernForm}</div>`;
+    const ask = notice.content.acknowledgementRequired
+      ? 'Please acknowledge this notice.'
+      : 'You can acknowledge this notice.';
+    actions = `${view.dispute ? concernStatus(view.dispute) : ''}<section class="card" aria-labelledby="respond-title"><h2 id="respond-title">Your response</h2><p>${ask} By acknowledging, you confirm you have received and read this notice. It does not mean you agree with it.</p><div class="actions">${acknowledgeForm}${view.dispute ? '' : concernForm}</div></section>`;
   }
   return html(
     200,
     page(
       noticeSubject(notice.content),
-      `<h1>${escapeHtml(noticeSubject(notice.content))}</h1>${noticeHtmlFragment(notice.content)}${actions}<p><small>Notice version ${notice.version} · change ${escapeHtml(notice.changeId)}</small></p>`,
+      `${noticeHeader(notice)}${card(noticeRationaleHtml(notice.content))}${actions}${card(noticeDetailsHtml(notice.content))}<p class="meta">Notice version ${notice.version} · change ${escapeHtml(notice.changeId)}</p>`,
     ),
   );
+}
+
+/** What happens after an acknowledgement, in plain words: the date, and whom to ask. */
+function whatHappensNext(notice: StoredNotice, acknowledgement: AcknowledgementRecord): string {
+  const appliesFrom = notice.content.appliesFrom;
+  const date = `<strong>${escapeHtml(humanDate(appliesFrom))}</strong>`;
+  const when =
+    appliesFrom > acknowledgement.acknowledgedAt.slice(0, 10)
+      ? `The change takes effect on ${date}. Sales booked before that day keep their current terms.`
+      : `The change was due to take effect on ${date}; now that you have acknowledged it, it goes ahead. Sales booked before it takes effect keep their terms.`;
+  return `<section class="card" aria-labelledby="next-title"><h2 id="next-title">What happens next</h2><ul class="next"><li>${when}</li><li>There is nothing more you need to do. Keep this page or the notice email for your records.</li><li>Questions? Contact your alliance manager, ${contactHtml(notice.content.allianceManager)}.</li></ul></section>`;
 }
 
 export function acknowledgedPage(
@@ -78,18 +169,21 @@ export function acknowledgedPage(
     200,
     page(
       heading,
-      `<h1>${escapeHtml(heading)}</h1>${receipt(acknowledgement, noticeSubject(notice.content))}`,
+      `<h1>${escapeHtml(heading)}</h1>${receipt(acknowledgement, noticeSubject(notice.content))}${whatHappensNext(notice, acknowledgement)}`,
     ),
   );
 }
 
 export function concernPage(notice: StoredNotice, dispute: DisputeState, alreadyOpen: boolean): HttpResponse {
   const heading = alreadyOpen ? 'Your concern was already received' : 'Thank you: your concern is recorded';
+  const paused = dispute.pausedFrom
+    ? 'While your concern is open the change is paused: it will not take effect before you have an answer.'
+    : 'The change is in your favour, so it is not paused while your concern is answered.';
   return html(
     200,
     page(
       heading,
-      `<h1>${escapeHtml(heading)}</h1><p>About: ${escapeHtml(noticeSubject(notice.content))}</p>${concernStatus(dispute)}`,
+      `<h1>${escapeHtml(heading)}</h1><p>About: ${escapeHtml(noticeSubject(notice.content))}</p>${concernStatus(dispute)}<section class="card" aria-labelledby="next-title"><h2 id="next-title">What happens next</h2><ul class="next"><li>${escapeHtml(paused)}</li><li>The answer comes to you in writing: the concern ends upheld with an explanation, with revised terms in a new notice, or with the change withdrawn.</li><li>To add anything, write to ${contactHtml(dispute.owner)}.</li></ul></section>`,
     ),
   );
 }
@@ -108,12 +202,12 @@ const problems = {
   'unknown-notice': {
     status: 403,
     title: 'This notice cannot be found',
-    text: 'We have no record of this notice for this link. Please contact your alliance manager.',
+    text: 'We have no record of this notice for this link.',
   },
   expired: {
     status: 410,
     title: 'This link has expired',
-    text: 'Links expire some time after the change takes effect. Please contact your alliance manager if you need a copy of the notice.',
+    text: 'Links expire some time after the change takes effect. You can still get a copy of the notice.',
   },
   'missing-token': {
     status: 403,
@@ -143,19 +237,53 @@ const problems = {
   ended: {
     status: 409,
     title: 'This change can no longer take a concern',
-    text: 'It has ended. Please contact your alliance manager.',
+    text: 'It has ended, so there is nothing left to dispute.',
   },
 } as const;
 
 export type PageProblem = keyof typeof problems;
 
-export function problemPage(kind: PageProblem): HttpResponse {
+/**
+ * What a person does after each refusal: a link problem needs a fresh link, a closed notice a person to ask,
+ * a form problem only a second try.
+ */
+const nextStep: Record<PageProblem, 'fresh-link' | 'ask' | 'retry'> = {
+  tampered: 'fresh-link',
+  foreign: 'fresh-link',
+  'unknown-notice': 'fresh-link',
+  expired: 'fresh-link',
+  'missing-token': 'fresh-link',
+  'invalid-form': 'retry',
+  'too-large': 'retry',
+  superseded: 'ask',
+  withdrawn: 'ask',
+  ended: 'ask',
+};
+
+function nextStepHtml(kind: PageProblem, contact: AllianceManagerContact | undefined): string {
+  const step = nextStep[kind];
+  if (step === 'retry') return '';
+  const manager = contact
+    ? `your alliance manager, ${contactHtml(contact)}`
+    : 'your alliance manager at our company';
+  return step === 'fresh-link'
+    ? card(
+        `<h2>How to get a fresh link</h2><p>Reply to the notice email you received and ask for a new link, or write to ${manager}.</p>`,
+      )
+    : card(`<h2>Questions?</h2><p>Reply to the notice email you received, or write to ${manager}.</p>`);
+}
+
+/**
+ * A refusal, with what to do next. `contact` names the alliance manager only where the caller knows the link
+ * is ours (a valid signature); a tampered or foreign link gets the generic way, revealing nothing.
+ */
+export function problemPage(kind: PageProblem, contact?: AllianceManagerContact): HttpResponse {
   const { status, title, text } = problems[kind];
   return html(
     status,
     page(
       title,
-      `<div class="problem" role="alert"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></div>`,
+      `<div class="problem" role="alert"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></div>${nextStepHtml(kind, contact)}`,
     ),
   );
 }

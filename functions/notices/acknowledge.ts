@@ -4,6 +4,7 @@ import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../do
 import { DAY_MS } from '../domain/calendar.ts';
 import { type AcknowledgementRecord, type DisputeState, isDisputeOpen } from '../domain/change.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
+import type { AllianceManagerContact } from '../domain/notice.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { act } from './act.ts';
 
@@ -15,18 +16,69 @@ export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
  */
 export type NoticeState = 'open' | 'superseded' | 'withdrawn';
 
+/** Where a notice stands for whoever looks at it: the partner through a link, or staff previewing it. */
+export interface NoticeStanding {
+  state: NoticeState;
+  acknowledgement?: AcknowledgementRecord;
+  /** An open concern about this change, if any. */
+  dispute?: DisputeState;
+}
+
 export type OpenedNotice =
-  | {
+  | ({
       ok: true;
       claims: AcknowledgementLinkClaims;
       change: StoredChange;
       notice: StoredNotice;
-      state: NoticeState;
-      acknowledgement?: AcknowledgementRecord;
-      /** An open concern about this change, if any. */
-      dispute?: DisputeState;
-    }
-  | { ok: false; problem: LinkProblem };
+    } & NoticeStanding)
+  | {
+      ok: false;
+      problem: LinkProblem;
+      /**
+       * Whom to ask for a fresh link, named only when we signed the link (expired, or a notice we cannot
+       * find): a tampered or foreign link reveals nothing of a partner's notice to whoever holds it.
+       */
+      contact?: AllianceManagerContact;
+    };
+
+async function standingOf(
+  deps: Dependencies,
+  change: StoredChange,
+  notice: StoredNotice,
+): Promise<NoticeStanding> {
+  const current = change.notice?.noticeId === notice.noticeId;
+  // The change carries its current notice's acknowledgement (written in the same transaction as the record);
+  // an earlier version's is read from its record.
+  const acknowledgement = current
+    ? change.acknowledgement?.noticeId === notice.noticeId
+      ? change.acknowledgement
+      : undefined
+    : await deps.changes.acknowledgement(change.changeId, notice.noticeId);
+  const state: NoticeState = !current ? 'superseded' : change.status === 'withdrawn' ? 'withdrawn' : 'open';
+  return {
+    state,
+    ...(acknowledgement ? { acknowledgement } : {}),
+    ...(change.dispute && isDisputeOpen(change) ? { dispute: change.dispute } : {}),
+  };
+}
+
+/** The partner's alliance manager today (a fresh link comes from whoever looks after the partner now). */
+async function allianceManagerOf(
+  deps: Dependencies,
+  change: StoredChange | undefined,
+): Promise<AllianceManagerContact | undefined> {
+  const partner = change ? await deps.partners.get(change.partnerId) : undefined;
+  return partner ? { name: partner.allianceManager.name, email: partner.allianceManager.email } : undefined;
+}
+
+async function refusedWithContact(
+  deps: Dependencies,
+  problem: LinkProblem,
+  change: StoredChange | undefined,
+): Promise<OpenedNotice> {
+  const contact = await allianceManagerOf(deps, change);
+  return { ok: false, problem, ...(contact ? { contact } : {}) };
+}
 
 /** Checks a link and loads what it shows. Opening never changes anything: mail scanners open links too. */
 export async function openNotice(deps: Dependencies, noticeId: string, token: string): Promise<OpenedNotice> {
@@ -36,14 +88,20 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
     await deps.acknowledgementLinkSecret(),
     deps.clock.now(),
   );
-  if (!verdict.valid) return { ok: false, problem: verdict.problem };
+  if (!verdict.valid) {
+    // Expired means our signature on this very notice id: the holder was sent it, so may learn whom to ask.
+    if (verdict.problem === 'expired' && verdict.claims) {
+      return refusedWithContact(deps, 'expired', await deps.changes.get(verdict.claims.changeId));
+    }
+    return { ok: false, problem: verdict.problem };
+  }
   const version = parseNoticeId(noticeId)?.version;
   const change = await deps.changes.get(verdict.claims.changeId);
   const notice =
     version === undefined || !change ? undefined : await deps.changes.notice(change.changeId, version);
   // A validly signed link to a notice we never recorded is refused as unknown.
   if (!change?.notice || !notice || notice.noticeId !== noticeId)
-    return { ok: false, problem: 'unknown-notice' };
+    return refusedWithContact(deps, 'unknown-notice', change);
   const current = change.notice.noticeId === noticeId;
   // A valid signature for someone who is not a recipient of the notice in force is foreign.
   if (
@@ -52,28 +110,28 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
   ) {
     return { ok: false, problem: 'foreign' };
   }
-  // The change carries its current notice's acknowledgement (written in the same transaction as the record);
-  // an earlier version's is read from its record.
-  const acknowledgement = current
-    ? change.acknowledgement?.noticeId === noticeId
-      ? change.acknowledgement
-      : undefined
-    : await deps.changes.acknowledgement(change.changeId, noticeId);
-  const state: NoticeState = !current ? 'superseded' : change.status === 'withdrawn' ? 'withdrawn' : 'open';
-  return {
-    ok: true,
-    claims: verdict.claims,
-    change,
-    notice,
-    state,
-    ...(acknowledgement ? { acknowledgement } : {}),
-    ...(change.dispute && isDisputeOpen(change) ? { dispute: change.dispute } : {}),
-  };
+  return { ok: true, claims: verdict.claims, change, notice, ...(await standingOf(deps, change, notice)) };
+}
+
+export type NoticePreview =
+  | ({ ok: true; notice: StoredNotice } & NoticeStanding)
+  | { ok: false; problem: 'unknown-change' | 'no-notice' };
+
+/**
+ * The latest notice of a change as its partner sees it, for staff (the console shows the partner's page):
+ * the same standing a partner's link would find, without a link.
+ */
+export async function previewNotice(deps: Dependencies, changeId: string): Promise<NoticePreview> {
+  const change = await deps.changes.get(changeId);
+  if (!change) return { ok: false, problem: 'unknown-change' };
+  const notice = change.notice ? await deps.changes.notice(changeId, change.notice.version) : undefined;
+  if (!notice) return { ok: false, problem: 'no-notice' };
+  return { ok: true, notice, ...(await standingOf(deps, change, notice)) };
 }
 
 export type AcknowledgementOutcome =
   | { outcome: 'recorded' | 'already-recorded'; notice: StoredNotice; acknowledgement: AcknowledgementRecord }
-  | { outcome: 'refused'; problem: LinkProblem }
+  | { outcome: 'refused'; problem: LinkProblem; contact?: AllianceManagerContact }
   | { outcome: 'closed'; state: Exclude<NoticeState, 'open'>; notice: StoredNotice };
 
 /** Where an acknowledgement moves a change: a held or waiting adverse change is now scheduled. */
@@ -90,7 +148,13 @@ export async function acknowledgeNotice(
   input: { noticeId: string; token: string; sourceIp: string; userAgent: string },
 ): Promise<AcknowledgementOutcome> {
   const opened = await openNotice(deps, input.noticeId, input.token);
-  if (!opened.ok) return { outcome: 'refused', problem: opened.problem };
+  if (!opened.ok) {
+    return {
+      outcome: 'refused',
+      problem: opened.problem,
+      ...(opened.contact ? { contact: opened.contact } : {}),
+    };
+  }
   if (opened.acknowledgement) {
     return { outcome: 'already-recorded', notice: opened.notice, acknowledgement: opened.acknowledgement };
   }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { NoticeLine } from '../domain/notice.ts';
+import type { NoticeExample, NoticeLine } from '../domain/notice.ts';
 import type { Partner } from '../domain/partner.ts';
 import type { RuleViolation } from '../domain/submission-rules.ts';
 import type { TrustRule } from '../domain/trust-rules.ts';
@@ -45,8 +45,11 @@ export interface ChangeKind<
   /** The terms as they stand when the notice goes out (e.g. the rate in force that day), so the notice is true. */
   termsAtNotice(deps: Dependencies, change: StoredChange<Terms>): Promise<Terms>;
 
-  /** What the partner is shown: a one-line title and the terms, in plain words. */
-  notice(terms: Terms): { title: string; lines: NoticeLine[] };
+  /**
+   * What the partner is shown: a one-line title, the terms in plain words and, for a kind with money terms,
+   * what the change means on an example (shown first on the partner's page).
+   */
+  notice(terms: Terms): { title: string; lines: NoticeLine[]; example?: NoticeExample };
 
   /** One line for staff emails and lists ("commission 12% → 11%, all products and accounts"). */
   describe(terms: Terms): string;

@@ -7,7 +7,7 @@ import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../
 import { json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
-import { acknowledgeNotice, openNotice } from './acknowledge.ts';
+import { acknowledgeNotice, openNotice, previewNotice } from './acknowledge.ts';
 import { retryWorkflow } from './failure.ts';
 import { resolveEscalation } from './resolve-escalation.ts';
 import {
@@ -190,6 +190,33 @@ export const noticeRoutes: readonly Route[] = [
   }),
   route({
     method: 'GET',
+    path: '/api/changes/{changeId}/notice',
+    roles: staff,
+    tag: 'changes',
+    summary:
+      'The partner’s page for the latest notice version, exactly as the partner sees it but with no link token in its forms (for the console to show in a sandboxed frame).',
+    params: changeIdParams,
+    responses: {
+      200: { description: 'The notice page as the partner sees it; its forms carry no token', html: true },
+      ...clientErrors,
+      404: { description: 'Unknown change, or no notice sent yet', schema: errorResponseSchema },
+    },
+    handle: async (deps, { params }) => {
+      const preview = await previewNotice(deps, params.changeId);
+      if (!preview.ok) {
+        return preview.problem === 'unknown-change'
+          ? problem(404, 'not-found', `No change ${params.changeId}.`)
+          : problem(404, 'no-notice', `Change ${params.changeId} has no notice yet.`);
+      }
+      return noticePage(preview.notice, undefined, {
+        state: preview.state,
+        ...(preview.acknowledgement ? { acknowledgement: preview.acknowledgement } : {}),
+        ...(preview.dispute ? { dispute: preview.dispute } : {}),
+      });
+    },
+  }),
+  route({
+    method: 'GET',
     path: '/notices/{noticeId}',
     tag: 'partner pages',
     summary:
@@ -204,7 +231,7 @@ export const noticeRoutes: readonly Route[] = [
     invalid: invalidPageInput,
     handle: async (deps, { params, query }) => {
       const opened = await openNotice(deps, params.noticeId, query.token);
-      if (!opened.ok) return problemPage(opened.problem);
+      if (!opened.ok) return problemPage(opened.problem, opened.contact);
       return noticePage(opened.notice, query.token, {
         state: opened.state,
         ...(opened.acknowledgement ? { acknowledgement: opened.acknowledgement } : {}),
@@ -234,8 +261,9 @@ export const noticeRoutes: readonly Route[] = [
         sourceIp: event.requestContext.http.sourceIp,
         userAgent: headers['user-agent'] ?? event.requestContext.http.userAgent ?? '',
       });
-      if (outcome.outcome === 'refused') return problemPage(outcome.problem);
-      if (outcome.outcome === 'closed') return problemPage(outcome.state);
+      if (outcome.outcome === 'refused') return problemPage(outcome.problem, outcome.contact);
+      if (outcome.outcome === 'closed')
+        return problemPage(outcome.state, outcome.notice.content.allianceManager);
       return acknowledgedPage(
         outcome.notice,
         outcome.acknowledgement,

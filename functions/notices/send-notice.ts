@@ -35,7 +35,7 @@ export function noticeContentFor(
   partner: Partner,
   notice: { noticeId: string; version: number; applyAt: Date },
 ): NoticeContent {
-  const { title, lines } = kindOf(deps, change.kind).notice(change.terms);
+  const { title, lines, example } = kindOf(deps, change.kind).notice(change.terms);
   const previous = change.notice;
   return {
     noticeId: notice.noticeId,
@@ -46,6 +46,7 @@ export function noticeContentFor(
     partnerStage: change.partnerStage,
     title,
     terms: lines,
+    ...(example ? { example } : {}),
     effectiveDate: change.effectiveDate,
     appliesFrom: toIsoDate(notice.applyAt),
     noticePeriodDays: change.noticePeriodDays,

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
-import { axeViolations, launchChromium } from '../support/browser.ts';
+import { axeViolations, launchChromium, PHONE } from '../support/browser.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -13,7 +13,8 @@ import { startTestSystem } from '../support/test-system.ts';
  * revised (the old version says it was replaced), and the problem pages.
  */
 const screenshotDir = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const widths = { phone: 390, desktop: 1280 } as const;
+const widths = { phone: PHONE.width, desktop: 1280 } as const;
+const heights = { phone: PHONE.height, desktop: 900 } as const;
 
 let system: LocalSystem;
 let api: ApiClient;
@@ -37,8 +38,8 @@ afterAll(async () => {
 
 /** The page passes axe and fits the screen at both widths; a screenshot of each is kept in .tmp/. */
 async function checkAtBothWidths(page: Page, name: string) {
-  for (const [device, width] of Object.entries(widths)) {
-    await page.setViewportSize({ width, height: 900 });
+  for (const device of ['phone', 'desktop'] as const) {
+    await page.setViewportSize({ width: widths[device], height: heights[device] });
     expect(
       await page.locator('html').evaluate((root) => root.scrollWidth <= root.clientWidth),
       `${name} fits ${device}`,
@@ -73,8 +74,12 @@ describe('raising a concern in a real browser', () => {
     // The internal note never reaches the partner.
     expect(await page.content()).not.toContain('Q4 margin target');
     expect(await page.getByRole('button', { name: 'Acknowledge this notice' }).isVisible()).toBe(true);
-    const comment = page.getByLabel('Raise a concern');
+    // The concern is the secondary action beside Acknowledge: its form opens on demand, without script.
+    const comment = page.getByLabel('Your concern');
+    expect(await comment.isVisible()).toBe(false);
+    await page.locator('summary', { hasText: 'Raise a concern' }).click();
     expect(await comment.isVisible()).toBe(true);
+    await checkAtBothWidths(page, 'notice-concern-open');
 
     // The browser itself refuses an empty concern (required), and nothing is sent.
     await page.getByRole('button', { name: 'Send my concern' }).click();
@@ -94,7 +99,10 @@ describe('raising a concern in a real browser', () => {
     await page.waitForLoadState('load');
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('your concern is recorded');
     expect(await page.getByRole('status').innerText()).toMatch(
-      /Dana Whitfield .* will answer by \w+day \d+ \w+ \d{4}/,
+      /Dana Whitfield, dana\.whitfield@vendor\.example owns it and will answer by \d{1,2} [A-Z][a-z]+ \d{4}\./,
+    );
+    expect(await page.getByRole('region', { name: 'What happens next' }).innerText()).toContain(
+      'the change is paused',
     );
     await checkAtBothWidths(page, 'concern-recorded');
     expect((await api.view(changeId, finance)).status).toBe('disputed');
@@ -102,7 +110,8 @@ describe('raising a concern in a real browser', () => {
     // Back on the notice: the concern is shown instead of a second form; acknowledging is still possible.
     await page.goto(href);
     expect(await page.getByText('Your concern is being handled').isVisible()).toBe(true);
-    expect(await page.getByLabel('Raise a concern').count()).toBe(0);
+    expect(await page.getByLabel('Your concern').count()).toBe(0);
+    expect(await page.locator('summary', { hasText: 'Raise a concern' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Acknowledge this notice' }).isVisible()).toBe(true);
 
     // Revised after the concern: the old link's page says so, without buttons; the new one works.
@@ -140,4 +149,34 @@ describe('raising a concern in a real browser', () => {
     await checkAtBothWidths(page, 'link-invalid');
     await page.close();
   });
+
+  // Last: the clock moves past the change's date and the link's validity after it.
+  it('an expired link names the alliance manager to ask for a fresh one (the signature is ours)', async () => {
+    const changeId = (
+      await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
+        token: finance,
+        json: {
+          partnerId: 'adventure-works',
+          currentRatePct: 10,
+          newRatePct: 9,
+          effectiveDate: isoDateAfter(await api.now(), 31),
+          rationale: realRationale,
+        },
+      })
+    ).body.changeId;
+    await api.approve(changeId);
+    const href = (await api.messagesOf(changeId, ['notice']))[0]!.links[0]!;
+    await api.advance(31 + 61);
+
+    const page = await context.newPage();
+    expect((await page.goto(href))?.status()).toBe(410);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('This link has expired');
+    const fresh = page.getByRole('heading', { name: 'How to get a fresh link' }).locator('..');
+    expect(await fresh.innerText()).toContain('Dana Whitfield');
+    expect(
+      await fresh.getByRole('link', { name: 'dana.whitfield@vendor.example' }).getAttribute('href'),
+    ).toBe('mailto:dana.whitfield@vendor.example');
+    await checkAtBothWidths(page, 'link-expired');
+    await page.close();
+  }, 120_000);
 });

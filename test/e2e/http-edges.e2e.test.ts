@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleConfigSchema } from '../../functions/config/console-config.ts';
+import { localConsoleConfig } from '../../local/console-files.ts';
 import { createLocalHttpServer } from '../../local/http-server.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
@@ -47,6 +49,29 @@ describe('the router at its edges', () => {
 
   afterAll(async () => {
     await system?.stop();
+  });
+
+  it('serves the console at / and at any page path, its config unchanged by deploys, the developer index at /dev', async () => {
+    for (const path of ['/', '/changes/chg_x', '/partners']) {
+      const page = await fetch(`${system.baseUrl}${path}`);
+      expect(page.status, path).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.headers.get('cache-control'), path).toBe('no-cache');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await page.text()).toContain('<div id="root">');
+    }
+    const missingAsset = await fetch(`${system.baseUrl}/assets/no-such-chunk.js`);
+    expect(missingAsset.status).toBe(404);
+    const outside = await fetch(`${system.baseUrl}/..%2f..%2fpackage.json`);
+    expect(outside.status).toBe(404);
+    const config = await fetch(`${system.baseUrl}/config.json`);
+    expect(consoleConfigSchema.parse(await config.json())).toEqual(localConsoleConfig);
+    for (const path of ['/dev', '/dev/']) {
+      const index = await api.request('GET', path);
+      expect(index.status, path).toBe(200);
+      expect(index.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(index.text).toContain('href="/dev/outbox"');
+    }
   });
 
   it('refuses a malformed percent-encoding in a path with 400 naming the parameter, on the API and on the pages', async () => {

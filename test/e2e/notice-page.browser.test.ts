@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
-import { launchChromium } from '../support/browser.ts';
+import { type ApiClient, dateInWords, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { fitsScreen, launchChromium, PHONE, seriousAxeViolations } from '../support/browser.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -13,6 +13,8 @@ import { startTestSystem } from '../support/test-system.ts';
  * scanners open links — and the page is plain HTML: no script, the rationale shown verbatim and escaped.
  */
 const screenshotDir = fileURLToPath(new URL('../../.tmp/', import.meta.url));
+/** Screenshots the README shows: committed, so they change only when the pages do. */
+const docsScreenshotDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 let system: LocalSystem;
 let api: ApiClient;
@@ -58,6 +60,14 @@ async function statusOf(changeId: string): Promise<string> {
   return response.body.status;
 }
 
+/** The fact (`<dd>`) under the label `label` in the notice's summary at the top, as the browser renders it. */
+function fact(page: Page, label: string) {
+  return page
+    .locator('dl.facts .fact')
+    .filter({ has: page.locator('dt', { hasText: label }) })
+    .locator('dd');
+}
+
 /** The `<td>` next to the `<th>` labelled `label` in the notice table, as the browser renders it. */
 async function cell(page: Page, label: string): Promise<string> {
   const row = page.locator('table.notice tr').filter({ has: page.locator('th', { hasText: label }) });
@@ -90,7 +100,7 @@ describe('the notice page in a real browser', () => {
       rationale: realRationale,
     });
     expect(await statusOf(changeId)).toBe('notice-sent');
-    const subject = `Notice of commission reduction: 12% → 11% from ${effectiveDate}`;
+    const subject = `Notice of commission reduction: 12% → 11% from ${dateInWords(effectiveDate)}`;
 
     // The outbox, as a person opens it in a browser (Accept: text/html).
     const page = await context.newPage();
@@ -117,11 +127,15 @@ describe('the notice page in a real browser', () => {
     expect(await cell(page, 'Partner')).toBe('Northwind Resellers (Transactional)');
     expect(await cell(page, 'Current commission rate')).toBe('12%');
     expect(await cell(page, 'New commission rate')).toBe('11%');
-    expect(await cell(page, 'Takes effect from')).toMatch(
-      new RegExp(`^\\w+day \\d+ \\w+ \\d{4} \\(${effectiveDate}\\)$`),
-    );
-    expect(await cell(page, 'What it means for a sale')).toContain('$1,100.00 instead of $1,200.00');
-    expect(await cell(page, 'Your alliance manager')).toContain('Dana Whitfield');
+    // The change at a glance comes first: the date in words, the money on an example, whom to ask.
+    expect((await fact(page, 'Takes effect from').innerText()).trim()).toBe(dateInWords(effectiveDate));
+    expect((await fact(page, 'Per $10,000 of bookings').innerText()).trim()).toBe('$1,200 → $1,100');
+    expect(await fact(page, 'Your alliance manager').innerText()).toContain('Dana Whitfield');
+    expect(
+      await fact(page, 'Your alliance manager')
+        .getByRole('link', { name: 'dana.whitfield@vendor.example' })
+        .getAttribute('href'),
+    ).toBe('mailto:dana.whitfield@vendor.example');
     expect(await cell(page, 'Notice period')).toContain('30 days from delivery of this notice');
     const rationale = page.locator('blockquote.rationale');
     expect(await rationale.isVisible()).toBe(true);
@@ -160,7 +174,15 @@ describe('the notice page in a real browser', () => {
     );
     const receipt = page.getByRole('status');
     expect(await receipt.isVisible()).toBe(true);
-    expect(await receipt.innerText()).toMatch(/for notice version 1 \(content sha256:[0-9a-f]{64}\)/);
+    // The hash is a small reference for the records; the message is when and what happens next.
+    expect(await receipt.locator('.reference').innerText()).toMatch(
+      /^Reference: sha256:[0-9a-f]{64} \(notice version 1\)$/,
+    );
+    const next = page.getByRole('region', { name: 'What happens next' });
+    expect(await next.innerText()).toContain(`The change takes effect on ${dateInWords(effectiveDate)}.`);
+    expect(await next.getByRole('link', { name: 'dana.whitfield@vendor.example' }).getAttribute('href')).toBe(
+      'mailto:dana.whitfield@vendor.example',
+    );
     // The 64-hex content hash is one unbreakable word: it must wrap inside the receipt box, even on a phone.
     for (const width of [1000, 360]) {
       await page.setViewportSize({ width, height: 900 });
@@ -204,6 +226,95 @@ describe('the notice page in a real browser', () => {
     expect(await statusOf(changeId)).toBe('scheduled');
     expect(await api.messagesOf(changeId, ['notice'])).toHaveLength(1);
     await page.close();
+  });
+
+  it('on a phone (390×844): the notice, its receipt and a refused link fit the screen, pass axe and say what matters', async () => {
+    const now = await api.now();
+    const effectiveDate = isoDateAfter(now, 33);
+    const changeId = await submitCut({
+      partnerId: 'adventure-works',
+      currentRatePct: 10,
+      newRatePct: 9,
+      effectiveDate,
+      rationale: realRationale,
+    });
+    expect(await statusOf(changeId)).toBe('notice-sent');
+    const href = (await api.messagesOf(changeId, ['notice']))[0]!.links[0]!;
+    // axe is injected as a script: only this test context bypasses the pages' script-free CSP.
+    const phone = await browser.newContext({ viewport: PHONE, bypassCSP: true, deviceScaleFactor: 2 });
+    const page = await phone.newPage();
+    const ready = async (name: string) => {
+      expect(await fitsScreen(page), `${name}: no sideways scrolling at ${PHONE.width} px`).toBe(true);
+      expect(await seriousAxeViolations(page), `${name}: axe`).toEqual([]);
+    };
+
+    expect((await page.goto(href))?.status()).toBe(200);
+    await ready('notice');
+    expect((await fact(page, 'Per $10,000 of bookings').innerText()).trim()).toBe('$1,000 → $900');
+    expect((await fact(page, 'Takes effect from').innerText()).trim()).toBe(dateInWords(effectiveDate));
+    const mailto = fact(page, 'Your alliance manager').getByRole('link', {
+      name: 'dana.whitfield@vendor.example',
+    });
+    expect(await mailto.isVisible()).toBe(true);
+    expect(await mailto.getAttribute('href')).toBe('mailto:dana.whitfield@vendor.example');
+    // One primary action, with the concern beside it as a secondary one.
+    expect(await page.locator('button.primary').count()).toBe(1);
+    expect(await acknowledgeButton(page).isVisible()).toBe(true);
+    expect(await page.locator('summary', { hasText: 'Raise a concern' }).isVisible()).toBe(true);
+    // A tap target is at least 44 px high (WCAG 2.5.5's size, Apple's and Google's guidance).
+    expect((await acknowledgeButton(page).boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    mkdirSync(docsScreenshotDir, { recursive: true });
+    // The change id differs on every run: hidden, so the committed picture changes only when the page does.
+    await page.screenshot({
+      path: `${docsScreenshotDir}notice-phone.png`,
+      fullPage: true,
+      style: '.meta{visibility:hidden}',
+    });
+    await page.locator('summary', { hasText: 'Raise a concern' }).click();
+    expect(await page.getByLabel('Your concern').isVisible()).toBe(true);
+    await ready('notice with the concern form open');
+
+    await navigation(page, () => acknowledgeButton(page).click());
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain(
+      'your acknowledgement is recorded',
+    );
+    await ready('receipt');
+    const next = page.getByRole('region', { name: 'What happens next' });
+    expect(await next.innerText()).toContain(`The change takes effect on ${dateInWords(effectiveDate)}.`);
+    expect(await next.getByRole('link', { name: 'dana.whitfield@vendor.example' }).isVisible()).toBe(true);
+    await page.screenshot({ path: `${screenshotDir}notice-receipt-phone.png`, fullPage: true });
+
+    // A link cut short and one with a forged signature: how to get a fresh link, and nothing of the notice.
+    const url = new URL(href);
+    for (const token of ['', `${url.searchParams.get('token')!.split('.')[0]}.forged`]) {
+      url.searchParams.set('token', token);
+      const refused = await page.goto(url.toString());
+      expect(refused?.status()).toBe(403);
+      await ready(`refused link "${token.slice(-8)}"`);
+      expect(await page.getByRole('heading', { name: 'How to get a fresh link' }).isVisible()).toBe(true);
+      expect(await page.getByText('Reply to the notice email you received').isVisible()).toBe(true);
+      const shown = await page.locator('body').innerText();
+      for (const secret of ['Dana', 'vendor.example', 'Adventure', '10%', changeId]) {
+        expect(shown, `a refused link reveals nothing (${secret})`).not.toContain(secret);
+      }
+    }
+    await page.screenshot({ path: `${screenshotDir}link-invalid-phone.png`, fullPage: true });
+
+    // The developer pages, on the same phone: the outbox's notice links are big enough to tap.
+    for (const path of ['/dev', '/dev/outbox']) {
+      const response = await page.goto(`${system.baseUrl}${path}`);
+      expect(response?.status(), path).toBe(200);
+      expect(await fitsScreen(page), `${path}: no sideways scrolling at ${PHONE.width} px`).toBe(true);
+      expect(await seriousAxeViolations(page), `${path}: axe`).toEqual([]);
+    }
+    const noticeLinks = page.locator('article a[href*="/notices/"]');
+    expect(await noticeLinks.count()).toBeGreaterThan(0);
+    for (const box of [await noticeLinks.first().boundingBox(), await noticeLinks.last().boundingBox()]) {
+      expect(box!.height).toBeGreaterThanOrEqual(44);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
+    }
+    await page.screenshot({ path: `${screenshotDir}outbox-phone.png` });
+    await phone.close();
   });
 
   it('shows markup in a rationale as literal text, never as markup or script', async () => {

@@ -116,4 +116,4 @@ export const partnerNoticeKinds = ['notice', 'reminder', 'fallback-notice'] as c
 /** An outbox message as `GET /dev/outbox` returns it. */
 export type OutboxMessageView = OutboxMessage;
 
-export { isoDateAfter, realRationale } from './fixtures.ts';
+export { dateInWords, isoDateAfter, realRationale } from './fixtures.ts';

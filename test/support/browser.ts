@@ -61,3 +61,23 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
     }));
   });
 }
+
+/** A common phone's screen in CSS pixels (iPhone 12 to 15): the partner's pages must fit it. */
+export const PHONE = { width: 390, height: 844 } as const;
+
+/** True when nothing on the page is wider than the screen (no sideways scrolling). */
+export function fitsScreen(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return root.scrollWidth <= root.clientWidth;
+  });
+}
+
+/** The violations that stop or seriously hinder someone (axe's serious and critical impacts). */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  return (await axeViolations(page)).filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+}

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   compareRates,
   evaluateCommissionChange,
-  exampleImpact,
+  moneyExample,
 } from '../../functions/commission-changes/rules.ts';
 import { commissionChangeRequestSchema } from '../../functions/commission-changes/schemas.ts';
 import { fieldErrors, parseInput, ratePct } from '../../functions/http/schemas.ts';
@@ -38,10 +39,65 @@ describe('compareRates: how a revision compares for the partner', () => {
   });
 });
 
-describe('exampleImpact', () => {
-  it('shows the money a partner sees on a round sale, before and after', () => {
-    expect(exampleImpact({ currentRatePct: 12, newRatePct: 11 })).toBe(
-      'On a $10,000.00 sale booked once it takes effect, your commission is $1,100.00 instead of $1,200.00.',
+/** "$1,200.50" → 120050 cents: reads the example back as a partner would, independently of how it was made. */
+function centsOf(shown: string): number {
+  const match = /^\$(\d{1,3}(?:,\d{3})*)(?:\.(\d{2}))?$/.exec(shown);
+  if (!match) throw new Error(`not money as a person writes it: ${shown}`);
+  return Number(match[1]!.replaceAll(',', '')) * 100 + Number(match[2] ?? '0');
+}
+
+/** Rates as the request schema allows them: 0 to 100 with at most two decimals, as hundredths of a point. */
+const rateHundredths = fc.integer({ min: 0, max: 10_000 });
+
+describe('moneyExample: what a commission change means in money', () => {
+  it('shows the commission per $10,000 of bookings before and after, in whole dollars', () => {
+    expect(moneyExample({ currentRatePct: 12, newRatePct: 11 })).toEqual({
+      label: 'Per $10,000 of bookings',
+      before: '$1,200',
+      after: '$1,100',
+    });
+    expect(moneyExample({ currentRatePct: 12.25, newRatePct: 9.5 })).toEqual({
+      label: 'Per $10,000 of bookings',
+      before: '$1,225',
+      after: '$950',
+    });
+  });
+
+  it('shows cents only when an amount has them', () => {
+    expect(moneyExample({ currentRatePct: 12.25, newRatePct: 11.01 }, 250)).toEqual({
+      label: 'Per $250 of bookings',
+      before: '$30.63',
+      after: '$27.53',
+    });
+  });
+
+  it('property: per $10,000 the commission in dollars is the rate in hundredths of a point, exactly', () => {
+    fc.assert(
+      fc.property(rateHundredths, rateHundredths, (current, next) => {
+        const example = moneyExample({ currentRatePct: current / 100, newRatePct: next / 100 });
+        expect(centsOf(example.before)).toBe(current * 100);
+        expect(centsOf(example.after)).toBe(next * 100);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: on any whole-dollar amount, each figure is amount × rate to the cent, and a cut shows less after', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        rateHundredths,
+        rateHundredths,
+        (amount, current, next) => {
+          const example = moneyExample({ currentRatePct: current / 100, newRatePct: next / 100 }, amount);
+          // amount × (hundredths / 100) % = amount × hundredths / 10,000 dollars = amount × hundredths / 100 cents.
+          expect(centsOf(example.before)).toBe(Math.round((amount * current) / 100));
+          expect(centsOf(example.after)).toBe(Math.round((amount * next) / 100));
+          expect(example.label).toBe(`Per $${amount.toLocaleString('en-US')} of bookings`);
+          if (next < current) expect(centsOf(example.after)).toBeLessThanOrEqual(centsOf(example.before));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

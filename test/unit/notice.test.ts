@@ -86,7 +86,8 @@ describe('the notice content of a commission change', () => {
     expect(shown).toContain('New commission rate: 10%');
     expect(shown).toContain('edge');
     expect(shown).toContain('storage');
-    expect(shown).toContain('$1,000.00 instead of $1,200.00');
+    expect(shown).toContain('What it means in money: Per $10,000 of bookings: $1,200 → $1,000');
+    expect(CONTENT.example).toEqual({ label: 'Per $10,000 of bookings', before: '$1,200', after: '$1,000' });
   });
 
   it('leaves internal fields (the internal note, who submitted and approved, status) out of what the partner is shown', () => {
@@ -129,7 +130,8 @@ describe('the notice content of a commission change', () => {
       .map((line) => line.value)
       .join(' ');
     expect(moved.appliesFrom).toBe('2026-06-09');
-    expect(text).toContain('Tuesday 9 June 2026 (2026-06-09)');
+    expect(text).toContain('9 June 2026');
+    expect(text).toContain('1 June 2026; moved so you get the full notice period');
     expect(text).toMatch(/moved so you get the full notice period/);
   });
 
@@ -159,7 +161,7 @@ describe('noticeSubject', () => {
     expect(cut).not.toMatch(/increase/i);
     expect(cut).toContain('12%');
     expect(cut).toContain('10%');
-    expect(cut).toContain('2026-06-01');
+    expect(cut).toContain('from 1 June 2026');
     const raise = noticeSubject({
       ...CONTENT,
       title: commissionChangeKind.notice({ ...TERMS, direction: 'raise', newRatePct: 14 }).title,
@@ -200,7 +202,7 @@ describe('rendering', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (rationale) => {
         const fragment = noticeHtmlFragment({ ...CONTENT, rationale });
-        const match = /<blockquote class="rationale">([\s\S]*)<\/blockquote>$/.exec(fragment);
+        const match = /<blockquote class="rationale">([\s\S]*?)<\/blockquote>/.exec(fragment);
         expect(match).not.toBeNull();
         expect(match![1]).not.toMatch(/<(?!br>)/);
         expect(unescapeHtml(match![1]!)).toBe(rationale);
@@ -219,7 +221,7 @@ describe('rendering', () => {
       'Collaborative',
       '12%',
       '10%',
-      '2026-06-01',
+      '1 June 2026',
       '60 days',
       'chg_001',
       'Aisha Mensah',
@@ -259,6 +261,10 @@ describe('noticeContentHash', () => {
     terms: (c) => ({
       ...c,
       terms: c.terms.map((line, i) => (i === 0 ? { ...line, value: `${line.value} ` } : line)),
+    }),
+    example: (c) => ({
+      ...c,
+      example: { label: 'Per $10,000 of bookings', before: '$1,200', after: '$999' },
     }),
     effectiveDate: (c) => ({ ...c, effectiveDate: '2026-06-02' }),
     appliesFrom: (c) => ({ ...c, appliesFrom: '2026-06-03' }),
