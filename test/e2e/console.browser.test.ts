@@ -198,11 +198,11 @@ describe('the console', () => {
     const phone = await browser.newContext({ viewport: PHONE, bypassCSP: true });
     const partnerPage = await phone.newPage();
     await partnerPage.goto(message?.links[0] ?? '');
+    await partnerPage.locator('summary', { hasText: 'Raise a concern' }).click();
     await partnerPage
-      .getByLabel(/concern/i)
-      .first()
+      .getByLabel('Your concern')
       .fill('This cut lands in our busiest quarter; can it wait until spring?');
-    await partnerPage.getByRole('button', { name: /concern/i }).click();
+    await partnerPage.getByRole('button', { name: 'Send my concern' }).click();
     await partnerPage.getByRole('status').first().waitFor();
     await phone.close();
 
