@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { type ApiClient, dateInWords, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -104,7 +104,7 @@ describe('a commission cut, submitted → approved → notice → acknowledged �
     expect(notice.to).toEqual([{ name: 'Priya Raman', email: 'priya.raman@northwind.example' }]);
     expect(notice.subject).toContain('12% → 11%');
     expect(notice.text).toContain(realRationale);
-    expect(notice.text).toContain(effectiveDate);
+    expect(notice.text).toContain(`Takes effect from: ${dateInWords(effectiveDate)}`);
     expect((await change(changeId)).status).toBe('notice-sent');
 
     // A mail scanner opens the link twice: the page shows the notice and a button, and nothing is recorded.

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, type ChangeView, isoDateAfter, realRationale } from '../support/api-client.ts';
+import {
+  type ApiClient,
+  type ChangeView,
+  dateInWords,
+  isoDateAfter,
+  realRationale,
+} from '../support/api-client.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -137,7 +143,7 @@ describe('consultation and the notice period counted from delivery', () => {
       /Moved from .* the notice reached the partner on .* counts from delivery/,
     );
     const [notice] = await api.messagesOf(changeId, ['notice']);
-    expect(notice!.subject).toContain(`from ${sent.applyAt!.slice(0, 10)}`);
+    expect(notice!.subject).toContain(`from ${dateInWords(sent.applyAt!.slice(0, 10))}`);
     expect(notice!.text).toMatch(/moved so you get the full notice period/);
   });
 });

@@ -16,6 +16,7 @@ import { resolveEscalation } from '../../functions/notices/resolve-escalation.ts
 import { sendNotice } from '../../functions/notices/send-notice.ts';
 import { startPendingWorkflows } from '../../functions/notices/start-pending-workflows.ts';
 import { withdrawChange } from '../../functions/notices/withdraw.ts';
+import { dateInWords } from '../support/fixtures.ts';
 import {
   contoso,
   createIntegrationContext,
@@ -180,7 +181,7 @@ describe('consultation (collaborative and partnership partners)', () => {
     expect(change.notice!.applyAt > `${change.effectiveDate}T00:00:00.000Z`).toBe(true);
     expect(change.notice!.applyAtReason).toMatch(/counts from delivery/);
     expect((await context.messagesFor(changeId, 'notice'))[0]!.text).toContain(
-      change.notice!.applyAt.slice(0, 10),
+      `Takes effect from: ${dateInWords(change.notice!.applyAt.slice(0, 10))}`,
     );
     expect((await context.auditEntries(changeId)).map((entry) => entry.type)).toEqual([
       'change-submitted',
