@@ -38,6 +38,11 @@ export const consoleSecurityHeaders = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 } as const;
 
+/** Whether the console answers this request (a read of a path that is not the API's, the pages' or dev's). */
+export function isConsoleRequest(method: string, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && !notConsole.some((pattern) => pattern.test(path));
+}
+
 /** Local mode's config.json: the API on the same origin, the dev sign-in. */
 export const localConsoleConfig: ConsoleConfig = {
   environment: 'local',
@@ -87,7 +92,11 @@ export function serveConsole(
   const resolved = normalize(join(distDir, decodeURIComponentSafe(path)));
   const inside = resolved.startsWith(distDir.endsWith(sep) ? distDir : `${distDir}${sep}`);
   const body = inside ? file(resolved) : undefined;
-  if (!body) return respond(404, 'text/plain; charset=utf-8', 'Not found', 'no-store');
+  if (!body) {
+    // Worded like the API's refusals, so a client (or the fuzzer) reads the same kind of reason everywhere.
+    const reason = { error: 'not-found', message: `The console has no file ${path}.` };
+    return respond(404, contentTypes['.json']!, JSON.stringify(reason), 'no-store');
+  }
   const immutable = path.startsWith('/assets/');
   return respond(
     200,

@@ -783,7 +783,7 @@ describe('(h) the acknowledgement form against cross-site requests', () => {
     expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(page.text).toContain(
-      `<form method="post" action="/notices/${encodeURIComponent(link!.noticeId)}/acknowledgement">`,
+      `<form class="acknowledge" method="post" action="/notices/${encodeURIComponent(link!.noticeId)}/acknowledgement">`,
     );
     const ackPath = `${link!.path}/acknowledgement`;
     const evil = { origin: 'https://evil.example', referer: 'https://evil.example/page' };
