@@ -1,10 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { axeViolations } from './browser.ts';
+import { seriousAxeViolations } from './browser.ts';
 
 export const DESKTOP = { width: 1280, height: 900 } as const;
-/** An iPhone 12–15 sized viewport: the partner's notice pages and the console must both work on it. */
-export const PHONE = { width: 390, height: 844 } as const;
 
 /**
  * A browser context for the console. `bypassCSP` lets the test inject axe-core; the console's own policy
@@ -30,18 +28,6 @@ export async function signIn(page: Page, baseUrl: string, person: string, role: 
 
 /** Axe's serious and critical findings on the page as it is now: the ones a release must not have. */
 export async function expectNoSeriousAxeViolations(page: Page, where: string): Promise<void> {
-  const violations = (await axeViolations(page)).filter(
-    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-  );
+  const violations = await seriousAxeViolations(page);
   expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
-
-/** Whether the page scrolls sideways (it must not, at any width). */
-export async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const root = (
-      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-    ).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
 }
