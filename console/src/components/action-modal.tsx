@@ -9,6 +9,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Textarea from '@cloudscape-design/components/textarea';
 import { type ReactNode, useState } from 'react';
 import type { ApiResult } from '../api.ts';
+import { needsFormError, placeReasons } from './field-reasons.ts';
 
 export type ActionField =
   | { name: string; label: string; kind: 'text' | 'textarea' | 'date' | 'number'; description?: string }
@@ -58,18 +59,16 @@ export function ActionModal({
       onDone();
       return;
     }
-    const byField: Record<string, string> = {};
-    const unplaced: string[] = [];
-    for (const { field, reason } of result.problem.fields) {
-      const top = field.split('.')[0] ?? field;
-      if (shown.some((item) => item.name === top))
-        byField[top] = `${byField[top] ? `${byField[top]}; ` : ''}${reason}`;
-      else unplaced.push(`${field} ${reason}`);
-    }
-    setErrors(byField);
+    const placed = placeReasons(result.problem, (path) => {
+      const top = path.split('.')[0] ?? path;
+      return shown.some((item) => item.name === top) ? top : undefined;
+    });
+    setErrors(placed.byField);
     setFormError(
-      unplaced.length > 0 || Object.keys(byField).length === 0
-        ? [result.problem.message, ...unplaced].join(' ')
+      needsFormError(placed)
+        ? [result.problem.message, ...placed.unplaced.map(({ field, reason }) => `${field} ${reason}`)].join(
+            ' ',
+          )
         : undefined,
     );
   }

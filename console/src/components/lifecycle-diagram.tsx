@@ -42,8 +42,8 @@ function centre(status: ChangeStatus) {
   return { x: column * (BOX_W + GAP_X) + BOX_W / 2, y: row * (BOX_H + GAP_Y) + BOX_H / 2 };
 }
 
-/** The distinct moves between two different statuses the table allows. */
-function edges(): [ChangeStatus, ChangeStatus][] {
+/** The distinct moves between two different statuses the table allows (the table is fixed: read once). */
+const moves: readonly [ChangeStatus, ChangeStatus][] = (() => {
   const seen = new Set<string>();
   const result: [ChangeStatus, ChangeStatus][] = [];
   for (const rule of transitionRules) {
@@ -60,15 +60,13 @@ function edges(): [ChangeStatus, ChangeStatus][] {
     }
   }
   return result;
-}
+})();
 
 export function LifecycleDiagram({ status }: { status: ChangeStatus }) {
   const width = 6 * BOX_W + 5 * GAP_X;
   const height = 3 * BOX_H + 2 * GAP_Y;
   const reachedIndex = mainPath.indexOf(status);
-  const next = edges()
-    .filter(([from]) => from === status)
-    .map(([, to]) => statusLabel(to));
+  const next = moves.filter(([from]) => from === status).map(([, to]) => statusLabel(to));
   const description = terminalStatuses.has(status)
     ? `Lifecycle: this change has ended as ${statusLabel(status)}.`
     : `Lifecycle: now ${statusLabel(status)}; it can move to ${next.join(', ') || 'nothing else'}.`;
@@ -94,7 +92,7 @@ export function LifecycleDiagram({ status }: { status: ChangeStatus }) {
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#8c8c94" />
           </marker>
         </defs>
-        {edges()
+        {moves
           // The usual way in grey, and every way out of where the change is now in blue: all the moves at
           // once (withdrawal and failure are possible from almost everywhere) would hide both.
           .filter(

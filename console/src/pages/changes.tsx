@@ -59,9 +59,6 @@ export default function Changes() {
     `${query.toString()}#${clockVersion}`,
   );
   const [partners] = useLoad(() => api.get<{ partners: PartnerSummary[] }>('/api/partners'), 'partners');
-  const partnerNames = new Map(
-    partners.state === 'ready' ? partners.data.partners.map((item) => [item.partnerId, item.name]) : [],
-  );
   useEffect(() => {
     if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
       setCursors((previous) => [...previous, page.data.cursor]);
@@ -211,11 +208,7 @@ export default function Changes() {
           header: 'Partner',
           cell: (item) => (
             <Link href={`/partners/${encodeURIComponent(item.partnerId)}`} onFollow={follow}>
-              {('partnerName' in item && typeof item.partnerName === 'string'
-                ? item.partnerName
-                : undefined) ??
-                partnerNames.get(item.partnerId) ??
-                item.partnerId}
+              {item.partnerName}
             </Link>
           ),
         },

@@ -18,6 +18,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import type { TrustOutlook } from '../../../functions/domain/trust-outlook.ts';
 import type { Problem } from '../api.ts';
+import { needsFormError, placeReasons } from '../components/field-reasons.ts';
 import { CalendarDay, percent } from '../components/format.tsx';
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
@@ -60,14 +61,20 @@ function requestOf(values: Values, currentRatePct: number | null | undefined) {
   };
 }
 
-/** The API's field reasons, keyed by the form field that shows them. */
-function reasonsByField(problem: Problem | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const { field, reason } of problem?.fields ?? []) {
-    const key = field.startsWith('emergency') ? 'justification' : (field.split('.')[0] ?? field);
-    result[key] = result[key] ? `${result[key]}; ${reason}` : reason;
-  }
-  return result;
+/** The form fields that show the API's reasons: each request field's own, the emergency's under its justification. */
+const formFields = [
+  'partnerId',
+  'newRatePct',
+  'currentRatePct',
+  'effectiveDate',
+  'rationale',
+  'internalNote',
+  'justification',
+];
+
+function formFieldOf(path: string): string | undefined {
+  const field = path.startsWith('emergency') ? 'justification' : (path.split('.')[0] ?? path);
+  return formFields.includes(field) ? field : undefined;
 }
 
 export default function SubmitChange() {
@@ -136,7 +143,8 @@ export default function SubmitChange() {
     );
   }
   const shownProblem = submitProblem ?? (preview.state === 'refused' ? preview.problem : undefined);
-  const reasons = reasonsByField(shownProblem);
+  const placed = placeReasons(shownProblem, formFieldOf);
+  const reasons = placed.byField;
   // While typing, only fields already left are judged; after pressing submit, all of them.
   const reasonFor = (field: string) => (submitProblem || touched.has(field) ? reasons[field] : undefined);
   const earliest =
@@ -171,19 +179,6 @@ export default function SubmitChange() {
           description: `${item.stage} · ${percent(item.currentRatePct)}`,
         }))
       : [];
-  const unplaced =
-    shownProblem?.fields.filter(
-      (item) =>
-        ![
-          'partnerId',
-          'newRatePct',
-          'currentRatePct',
-          'effectiveDate',
-          'rationale',
-          'internalNote',
-          'justification',
-        ].includes(item.field.startsWith('emergency') ? 'justification' : (item.field.split('.')[0] ?? '')),
-    ) ?? [];
 
   return (
     <form
@@ -202,11 +197,7 @@ export default function SubmitChange() {
             Submit a commission change
           </Header>
         }
-        errorText={
-          submitProblem && (unplaced.length > 0 || Object.keys(reasons).length === 0)
-            ? submitProblem.message
-            : undefined
-        }
+        errorText={submitProblem && needsFormError(placed) ? submitProblem.message : undefined}
         actions={
           <SpaceBetween direction="horizontal" size="xs">
             <Button formAction="none" variant="link" onClick={() => navigate('/changes')}>
