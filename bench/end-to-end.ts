@@ -24,7 +24,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
-import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
+import { createPartner } from '../functions/directory/write.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 import { statesEntered } from '../test/support/executions.ts';
@@ -91,7 +91,8 @@ async function rawTransactionRate(endpoint: string): Promise<number> {
 async function createBenchPartners(system: LocalSystem): Promise<void> {
   for (let index = 0; index < PARTNERS; index += 1) {
     const partnerId = `bench-partner-${index}`;
-    await system.deps.partners.create(
+    await createPartner(
+      system.deps,
       {
         partnerId,
         name: `Bench Partner ${index}`,
@@ -105,16 +106,9 @@ async function createBenchPartners(system: LocalSystem): Promise<void> {
             role: 'primary',
           },
         ],
+        openingRates: [{ ratePct: 12, effectiveFrom: '2025-01-01' }],
       },
-      [
-        {
-          partnerId,
-          scopeKey: ALL_SCOPE,
-          effectiveFrom: '2025-01-01',
-          ratePct: 12,
-          recordedAt: '2025-01-01T00:00:00.000Z',
-        },
-      ],
+      'seed',
     );
   }
 }

@@ -1,13 +1,17 @@
 import type { Dependencies } from '../functions/dependencies.ts';
-import type { Partner, StaffMember } from '../functions/domain/partner.ts';
-import { ALL_SCOPE, type RateScheduleEntry } from '../functions/domain/rate-schedule.ts';
+import type { NewPartner } from '../functions/directory/profile.ts';
+import { createPartner } from '../functions/directory/write.ts';
+import type { StaffMember } from '../functions/domain/partner.ts';
 
 /** Demo partners across the four relationship stages, so a new user can act at once. */
-export const demoPartners: readonly (Partner & { ratePct: number })[] = [
+export const demoPartners: readonly (Omit<NewPartner, 'openingRates'> & { ratePct: number })[] = [
   {
     partnerId: 'northwind-resellers',
     name: 'Northwind Resellers',
     stage: 'transactional',
+    region: 'EMEA',
+    tier: 'registered',
+    tags: ['reseller', 'smb'],
     ratePct: 12,
     allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
     contacts: [
@@ -19,6 +23,9 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     partnerId: 'contoso-value-partners',
     name: 'Contoso Value Partners',
     stage: 'enhanced',
+    region: 'NA',
+    tier: 'silver',
+    tags: ['cloud', 'var'],
     ratePct: 15,
     allianceManager: { userId: 'luis', name: 'Luis Ortega', email: 'luis.ortega@vendor.example' },
     contacts: [
@@ -31,6 +38,9 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     partnerId: 'fabrikam-solutions',
     name: 'Fabrikam Solutions',
     stage: 'collaborative',
+    region: 'EMEA',
+    tier: 'gold',
+    tags: ['integrator', 'manufacturing'],
     ratePct: 18,
     allianceManager: { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
     contacts: [
@@ -47,6 +57,9 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     partnerId: 'tailspin-msp',
     name: 'Tailspin MSP Alliance',
     stage: 'partnership',
+    region: 'APAC',
+    tier: 'platinum',
+    tags: ['managed-services', 'msp'],
     ratePct: 20,
     allianceManager: { userId: 'rita', name: 'Rita Okafor', email: 'rita.okafor@vendor.example' },
     contacts: [
@@ -63,6 +76,9 @@ export const demoPartners: readonly (Partner & { ratePct: number })[] = [
     partnerId: 'adventure-works',
     name: 'Adventure Works Distribution',
     stage: 'transactional',
+    region: 'NA',
+    tier: 'registered',
+    tags: ['distributor', 'retail'],
     ratePct: 10,
     allianceManager: { userId: 'dana', name: 'Dana Whitfield', email: 'dana.whitfield@vendor.example' },
     contacts: [
@@ -108,19 +124,23 @@ export const demoStaff: readonly StaffMember[] = [
 /** The demo partners' opening rate applies from this day. */
 export const SEED_RATES_FROM = '2025-01-01';
 
-/** Idempotent: existing partners (and their schedules) and staff are left as they are. */
+/** The actor of the seed's audit entries (not a person: the demo data set up by `npm start` and the tests). */
+export const SEED_ACTOR = 'seed';
+
+/**
+ * Idempotent: existing partners (and their schedules) and staff are left as they are. Partners are created
+ * through the directory's own create (audited, version 1), so a restart finds them and writes nothing.
+ */
 export async function seedDemoPartners(deps: Dependencies): Promise<number> {
   for (const member of demoStaff) await deps.staff.create(member);
   let created = 0;
   for (const { ratePct, ...partner } of demoPartners) {
-    const opening: RateScheduleEntry = {
-      partnerId: partner.partnerId,
-      scopeKey: ALL_SCOPE,
-      effectiveFrom: SEED_RATES_FROM,
-      ratePct,
-      recordedAt: `${SEED_RATES_FROM}T00:00:00.000Z`,
-    };
-    if (await deps.partners.create(partner, [opening])) created += 1;
+    const outcome = await createPartner(
+      deps,
+      { ...partner, openingRates: [{ ratePct, effectiveFrom: SEED_RATES_FROM }] },
+      SEED_ACTOR,
+    );
+    if (outcome.outcome === 'created') created += 1;
   }
   return created;
 }

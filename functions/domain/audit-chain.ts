@@ -29,6 +29,9 @@ export const auditEntryTypes = [
   'change-applied',
   'workflow-failed',
   'workflow-retried',
+  // The partner directory (stream partner#<partnerId>).
+  'partner-created',
+  'partner-updated',
 ] as const;
 export type AuditEntryType = (typeof auditEntryTypes)[number];
 

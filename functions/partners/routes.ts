@@ -49,7 +49,8 @@ export const partnerRoutes: readonly Route[] = [
     },
     handle: async (deps) => {
       const today = toIsoDate(startOfUtcDay(deps.clock.now()));
-      const partners = await deps.partners.list();
+      const page = await deps.partners.page({ limit: 200 });
+      const partners = page === 'invalid-cursor' ? [] : page.partners;
       const summaries = await Promise.all(
         partners.map(async (partner) => ({
           partnerId: partner.partnerId,

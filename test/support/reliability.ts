@@ -6,8 +6,8 @@
 import { scanAll } from '../../functions/adapters/dynamodb/all-items.ts';
 import { readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
 import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts';
+import { createPartner } from '../../functions/directory/write.ts';
 import { type AuditEntry, verifyChain } from '../../functions/domain/audit-chain.ts';
-import { ALL_SCOPE } from '../../functions/domain/rate-schedule.ts';
 import type { TrustLedgerEvent } from '../../functions/domain/trust-rules.ts';
 import type { LocalSystem } from '../../local/system.ts';
 
@@ -40,7 +40,7 @@ export interface LoadPartner {
 /**
  * `count` transactional partners (30 days' notice, no consultation), each with `primaryContacts` primary
  * contacts (one by default) and a 12% partner-wide rate since 2025, written straight through the PartnerStore
- * as an import would: the API has no route that creates partners.
+ * through the directory's create, as an import does.
  */
 export async function createPartners(
   system: LocalSystem,
@@ -55,7 +55,8 @@ export async function createPartners(
       contactIds: Array.from({ length: primaryContacts }, (_, c) => `${prefix}-contact-${n}-${c}`),
       ratePct: 12,
     };
-    const created = await system.deps.partners.create(
+    const created = await createPartner(
+      system.deps,
       {
         partnerId: partner.partnerId,
         name: `${prefix} partner ${n}`,
@@ -67,18 +68,11 @@ export async function createPartners(
           email: `contact-${n}-${c}@${prefix}.example`,
           role: 'primary' as const,
         })),
+        openingRates: [{ ratePct: partner.ratePct, effectiveFrom: '2025-01-01' }],
       },
-      [
-        {
-          partnerId: partner.partnerId,
-          scopeKey: ALL_SCOPE,
-          effectiveFrom: '2025-01-01',
-          ratePct: partner.ratePct,
-          recordedAt: '2025-01-01T00:00:00.000Z',
-        },
-      ],
+      'seed',
     );
-    if (!created) throw new Error(`partner ${partner.partnerId} already exists`);
+    if (created.outcome !== 'created') throw new Error(`partner ${partner.partnerId} already exists`);
     return partner;
   });
 }

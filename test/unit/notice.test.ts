@@ -32,6 +32,9 @@ const PARTNER: Partner = {
   stage: 'collaborative',
   allianceManager: { userId: 'aisha', name: 'Aisha Mensah', email: 'aisha.mensah@vendor.example' },
   contacts: [{ contactId: 'c1', name: 'Jo', email: 'jo@acme.example', role: 'primary' }],
+  version: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
 const CHANGE: StoredChange<CommissionTerms> = {

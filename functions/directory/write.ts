@@ -1,0 +1,156 @@
+import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
+import { partnerAuditStream } from '../adapters/dynamodb/partner-store.ts';
+import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
+import type { Dependencies } from '../dependencies.ts';
+import type { AuditEntryDraft } from '../domain/audit-chain.ts';
+import type { Partner, PartnerProfile } from '../domain/partner.ts';
+import type { RateScheduleEntry } from '../domain/rate-schedule.ts';
+import { type NewPartner, profileChanges, profileOf, sameProfile, scopeKeyOfOpeningRate } from './profile.ts';
+
+/** What the directory's writes need: the clock, the partner store and the audit trail. */
+export type DirectoryDeps = Pick<Dependencies, 'clock' | 'documentClient' | 'tables' | 'partners'>;
+
+export type CreatePartnerOutcome =
+  | { outcome: 'created'; partner: Partner }
+  /** A partner with this id exists: nothing was written (an import re-run, a duplicate click). */
+  | { outcome: 'exists'; current: Partner };
+
+export type UpdatePartnerOutcome =
+  | { outcome: 'updated'; partner: Partner }
+  /** The profile is already this one: nothing written, no audit entry, the version kept. */
+  | { outcome: 'unchanged'; partner: Partner }
+  /** Someone wrote the partner since `expectedVersion`: nothing written; decide again on `current`. */
+  | { outcome: 'version-conflict'; currentVersion: number; current: Partner }
+  | { outcome: 'unknown-partner' };
+
+function commitPartnerWrite(
+  deps: DirectoryDeps,
+  partnerId: string,
+  entry: AuditEntryDraft,
+  items: Parameters<typeof commitWithAudit>[4],
+) {
+  return commitWithAudit(
+    deps.documentClient,
+    deps.tables.auditTrail,
+    partnerAuditStream(partnerId),
+    [entry],
+    items,
+  );
+}
+
+/**
+ * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
+ * transaction. Idempotent by the partner's external id: if it exists, nothing is written and the stored
+ * partner is returned ('exists'), whatever the input says.
+ */
+export async function createPartner(
+  deps: DirectoryDeps,
+  input: NewPartner,
+  actor: string,
+): Promise<CreatePartnerOutcome> {
+  const existing = await deps.partners.get(input.partnerId);
+  if (existing) return { outcome: 'exists', current: existing };
+  const at = deps.clock.now().toISOString();
+  const partner: Partner = {
+    partnerId: input.partnerId,
+    stage: input.stage,
+    ...profileOf(input),
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
+  const openingRates: RateScheduleEntry[] = (input.openingRates ?? []).map((rate) => ({
+    partnerId: input.partnerId,
+    scopeKey: scopeKeyOfOpeningRate(rate),
+    effectiveFrom: rate.effectiveFrom,
+    ratePct: rate.ratePct,
+    recordedAt: at,
+  }));
+  try {
+    await commitPartnerWrite(
+      deps,
+      partner.partnerId,
+      {
+        type: 'partner-created',
+        at,
+        actor,
+        details: {
+          partnerId: partner.partnerId,
+          stage: partner.stage,
+          profile: profileOf(partner),
+          openingRates: openingRates.map(({ scopeKey, effectiveFrom, ratePct }) => ({
+            scopeKey,
+            effectiveFrom,
+            ratePct,
+          })),
+          version: 1,
+        },
+      },
+      [deps.partners.newPartner(partner), ...openingRates.map((entry) => deps.partners.addRateEntry(entry))],
+    );
+    return { outcome: 'created', partner };
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    // Created by someone else between our read and our write: theirs stands.
+    const current = await deps.partners.get(input.partnerId);
+    if (current) return { outcome: 'exists', current };
+    throw error;
+  }
+}
+
+/**
+ * Replaces a partner's profile if the partner is still at `expectedVersion`, with a `partner-updated` audit
+ * entry naming each changed field before → after, in one transaction. A profile equal to the stored one is
+ * 'unchanged' whatever the version (nothing would be overwritten: a retried or duplicated edit is a no-op);
+ * otherwise a stale version is a 'version-conflict' carrying the current partner. The stage is never
+ * touched: moving a partner's stage is a change of its own.
+ */
+export async function updatePartner(
+  deps: DirectoryDeps,
+  partnerId: string,
+  expectedVersion: number,
+  profile: PartnerProfile,
+  actor: string,
+): Promise<UpdatePartnerOutcome> {
+  const current = await deps.partners.get(partnerId);
+  if (!current) return { outcome: 'unknown-partner' };
+  if (sameProfile(current, profile)) return { outcome: 'unchanged', partner: current };
+  if (current.version !== expectedVersion) {
+    return { outcome: 'version-conflict', currentVersion: current.version, current };
+  }
+  const at = deps.clock.now().toISOString();
+  const next = profileOf(profile);
+  const partner: Partner = {
+    partnerId,
+    stage: current.stage,
+    ...next,
+    version: expectedVersion + 1,
+    createdAt: current.createdAt,
+    updatedAt: at,
+  };
+  try {
+    await commitPartnerWrite(
+      deps,
+      partnerId,
+      {
+        type: 'partner-updated',
+        at,
+        actor,
+        details: {
+          partnerId,
+          changes: profileChanges(current, next),
+          version: { before: expectedVersion, after: expectedVersion + 1 },
+        },
+      },
+      [deps.partners.profileUpdate(partnerId, expectedVersion, next, at)],
+    );
+    return { outcome: 'updated', partner };
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    // Another write got in between our read and ours: report where the partner is now.
+    const now = await deps.partners.get(partnerId);
+    if (!now) return { outcome: 'unknown-partner' };
+    if (sameProfile(now, profile)) return { outcome: 'unchanged', partner: now };
+    return { outcome: 'version-conflict', currentVersion: now.version, current: now };
+  }
+}
