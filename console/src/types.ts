@@ -3,11 +3,11 @@
  * bundle), so a change of shape on the server is a type error here.
  */
 import type { z } from 'zod';
+import type { partnerSummarySchema } from '../../functions/directory/routes.ts';
 import type { Partner } from '../../functions/domain/partner.ts';
 import type { RateScheduleEntry } from '../../functions/domain/rate-schedule.ts';
 import type { TrustLedgerEvent, TrustScore } from '../../functions/domain/trust-rules.ts';
 import type { changeSummary, changeView } from '../../functions/notices/view.ts';
-import type { partnerSummarySchema } from '../../functions/partners/routes.ts';
 
 export type ChangeSummary = ReturnType<typeof changeSummary>;
 export type ChangeView = Awaited<ReturnType<typeof changeView>>;

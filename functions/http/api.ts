@@ -4,6 +4,7 @@ import { auditRoutes } from '../audit/routes.ts';
 import { commissionChangeRoutes } from '../commission-changes/routes.ts';
 import { consultationRoutes } from '../consultations/routes.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { directoryRoutes } from '../directory/routes.ts';
 import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
@@ -21,6 +22,7 @@ export const featureRoutes: readonly Route[] = [
   ...approvalRoutes,
   ...consultationRoutes,
   ...disputeRoutes,
+  ...directoryRoutes,
   ...partnerRoutes,
   ...auditRoutes,
 ];

@@ -14,7 +14,7 @@ import { fieldErrors, parseInput } from './schemas.ts';
  * compression, middleware) this API does not use. Here each route declares its schemas once: the router
  * parses them, and functions/http/openapi.ts documents them.
  */
-export type Method = 'GET' | 'POST';
+export type Method = 'GET' | 'POST' | 'PUT';
 
 /** Request bodies bigger than this are refused with 413 before any parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,19 +1,12 @@
 import { z } from 'zod';
+import { partnerRecord, versionTag } from '../directory/routes.ts';
 import { startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import { ALL_SCOPE, rateForBooking, rateInForce } from '../domain/rate-schedule.ts';
-import { relationshipStages } from '../domain/relationship-stage.ts';
 import { trustScore } from '../domain/trust-rules.ts';
 import { json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { calendarDate, errorResponseSchema, identifier, idText } from '../http/schemas.ts';
 import { clientErrors, staff } from '../notices/routes.ts';
-
-export const partnerSummarySchema = z.object({
-  partnerId: z.string(),
-  name: z.string(),
-  stage: z.enum(relationshipStages),
-  currentRatePct: z.number().nullable(),
-});
 
 const partnerParams = z.object({ partnerId: idText.describe('The partner id.') });
 
@@ -39,37 +32,11 @@ const unknownPartner = { 404: { description: 'Unknown partner', schema: errorRes
 export const partnerRoutes: readonly Route[] = [
   route({
     method: 'GET',
-    path: '/api/partners',
-    roles: staff,
-    tag: 'partners',
-    summary: 'Partners with their stage and current partner-wide commission rate',
-    responses: {
-      200: { description: 'Partners', schema: z.object({ partners: partnerSummarySchema.array() }) },
-      ...clientErrors,
-    },
-    handle: async (deps) => {
-      const today = toIsoDate(startOfUtcDay(deps.clock.now()));
-      const page = await deps.partners.page({ limit: 200 });
-      const partners = page === 'invalid-cursor' ? [] : page.partners;
-      const summaries = await Promise.all(
-        partners.map(async (partner) => ({
-          partnerId: partner.partnerId,
-          name: partner.name,
-          stage: partner.stage,
-          currentRatePct:
-            rateInForce(await deps.partners.rateSchedule(partner.partnerId), today, ALL_SCOPE)?.ratePct ??
-            null,
-        })),
-      );
-      return json(200, { partners: summaries });
-    },
-  }),
-  route({
-    method: 'GET',
     path: '/api/partners/{partnerId}',
     roles: staff,
     tag: 'partners',
-    summary: 'A partner with contacts, alliance manager, rate schedule and trust ledger',
+    summary:
+      'A partner with its profile (region, tier, tags, contacts, alliance manager), version, rate schedule and trust ledger',
     params: partnerParams,
     responses: { 200: { description: 'The partner' }, ...clientErrors, ...unknownPartner },
     handle: async (deps, { params }) => {
@@ -95,16 +62,17 @@ export const partnerRoutes: readonly Route[] = [
             a.recordedAt.localeCompare(b.recordedAt),
         );
       const trust = trustScore(ledger, now);
-      return json(200, {
-        partnerId: partner.partnerId,
-        name: partner.name,
-        stage: partner.stage,
-        currentRatePct: rateInForce(schedule, toIsoDate(startOfUtcDay(now)), ALL_SCOPE)?.ratePct ?? null,
-        allianceManager: partner.allianceManager,
-        contacts: partner.contacts,
-        rateSchedule: ordered,
-        trust: { score: trust.score, ledger, contributions: trust.contributions },
-      });
+      return json(
+        200,
+        {
+          ...partnerRecord(partner),
+          currentRatePct: rateInForce(schedule, toIsoDate(startOfUtcDay(now)), ALL_SCOPE)?.ratePct ?? null,
+          rateSchedule: ordered,
+          trust: { score: trust.score, ledger, contributions: trust.contributions },
+        },
+        // The version an edit (PUT, If-Match) names.
+        { etag: versionTag(partner.version) },
+      );
     },
   }),
   route({
