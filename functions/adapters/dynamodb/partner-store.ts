@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Partner } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
+import type { RelationshipStage } from '../../domain/relationship-stage.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
 import { queryAll, scanAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
@@ -96,6 +97,26 @@ export class PartnerStore {
         TableName: this.tables.rateSchedule,
         Item: { ...entry, entryKey: entryKeyOf(entry) },
         ConditionExpression: 'attribute_not_exists(entryKey)',
+      },
+    };
+  }
+
+  /**
+   * The partner moves from stage `from` to `to` (an applied stage move), bumping the partner's version so an
+   * editor holding the old version is refused. Conditioned on the stage still being `from`, the stage the
+   * move was decided on: a partner moved meanwhile fails the transaction rather than being moved from a
+   * stage nobody announced.
+   */
+  moveStage(partnerId: string, from: RelationshipStage, to: RelationshipStage, at: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.partners,
+        Key: { partnerId },
+        UpdateExpression:
+          'SET #stage = :to, #version = if_not_exists(#version, :zero) + :one, #updatedAt = :at',
+        ConditionExpression: 'attribute_exists(partnerId) AND #stage = :from',
+        ExpressionAttributeNames: { '#stage': 'stage', '#version': 'version', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':from': from, ':to': to, ':zero': 0, ':one': 1, ':at': at },
       },
     };
   }
