@@ -1,8 +1,9 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, type ChangeView, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
+import { ApiClient, type ChangeView, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { snapshotAllTables } from '../support/table-snapshot.ts';
-import { startTestSystem } from '../support/test-system.ts';
+import { TEST_SYSTEM_START } from '../support/test-system.ts';
 
 /**
  * Stage moves over real HTTP on the real local engines (DynamoDB Local, the ASL on the local Step Functions
@@ -30,7 +31,10 @@ type Problem = {
 type Submitted = { changeId: string; status: string; noticePeriodDays: number; approvalsRequired: number };
 
 beforeAll(async () => {
-  ({ system, api, finance } = await startTestSystem());
+  // Retries at once: the failure path (a task's retries, then RecordFailure) runs without real waits.
+  system = await startLocalSystem({ frozenAt: TEST_SYSTEM_START, instantRetries: true });
+  api = new ApiClient(system.baseUrl);
+  finance = await api.token('finance', 'fiona');
   dana = await api.token('partner-manager', 'dana');
 }, 90_000);
 
@@ -128,6 +132,11 @@ describe('a move down, enhanced → transactional', () => {
     ]);
     expect(notices[0]!.text).toContain(rationale);
     expect(notices[0]!.text).toContain('Your new relationship stage: Transactional');
+    // Staff see the partner's page as the partner does.
+    const page = await api.request('GET', `/api/changes/${changeId}/notice`, { token: finance });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Your new relationship stage');
+    expect(page.text).toContain('relationship stage change: Enhanced → Transactional');
 
     // Every list of changes shows it; the commission list does not.
     expect(await listed('/api/changes')).toContain(changeId);
@@ -330,5 +339,57 @@ describe('the lifecycle’s other routes on a stage move', () => {
       { token: finance },
     );
     expect(history.body).toMatchObject({ applied: [], pending: [] });
+  }, 60_000);
+});
+
+describe('a partner moved outside the lifecycle before the move applies', () => {
+  it('fails the workflow visibly (named error, the submitter’s inbox), moves nothing, and can be withdrawn', async () => {
+    const now = await api.now();
+    const submitted = await post({
+      partnerId: 'adventure-works',
+      currentStage: 'transactional',
+      toStage: 'enhanced',
+      effectiveDate: isoDateAfter(now, 3),
+      rationale: upRationale,
+    });
+    expect(submitted.status, submitted.text).toBe(201);
+    const changeId = submitted.body.changeId;
+    expect((await view(changeId)).status).toBe('scheduled');
+
+    // An edit of the partner's record, not a stage move (through the system's own client and table).
+    await system.deps.documentClient.send(
+      new UpdateCommand({
+        TableName: system.deps.tables.partners,
+        Key: { partnerId: 'adventure-works' },
+        UpdateExpression: 'SET stage = :stage',
+        ExpressionAttributeValues: { ':stage': 'collaborative' },
+      }),
+    );
+
+    await api.advance(3);
+    const failed = (await view(changeId)) as ChangeView & { failure?: { error: string; cause: string } };
+    expect(failed.status).toBe('workflow-failed');
+    expect(failed.failure?.error).toBe('StageMovedMeanwhile');
+    expect(failed.failure?.cause).toContain('adventure-works is collaborative, not transactional');
+    expect(await stageOf('adventure-works')).toBe('collaborative');
+    const inbox = await api.request<{ items: { changeId: string; task: string }[] }>('GET', '/api/inbox', {
+      token: dana,
+    });
+    expect(inbox.body.items).toContainEqual(expect.objectContaining({ changeId, task: 'retry-workflow' }));
+
+    const withdrawn = await api.request('POST', `/api/changes/${changeId}/withdrawal`, {
+      token: dana,
+      json: { reason: 'The partner was moved to collaborative in the directory; this move is moot.' },
+    });
+    expect(withdrawn.status, withdrawn.text).toBe(200);
+    // The stage lock is free again: a move from the partner's real stage is accepted.
+    const next = await post({
+      partnerId: 'adventure-works',
+      currentStage: 'collaborative',
+      toStage: 'partnership',
+      effectiveDate: isoDateAfter(await api.now(), 3),
+      rationale: upRationale,
+    });
+    expect(next.status, next.text).toBe(201);
   }, 60_000);
 });
