@@ -23,7 +23,7 @@ Changes
   consult CHANGE --held-on D --participants "A, B" --summary TEXT     (alliance manager)
   withdraw CHANGE --reason TEXT
   resolve-dispute CHANGE --outcome upheld|revised|withdrawn --answer TEXT
-                    [--new-rate PCT --rationale TEXT --effective-date D]   (for revised)
+                    [--new-rate PCT | --to STAGE, --rationale TEXT --effective-date D]   (for revised)
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
   audit CHANGE                        the hash-chained audit entries, verified
@@ -439,7 +439,10 @@ async function main(argv: string[]): Promise<void> {
       const outcome = required(values.outcome, 'outcome');
       const body: Record<string, unknown> = { outcome, answer: required(values.answer, 'answer') };
       if (outcome === 'revised') {
-        body.revision = { newRatePct: Number(required(values['new-rate'], 'new-rate')) };
+        // The kind's revision: a new stage for a stage move (--to), else a new rate.
+        body.revision = values.to
+          ? { toStage: values.to }
+          : { newRatePct: Number(required(values['new-rate'], 'new-rate')) };
         body.rationale = required(values.rationale, 'rationale');
         if (values['effective-date']) body.effectiveDate = await effectiveDateOf(values['effective-date']);
       }
