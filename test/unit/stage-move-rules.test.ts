@@ -107,6 +107,9 @@ describe('what the partner is told', () => {
       stage: 'partnership' as RelationshipStage,
       allianceManager: { userId: 'a', name: 'A', email: 'a@example.test' },
       contacts: [],
+      version: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
     };
     // Only the policy and the partner's stage are read: the stores are not needed for these two steps.
     const deps = {
