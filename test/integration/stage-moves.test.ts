@@ -33,7 +33,7 @@ export const stageRationale =
 let context: IntegrationContext;
 
 beforeEach(async () => {
-  // Each test moves seeded partners: a fresh set of tables for each.
+  // Each test moves seeded partners (created at version 1 by the seed): a fresh set of tables for each.
   context = await createIntegrationContext();
 });
 
@@ -135,7 +135,7 @@ describe('a move down the pyramid', () => {
     const progress = await applyChange(context.deps, change.changeId);
     expect(progress.status).toBe('applied');
     const moved = await partner(contoso.partnerId);
-    expect(moved).toMatchObject({ stage: 'transactional', version: 1, updatedAt: sent.notice!.applyAt });
+    expect(moved).toMatchObject({ stage: 'transactional', version: 2, updatedAt: sent.notice!.applyAt });
     const applied = (await context.auditEntries(change.changeId)).find(
       (entry) => entry.type === 'change-applied',
     );
@@ -168,7 +168,7 @@ describe('a move down the pyramid', () => {
     const afterFirst = await context.snapshot();
     await applyChange(context.deps, change.changeId);
     expect(await context.snapshot()).toEqual(afterFirst);
-    expect(await partner(contoso.partnerId)).toMatchObject({ stage: 'transactional', version: 1 });
+    expect(await partner(contoso.partnerId)).toMatchObject({ stage: 'transactional', version: 2 });
     // A step that read the change before it was applied finds the partner moved by this very change: not a
     // StageMovedMeanwhile, its commit fails on the change's own guard instead (deterministically, the race
     // the concurrent re-drives above run into at random).
@@ -206,7 +206,7 @@ describe('a move up the pyramid', () => {
     expect((await partner(northwind.partnerId)).stage).toBe('transactional');
     context.clock.set(`${change.effectiveDate}T00:00:00.000Z`);
     expect((await applyChange(context.deps, change.changeId)).status).toBe('applied');
-    expect(await partner(northwind.partnerId)).toMatchObject({ stage: 'enhanced', version: 1 });
+    expect(await partner(northwind.partnerId)).toMatchObject({ stage: 'enhanced', version: 2 });
   });
 });
 
