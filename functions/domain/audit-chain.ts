@@ -15,6 +15,7 @@ export const auditEntryTypes = [
   'consultation-recorded',
   'notice-sent',
   'notice-delivered',
+  'notice-opened',
   'acknowledgement-recorded',
   'reminder-sent',
   'escalated-to-alliance-manager',
@@ -29,6 +30,8 @@ export const auditEntryTypes = [
   'change-applied',
   'workflow-failed',
   'workflow-retried',
+  'partner-created',
+  'partner-updated',
 ] as const;
 export type AuditEntryType = (typeof auditEntryTypes)[number];
 
