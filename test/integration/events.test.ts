@@ -3,9 +3,13 @@
  * (the outbox), published from there once each and marked, the failed ones left for the next run, and
  * nothing lost or doubled when the process dies between the commit and the publish.
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../functions/adapters/dynamodb/event-store.ts';
 import { ConditionNotMet } from '../../functions/adapters/dynamodb/transaction-errors.ts';
@@ -13,6 +17,7 @@ import { approveChange } from '../../functions/approvals/decide.ts';
 import type { IntegrationEvent } from '../../functions/domain/lifecycle-events.ts';
 import type { EventBus } from '../../functions/events/event-bus.ts';
 import { publishPendingEvents } from '../../functions/events/publish.ts';
+import { createPublishEventsHandler, SWEEP_GRACE_MS } from '../../functions/handlers/publish-events.ts';
 import { acknowledgeNotice, openNotice, recordFirstOpen } from '../../functions/notices/acknowledge.ts';
 import { commitChangeStep } from '../../functions/notices/commit.ts';
 import {
@@ -252,5 +257,60 @@ describe('publishing', () => {
     expect(new Set(ours).size).toBe(3);
     expect(ours).toHaveLength(6);
     expect((await eventsOf(changeId)).filter((event) => event.unpublished)).toEqual([]);
+  });
+});
+
+describe('the publisher’s Lambda handler', () => {
+  const logger = new Logger({ serviceName: 'integration-test', logLevel: 'SILENT' });
+
+  /** The stream records DynamoDB would deliver for these items' INSERTs. */
+  function streamOf(items: Record<string, unknown>[]): DynamoDBStreamEvent {
+    return {
+      Records: items.map((item, index) => ({
+        eventName: 'INSERT',
+        dynamodb: {
+          SequenceNumber: String(1000 + index),
+          NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+        },
+      })),
+    };
+  }
+
+  it('publishes a stream batch and answers the records the bus refused as batch item failures', async () => {
+    await drain();
+    const { changeId } = await deliveredCut(context, northwind, 'fiona', 'stream');
+    const items = await eventsOf(changeId);
+    const bus = new RecordingBus();
+    bus.refuse = new Set([items[1]!.eventId as string]);
+    const handler = createPublishEventsHandler(
+      { events: context.deps.events, bus, clock: context.clock },
+      logger,
+    );
+    const answer = await handler(streamOf(items));
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '1001' }] });
+    expect(bus.received.map((event) => event.eventId)).toEqual([items[0]!.eventId, items[2]!.eventId]);
+    const after = await eventsOf(changeId);
+    expect(after.map((event) => event.unpublished ?? 'published')).toEqual([
+      'published',
+      'pending',
+      'published',
+    ]);
+    // A record that is not an event item is skipped, not published.
+    expect(await handler(streamOf([{ eventId: 'x', type: 'nope' }]))).toEqual({ batchItemFailures: [] });
+  });
+
+  it('sweeps on schedule only what the stream had time to publish: events older than the grace', async () => {
+    await drain();
+    const { changeId } = await deliveredCut(context, contoso, 'fiona', 'sweep');
+    const bus = new RecordingBus();
+    const handler = createPublishEventsHandler(
+      { events: context.deps.events, bus, clock: context.clock },
+      logger,
+    );
+    await handler({ source: 'aws.events' });
+    expect(bus.received.filter((event) => event.subject === changeId)).toEqual([]);
+    context.clock.set(new Date(context.clock.now().getTime() + SWEEP_GRACE_MS));
+    await handler({ source: 'aws.events' });
+    expect(bus.received.filter((event) => event.subject === changeId)).toHaveLength(3);
   });
 });

@@ -293,13 +293,7 @@ describe('SIGKILL at random points of random workflows', () => {
     for (const scenario of scenarios) expect(reference.endStates[scenario].status, scenario).toBe('applied');
     expect(reference.endStates.escalated.emails.some((email) => email.startsWith('escalation'))).toBe(true);
     expect(reference.endStates.plain.events).toEqual(
-      [
-        'change.submitted',
-        'change.approved',
-        'notice.delivered',
-        'notice.acknowledged',
-        'change.applied',
-      ]
+      ['change.submitted', 'change.approved', 'notice.delivered', 'notice.acknowledged', 'change.applied']
         .map((type) => `${type} <change>`)
         .sort(),
     );
