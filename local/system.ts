@@ -96,6 +96,8 @@ export interface LocalSystem {
   outbox: LocalOutboxMailer;
   /** Resolves when every workflow has done all it can at the current virtual time, and its events are out. */
   settle(): Promise<void>;
+  /** The loopback webhook every public event is POSTed to, if one is set. */
+  webhookUrl?: string;
   /** Resolves when the event publisher has nothing left to do (every event published, or left for a retry). */
   eventsPublished(): Promise<void>;
   /** Moves the virtual clock forward, letting every workflow act at each moment on the way. */
@@ -260,6 +262,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       clock,
       deps,
       outbox,
+      ...(webhookUrl ? { webhookUrl: webhookUrl.href } : {}),
       settle: settleAll,
       eventsPublished: () => publisher.idle(),
       advanceAndSettle: advanceAll,
