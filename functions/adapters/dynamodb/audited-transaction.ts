@@ -41,8 +41,9 @@ export async function readAuditHead(
  * Commits domain writes, their audit entries and the public events those entries map to
  * (functions/domain/lifecycle-events.ts) in one DynamoDB transaction, so a step, its audit entry and its
  * events exist together or not at all: the events table is a transactional outbox, and no event is ever
- * published for a write that did not commit, nor lost for one that did. The stream head (seq 0) is updated under a condition on its previous value:
- * two writers racing on one stream cannot both link to the same predecessor; the loser re-chains and retries.
+ * published for a write that did not commit, nor lost for one that did. The stream head (seq 0) is updated
+ * under a condition on its previous value: two writers racing on one stream cannot both link to the same
+ * predecessor; the loser re-chains and retries.
  * A failed condition on one of the caller's own items is not retried: it surfaces as ConditionNotMet.
  */
 export async function commitWithAudit(
