@@ -8,11 +8,16 @@ import { type PublisherDependencies, publishPendingEvents } from '../functions/e
  */
 export const MAX_LOCAL_RETRY_RUNS = 5;
 const FIRST_RETRY_RUN_MS = 200;
+/**
+ * A kick waits this long before its run starts, so a burst of concurrent commits shares one run (one read of
+ * the unpublished index, one transaction of marks) instead of a run per commit.
+ */
+export const KICK_DEBOUNCE_MS = 20;
 
 /**
  * The local publisher. In AWS the Events table's stream triggers it; here a commit that wrote events kicks
- * it (see `triggerOnEvents`), runs are one at a time, and a kick during a run makes one more run (a burst of
- * commits costs one or two runs). It also runs at start-up: whatever a crash left unpublished goes out then.
+ * it (see `triggerOnEvents`) after a short debounce, runs are one at a time, and a kick during a run makes one
+ * more run (a burst of commits costs one or two runs). It also runs at start-up: whatever a crash left unpublished goes out then.
  * It is not a business timer, so it runs on real time; `idle()` lets tests await "everything published".
  */
 export class LocalEventPublisher {
@@ -50,6 +55,7 @@ export class LocalEventPublisher {
 
   private async loop(): Promise<void> {
     try {
+      await new Promise((resolve) => setTimeout(resolve, KICK_DEBOUNCE_MS));
       do {
         this.again = false;
         let leftOver = false;
