@@ -62,6 +62,8 @@ export class LocalEventPublisher {
         try {
           const outcome = await publishPendingEvents(this.deps);
           leftOver = outcome.failed > 0;
+          // The run reached its bound with more waiting: go on (a long import's events).
+          if (outcome.more) this.again = true;
         } catch (error) {
           leftOver = true;
           this.logger.warn('Publishing events failed; they stay unpublished for the next run', {

@@ -20,6 +20,8 @@ export interface PublisherDependencies {
 export interface PublishOutcome {
   published: number;
   failed: number;
+  /** The run ended at its bound (MAX_PUBLISH_ROUNDS) with a full batch: more may be waiting. */
+  more: boolean;
 }
 
 /** The envelope as published: what the Events table holds, without its log bookkeeping. */
@@ -65,7 +67,8 @@ export async function publishPendingEvents(
     published += outcome.published.length;
     failed += outcome.failed.length;
     if (outcome.published.length === 0 || batch.length < PUBLISH_BATCH_SIZE) break;
+    if (round === MAX_PUBLISH_ROUNDS) return { published, failed, more: true };
     afterLogKey = batch.at(-1)?.logKey;
   }
-  return { published, failed };
+  return { published, failed, more: false };
 }

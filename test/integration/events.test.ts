@@ -188,7 +188,7 @@ describe('publishing', () => {
       'change.approved',
       'notice.delivered',
     ]);
-    expect(first).toEqual({ published: bus.received.length, failed: 0 });
+    expect(first).toEqual({ published: bus.received.length, failed: 0, more: false });
     // The envelope is published, not the table's bookkeeping.
     expect(Object.keys(ours[0]!).sort()).toEqual(
       ['auditRef', 'detail', 'eventId', 'source', 'subject', 'time', 'type', 'version'].sort(),
@@ -197,7 +197,7 @@ describe('publishing', () => {
       expect(event.unpublished, event.eventId as string).toBeUndefined();
       expect(event.publishedAt).toBe(context.clock.now().toISOString());
     }
-    expect(await publish(bus)).toEqual({ published: 0, failed: 0 });
+    expect(await publish(bus)).toEqual({ published: 0, failed: 0, more: false });
     expect(bus.received.filter((event) => event.subject === changeId)).toHaveLength(3);
   });
 
@@ -207,13 +207,13 @@ describe('publishing', () => {
     const ids = (await eventsOf(changeId)).map((event) => event.eventId as string);
     const bus = new RecordingBus();
     bus.refuse = new Set([ids[0]!, ids[2]!]);
-    expect(await publish(bus)).toEqual({ published: 1, failed: 2 });
+    expect(await publish(bus)).toEqual({ published: 1, failed: 2, more: false });
     const pending = (await eventsOf(changeId))
       .filter((event) => event.unpublished)
       .map((event) => event.eventId);
     expect(pending).toEqual([ids[0], ids[2]]);
     bus.refuse.clear();
-    expect(await publish(bus)).toEqual({ published: 2, failed: 0 });
+    expect(await publish(bus)).toEqual({ published: 2, failed: 0, more: false });
     expect(bus.received.map((event) => event.eventId).sort()).toEqual([...ids].sort());
   });
 
