@@ -13,6 +13,9 @@
  * - The acknowledgement endpoint's latency under load, beside a minimal API call (authorizer + router, 404).
  * - Billed state transitions per change for a plain, a disputed and an escalated change.
  * - The console's first download (gzip) beside an empty React root built by the same Vite (bench/console-bundle.ts).
+ * - The event publisher: events published per second to a loopback webhook (read from the unpublished index,
+ *   POSTed, marked), beside the raw write rate; the public events per change, and the DynamoDB requests per
+ *   change the publisher adds (counted on the Events table, included in the requests per change above).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -20,15 +23,24 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
-import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
+import { scanAll } from '../functions/adapters/dynamodb/all-items.ts';
+import { EventStore, logKeyOf } from '../functions/adapters/dynamodb/event-store.ts';
+import { allTables, eventsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
+import { WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
 import { createPartner } from '../functions/directory/write.ts';
+import { systemClock } from '../functions/domain/clock.ts';
+import type { IntegrationEvent } from '../functions/domain/lifecycle-events.ts';
+import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
+import { publishPendingEvents } from '../functions/events/publish.ts';
+import { createTables } from '../local/create-tables.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
 import { statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
+import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
 
 const args = process.argv.slice(2);
@@ -40,6 +52,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1000));
 const FLOOR_CALLS = small ? 200 : 1000;
 const PARTNERS = 20;
+const PUBLISHED_EVENTS = small ? 1000 : 5000;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -88,6 +101,53 @@ async function rawTransactionRate(endpoint: string): Promise<number> {
   return RAW_TRANSACTIONS / run.seconds;
 }
 
+/**
+ * The publisher alone: PUBLISHED_EVENTS committed-but-unpublished events in an Events table of their own,
+ * published to a webhook on the loopback (the local delivery), until none is left.
+ */
+async function publicationRate(endpoint: string): Promise<{ perSecond: number; delivered: number }> {
+  const client = new DynamoDBClient(localDynamoDbClientConfig(endpoint));
+  const documentClient = DynamoDBDocumentClient.from(client);
+  const names = await createTables(client, [eventsTable], `bench_events_${randomUUID().slice(0, 8)}_`);
+  const table = names[eventsTable.logicalName]!;
+  const at = new Date('2026-11-23T09:00:00.000Z').getTime();
+  const events: IntegrationEvent[] = Array.from({ length: PUBLISHED_EVENTS }, (_, index) => ({
+    eventId: `change#bench-${index % 200}:${Math.floor(index / 200) + 1}`,
+    type: 'notice.acknowledged',
+    version: 1,
+    time: new Date(at + index).toISOString(),
+    source: 'partner-change-notice',
+    subject: `bench-${index % 200}`,
+    detail: { changeId: `bench-${index % 200}`, partnerId: 'bench-partner-0', kind: 'commission-change' },
+    auditRef: { stream: `change#bench-${index % 200}`, seq: Math.floor(index / 200) + 1, hash: 'sha256:x' },
+  }));
+  await inParallel(Math.ceil(events.length / 25), CONCURRENCY, (batch) =>
+    documentClient.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [table]: events.slice(batch * 25, batch * 25 + 25).map((event) => ({
+            // The shape EventStore.record commits with the audit entry.
+            PutRequest: { Item: { ...event, logKey: logKeyOf(event), unpublished: 'pending' } },
+          })),
+        },
+      }),
+    ),
+  );
+  const receiver = await startWebhookReceiver();
+  const deps = {
+    events: new EventStore(documentClient, table),
+    bus: new WebhookBus(new URL(receiver.url)),
+    clock: systemClock,
+  };
+  const run = await timed(async () => {
+    // Each run is bounded (MAX_PUBLISH_ROUNDS batches): run until nothing is left.
+    while ((await publishPendingEvents(deps)).published > 0);
+  });
+  await receiver.close();
+  client.destroy();
+  return { perSecond: receiver.received.length / run.seconds, delivered: receiver.received.length };
+}
+
 async function createBenchPartners(system: LocalSystem): Promise<void> {
   for (let index = 0; index < PARTNERS; index += 1) {
     const partnerId = `bench-partner-${index}`;
@@ -126,6 +186,13 @@ function countRequests(system: LocalSystem) {
       if (enabled && !local) {
         const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
         counts.set(name, (counts.get(name) ?? 0) + 1);
+        // The publisher's own requests: reads of the unpublished index and the marks (single or in a transaction).
+        const items = (request as { input: { TransactItems?: { Update?: { TableName?: string } }[] } }).input
+          .TransactItems;
+        const marks =
+          items?.length && items.every((item) => item.Update?.TableName?.endsWith(eventsTable.logicalName));
+        if (table.endsWith(eventsTable.logicalName) || marks)
+          counts.set('publisher', (counts.get('publisher') ?? 0) + 1);
       }
       return next(request);
     },
@@ -238,6 +305,11 @@ async function main() {
       };
     });
     const requests = counter.stop();
+    const publisherRequests = requests.get('publisher') ?? 0;
+    requests.delete('publisher');
+    const eventsWritten = (
+      await scanAll<{ type: string }>(system.deps.documentClient, { TableName: system.deps.tables.events })
+    ).length;
 
     const { changeIds, phases } = total.result;
     const statuses = await inParallel(changeIds.length, CONCURRENCY, async (index) => {
@@ -253,6 +325,9 @@ async function main() {
 
     const transitions = await stateTransitions(system, api, token, changeIds[0]!);
     const rawTransactions = await rawTransactionRate(system.dynamodbEndpoint);
+    const publication = await publicationRate(system.dynamodbEndpoint);
+    if (publication.delivered !== PUBLISHED_EVENTS)
+      throw new Error(`published ${publication.delivered} of ${PUBLISHED_EVENTS} events`);
 
     const perChange = (name: string) => (requests.get(name) ?? 0) / CHANGES;
     const totalRequests = [...requests.values()].reduce((sum, count) => sum + count, 0) / CHANGES;
@@ -282,6 +357,10 @@ async function main() {
       minimalCallsPerSecond: FLOOR_CALLS / floor.seconds,
       acknowledgementsPerSecond: CHANGES / phases.acknowledge,
       stateTransitions: transitions,
+      eventsPublishedPerSecond: publication.perSecond,
+      // Counted before the state-transition cuts: the events of the CHANGES changes alone.
+      eventsPerChange: eventsWritten / CHANGES,
+      publisherRequestsPerChange: publisherRequests / CHANGES,
       console: await measureConsoleBundle(),
     };
 
@@ -380,6 +459,9 @@ function printTable(
     acknowledgementsPerSecond: number;
     minimalCallsPerSecond: number;
     stateTransitions: { happy: number; disputed: number; escalated: number };
+    eventsPublishedPerSecond: number;
+    eventsPerChange: number;
+    publisherRequestsPerChange: number;
     console: BundleFigures;
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
@@ -449,6 +531,21 @@ function printTable(
     ],
     ['  disputed', String(figures.stateTransitions.disputed), '', '', before('stateTransitions.disputed')],
     ['  escalated', String(figures.stateTransitions.escalated), '', '', before('stateTransitions.escalated')],
+    [
+      'events published/s (loopback webhook)',
+      fixed(figures.eventsPublishedPerSecond),
+      `${fixed(figures.rawTransactWritesPerSecond)} raw TransactWrite(4)/s, same run`,
+      '',
+      before('eventsPublishedPerSecond'),
+    ],
+    ['  public events per change', fixed(figures.eventsPerChange), '', '', before('eventsPerChange')],
+    [
+      '  publisher DynamoDB requests per change',
+      fixed(figures.publisherRequestsPerChange),
+      '(in the requests per change above)',
+      '',
+      before('publisherRequestsPerChange'),
+    ],
     [
       'console initial JS, kB gzip',
       fixed(figures.console.initialJsGzipKb),

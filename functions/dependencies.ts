@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
+import { EventStore } from './adapters/dynamodb/event-store.ts';
 import { PartnerStore } from './adapters/dynamodb/partner-store.ts';
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
@@ -28,6 +29,8 @@ export interface Dependencies {
   changes: ChangeStore;
   partners: PartnerStore;
   staff: StaffStore;
+  /** The public events' outbox and log (written only with their audit entries, by commitWithAudit). */
+  events: EventStore;
   mailer: NoticeMailer;
   workflow: WorkflowGateway;
   acknowledgementLinkSecret(): Promise<string>;
@@ -44,6 +47,7 @@ export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableN
     changes: new ChangeStore(documentClient, tables),
     partners: new PartnerStore(documentClient, tables),
     staff: new StaffStore(documentClient, tables),
+    events: new EventStore(documentClient, tables.events),
   };
 }
 

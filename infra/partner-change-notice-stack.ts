@@ -12,6 +12,7 @@ import { environmentVariables as env } from '../functions/config/environment.ts'
 import { type NoticeLifecycleTask, noticeLifecycleWorkflow } from '../functions/config/workflows.ts';
 import { Api, Auth } from './api.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
+import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
 import { Tables } from './tables.ts';
 import { NoticeLifecycleStateMachine } from './workflow.ts';
@@ -28,7 +29,8 @@ export interface PartnerChangeNoticeStackProps extends StackProps {
 /**
  * Partner Change Notice on AWS: the tables, the Lambda functions (one per workflow task, the HTTP API, the
  * sweep), the notice-lifecycle workflow, the HTTP API behind Cognito (plus the partners' public notice
- * pages), the link-signing secret, the SES sender identity and the staff console (CloudFront + S3).
+ * pages), the link-signing secret, the SES sender identity, the staff console (CloudFront + S3) and the
+ * lifecycle events' bus with its publisher.
  */
 export class PartnerChangeNoticeStack extends Stack {
   constructor(scope: Construct, id: string, props?: PartnerChangeNoticeStackProps) {
@@ -147,11 +149,17 @@ export class PartnerChangeNoticeStack extends Stack {
       });
     }
 
+    const lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { tables });
+
     new CfnOutput(this, 'ApiUrl', { value: api.endpoint, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'ConsoleUrl', { value: staffConsole.url, description: 'Staff console' });
+    new CfnOutput(this, 'EventBusName', {
+      value: lifecycleEvents.bus.eventBusName,
+      description: 'EventBridge bus of the lifecycle events (schemas in events/schemas/)',
+    });
     new CfnOutput(this, 'HostedUiUrl', {
       value: staffConsole.hostedUiUrl,
       description: 'Cognito hosted UI (staff sign-in)',

@@ -46,12 +46,20 @@ export class Tables extends Construct {
           ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
         })),
         ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+        ...(definition.stream === 'NEW_IMAGE' ? { dynamoStream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
         removalPolicy: RemovalPolicy.RETAIN,
       }),
     }));
+  }
+
+  /** The deployed table built from `definition`. */
+  tableOf(definition: TableDefinition): dynamodb.TableV2 {
+    const found = this.all.find((deployed) => deployed.definition === definition);
+    if (!found) throw new Error(`Table ${definition.logicalName} is not deployed`);
+    return found.table;
   }
 
   /** `{ [environmentVariable]: tableName }` for every deployed table. */

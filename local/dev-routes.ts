@@ -1,8 +1,11 @@
 import type { VirtualClock } from '@pcn/local-step-functions';
 import { z } from 'zod';
+import type { EventStore } from '../functions/adapters/dynamodb/event-store.ts';
 import type { LocalOutboxMailer, OutboxMessage } from '../functions/adapters/email/local-outbox-mailer.ts';
 import { roles } from '../functions/config/roles.ts';
+import { integrationEventTypes } from '../functions/domain/lifecycle-events.ts';
 import { escapeHtml } from '../functions/domain/notice.ts';
+import { envelopeOf } from '../functions/events/publish.ts';
 import { type HttpResponse, html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';
@@ -24,6 +27,15 @@ const advanceSchema = z
 
 const tokenSchema = z
   .object({ user: z.string().trim().min(1, 'is required').max(100), role: z.enum(roles) })
+  .strict();
+
+const eventLogQuerySchema = z
+  .object({
+    type: z.enum(integrationEventTypes).optional(),
+    subject: z.string().trim().min(1, 'is empty').max(200).optional(),
+    after: z.string().trim().min(1, 'is empty').max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
   .strict();
 
 function parseJson(body: string): unknown {
@@ -89,7 +101,7 @@ function outboxPage(messages: OutboxMessage[]): string {
 function indexPage(baseUrl: string): string {
   return devPage(
     'Partner Change Notice (local)',
-    `<h1>Partner Change Notice — local mode</h1><div class="card"><ul><li><a href="/dev/outbox">Outbox</a> (emails sent to partners)</li><li><a href="/dev/clock">Virtual clock</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul></div><div class="card"><h2>Get a token</h2><pre>curl -s -X POST ${escapeHtml(baseUrl)}/dev/token -d '{"user":"fiona","role":"finance"}'</pre></div>`,
+    `<h1>Partner Change Notice — local mode</h1><div class="card"><ul><li><a href="/dev/outbox">Outbox</a> (emails sent to partners)</li><li><a href="/dev/clock">Virtual clock</a></li><li><a href="/dev/events">Event log</a> (the public events, JSON; set PCN_WEBHOOK_URL to a loopback URL to receive them)</li><li><a href="/openapi.json">OpenAPI document</a></li></ul></div><div class="card"><h2>Get a token</h2><pre>curl -s -X POST ${escapeHtml(baseUrl)}/dev/token -d '{"user":"fiona","role":"finance"}'</pre></div>`,
   );
 }
 
@@ -108,8 +120,10 @@ export function createDevRoutes(options: {
   settle: () => Promise<void>;
   /** Moves the clock forward stopping at every timer on the way, as if the time had really passed. */
   advanceAndSettle: (ms: number) => Promise<Date>;
+  /** The public events: the local event log. */
+  events: EventStore;
 }): DevRoutes {
-  return async ({ method, path, body, accept }) => {
+  return async ({ method, path, body, accept, query }) => {
     // `/` is the console's (local/console-files.ts); the developer index lives at /dev.
     if (path !== '/dev' && !path.startsWith('/dev/')) return undefined;
     const route = `${method} ${path.replace(/\/$/, '')}`;
@@ -128,6 +142,41 @@ export function createDevRoutes(options: {
         const { days = 0, hours = 0, minutes = 0, seconds = 0 } = parsed.data;
         await options.advanceAndSettle(((days * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000);
         return json(200, { now: options.clock.now().toISOString(), offsetMs: options.clock.offsetMs });
+      }
+      case 'GET /dev/events': {
+        // The event log: every public event in order (time, then subject and audit seq), each with
+        // publishedAt once handed over (to the webhook, if one is set). Page on with after=<last eventId>.
+        const parsed = eventLogQuerySchema.safeParse(Object.fromEntries(query));
+        if (!parsed.success) {
+          return problem(
+            400,
+            'invalid-request',
+            'Query must be like ?type=notice.acknowledged&subject=<id>.',
+            {
+              fields: fieldErrors(parsed.error),
+            },
+          );
+        }
+        const { type, subject, after, limit } = parsed.data;
+        const afterEvent = after ? await options.events.get(after) : undefined;
+        if (after && !afterEvent) {
+          return problem(400, 'invalid-request', `No event ${after} to list after.`, {
+            fields: [{ field: 'after', reason: 'is not the id of an event in the log' }],
+          });
+        }
+        const events = await options.events.list({
+          type,
+          subject,
+          afterLogKey: afterEvent?.logKey,
+          limit,
+        });
+        return json(200, {
+          events: events.map((event) => ({
+            ...envelopeOf(event),
+            ...(event.publishedAt ? { publishedAt: event.publishedAt } : {}),
+          })),
+          ...(events.length === limit ? { next: events.at(-1)?.eventId } : {}),
+        });
       }
       case 'GET /dev/people':
         return json(200, devPeople());

@@ -47,6 +47,7 @@ Partner Change Notice is running locally (started in ${seconds} s).
   Developer pages    ${system.baseUrl}/dev        (links to the outbox, the clock and the API)
   Outbox (emails)    ${system.baseUrl}/dev/outbox (JSON; open it in a browser for a page)
   Virtual clock      ${system.baseUrl}/dev/clock  now ${system.clock.now().toISOString()}
+  Event log          ${system.baseUrl}/dev/events (webhook: ${system.webhookUrl ?? 'none; set PCN_WEBHOOK_URL to a loopback URL'})
   DynamoDB Local     ${system.dynamodbEndpoint}
   Step Functions     ${system.stepFunctionsEndpoint} (local ASL interpreter)
   Data               ${dataDir ? join(dataDir) : 'in memory (nothing is kept)'}

@@ -11,6 +11,7 @@ import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer } from '../functions/adapters/email/notice-mailer.ts';
+import { loopbackWebhookUrl, WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
@@ -30,6 +31,7 @@ import { startPendingWorkflows } from '../functions/notices/start-pending-workfl
 import { serveConsole } from './console-files.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
+import { LocalEventPublisher, triggerOnEvents } from './event-publisher.ts';
 import { createLocalHttpServer } from './http-server.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
 import { seedDemoPartners } from './seed.ts';
@@ -54,6 +56,11 @@ export interface LocalSystemOptions {
   instantRetries?: boolean;
   /** Powertools log level for the handlers (default WARN: local mode is for people, not log lines). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * A loopback URL every public event is POSTed to (default: PCN_WEBHOOK_URL); any other host is refused at
+   * start-up. Without one, events land only in the event log (GET /dev/events).
+   */
+  webhookUrl?: string;
   /** Test only: fault injection into the product's clients, mailer and task handlers (see LocalFaults). */
   faults?: LocalFaults;
 }
@@ -87,8 +94,12 @@ export interface LocalSystem {
   clock: VirtualClock;
   deps: Dependencies;
   outbox: LocalOutboxMailer;
-  /** Resolves when every workflow has done all it can at the current virtual time. */
+  /** Resolves when every workflow has done all it can at the current virtual time, and its events are out. */
   settle(): Promise<void>;
+  /** The loopback webhook every public event is POSTed to, if one is set. */
+  webhookUrl?: string;
+  /** Resolves when the event publisher has nothing left to do (every event published, or left for a retry). */
+  eventsPublished(): Promise<void>;
   /** Moves the virtual clock forward, letting every workflow act at each moment on the way. */
   advanceAndSettle(ms: number): Promise<Date>;
   resumed: { executions: number; submittedChanges: number; emailsDelivered: number };
@@ -102,6 +113,11 @@ export interface LocalSystem {
  */
 export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  // Checked before anything starts: a webhook off the loopback is a start-up error naming the variable.
+  const webhookText = options.webhookUrl ?? process.env[environmentVariables.webhookUrl];
+  const webhookUrl = webhookText
+    ? loopbackWebhookUrl(webhookText, options.webhookUrl ? 'webhookUrl' : environmentVariables.webhookUrl)
+    : undefined;
   const dynamodb = await startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {});
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop()];
   try {
@@ -117,8 +133,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // With DynamoDB faults injected, the product's requests go through a client of their own, so the faults
     // hit the product and never the emulators' bookkeeping; otherwise everything shares one client.
     let productDocumentClient = documentClient;
+    let productClient = client;
     if (options.faults?.dynamodb) {
-      const productClient = new DynamoDBClient(clientConfig);
+      productClient = new DynamoDBClient(clientConfig);
       options.faults.dynamodb(productClient);
       productDocumentClient = DynamoDBDocumentClient.from(productClient, { marshallOptions });
     }
@@ -130,6 +147,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ...(options.frozenAt ? { frozenAt: options.frozenAt } : {}),
     });
     stops.push(async () => clock.close());
+    const stores = storesFor(productDocumentClient, tables);
+    const publisher = new LocalEventPublisher(
+      { events: stores.events, bus: new WebhookBus(webhookUrl), clock: clock },
+      new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' }),
+    );
+    // Stands in for the Events table's stream: a commit that wrote events starts a publisher run.
+    triggerOnEvents(productClient, tables.events, () => publisher.kick());
     const secrets = await loadLocalSecrets(dataDir ? join(dataDir, 'secrets.json') : undefined);
     const outbox = new LocalOutboxMailer(documentClient, tables.localOutbox!, clock);
 
@@ -149,6 +173,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         baseUrl: () => baseUrl,
         settle: () => settle(),
         advanceAndSettle: (ms) => advanceAndSettle(ms),
+        events: stores.events,
       }),
       staticFiles: (method, path) => serveConsole(method, path),
       tokenSecret: secrets.devTokenSecret,
@@ -170,7 +195,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       clock,
       documentClient: productDocumentClient,
       tables,
-      ...storesFor(productDocumentClient, tables),
+      ...stores,
       mailer: options.faults?.mailer ? options.faults.mailer(outbox) : outbox,
       // Set just below, once the Step Functions endpoint (which runs these same handlers) is up.
       workflow: undefined as unknown as Dependencies['workflow'],
@@ -205,14 +230,27 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
       stepFunctionsClient,
     );
-    settle = () => stepFunctions.idle();
-    advanceAndSettle = (ms) => stepFunctions.advanceAndSettle(ms);
+    // The publisher stops before the engines it reads from, after the workflows (which may still commit).
+    stops.splice(1, 0, () => publisher.stop());
+    const settleAll = async () => {
+      await stepFunctions.idle();
+      await publisher.idle();
+    };
+    const advanceAll = async (ms: number) => {
+      const now = await stepFunctions.advanceAndSettle(ms);
+      await publisher.idle();
+      return now;
+    };
+    settle = settleAll;
+    advanceAndSettle = advanceAll;
     api = createHttpApi(deps);
 
     await seedDemoPartners(deps);
     const executions = await stepFunctions.resumeExecutions();
     // Locally there is no schedule: at start-up, whatever a crash left behind is picked up (no grace).
     const swept = await startPendingWorkflows(deps, 0);
+    // Events a crash left committed but unpublished go out now.
+    publisher.kick();
     ready = true;
 
     let stopped = false;
@@ -224,8 +262,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       clock,
       deps,
       outbox,
-      settle: () => stepFunctions.idle(),
-      advanceAndSettle: (ms) => stepFunctions.advanceAndSettle(ms),
+      ...(webhookUrl ? { webhookUrl: webhookUrl.href } : {}),
+      settle: settleAll,
+      eventsPublished: () => publisher.idle(),
+      advanceAndSettle: advanceAll,
       resumed: { executions, submittedChanges: swept.started.length, emailsDelivered: swept.delivered },
       stop: async () => {
         if (stopped) return;

@@ -144,10 +144,11 @@ async function auditSelfApproval(
   input: { by: string; comment: string },
   outcome: ActOutcome<ApprovalResult, ApprovalRefusal>,
 ): Promise<void> {
-  if (outcome.ok || outcome.refusal !== 'self-approval') return;
+  if (outcome.ok || outcome.refusal !== 'self-approval' || !outcome.change) return;
+  const { partnerId, kind, status } = outcome.change;
   await commitChangeStep(
     deps,
-    changeId,
+    { changeId, partnerId, kind, status },
     {
       type: 'self-approval-refused',
       at: deps.clock.now().toISOString(),

@@ -22,6 +22,10 @@ export const environmentVariables = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   /** Optional JSON overriding parts of the lifecycle policy (functions/domain/lifecycle-policy.ts). */
   lifecyclePolicy: 'LIFECYCLE_POLICY',
+  /** The EventBridge bus the public events are published on (AWS). */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Local mode: a loopback URL every public event is also POSTed to (for trying an integration). */
+  webhookUrl: 'PCN_WEBHOOK_URL',
 } as const;
 
 export type EnvironmentVariable = (typeof environmentVariables)[keyof typeof environmentVariables];

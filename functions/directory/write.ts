@@ -32,7 +32,7 @@ function commitPartnerWrite(
 ) {
   return commitWithAudit(
     deps.documentClient,
-    deps.tables.auditTrail,
+    deps.tables,
     partnerAuditStream(partnerId),
     [entry],
     items,

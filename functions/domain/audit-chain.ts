@@ -15,6 +15,7 @@ export const auditEntryTypes = [
   'consultation-recorded',
   'notice-sent',
   'notice-delivered',
+  'notice-opened',
   'acknowledgement-recorded',
   'reminder-sent',
   'escalated-to-alliance-manager',

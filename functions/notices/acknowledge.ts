@@ -1,4 +1,5 @@
 import { parseNoticeId, type StoredChange, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
+import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { DAY_MS } from '../domain/calendar.ts';
@@ -7,6 +8,7 @@ import type { ChangeStatus } from '../domain/lifecycle.ts';
 import type { AllianceManagerContact } from '../domain/notice.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { act } from './act.ts';
+import { commitChangeStep } from './commit.ts';
 
 export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
 
@@ -80,7 +82,10 @@ async function refusedWithContact(
   return { ok: false, problem, ...(contact ? { contact } : {}) };
 }
 
-/** Checks a link and loads what it shows. Opening never changes anything: mail scanners open links too. */
+/**
+ * Checks a link and loads what it shows. Opening changes nothing of the change (mail scanners open links
+ * too); the notice page records the first open apart (recordFirstOpen).
+ */
 export async function openNotice(deps: Dependencies, noticeId: string, token: string): Promise<OpenedNotice> {
   const verdict = verifyAcknowledgementLink(
     token,
@@ -111,6 +116,61 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
     return { ok: false, problem: 'foreign' };
   }
   return { ok: true, claims: verdict.claims, change, notice, ...(await standingOf(deps, change, notice)) };
+}
+
+/**
+ * Records the first open of a notice version's link by its recipient (an audit entry `notice-opened`, and
+ * so the public notice.opened): a link opened, maybe by a mail scanner, never a person's act — it changes
+ * nothing of the change. Once per version and recipient (a marker written in the same transaction; a repeat
+ * finds it and writes nothing), only for the notice in force. Never fails the page: a record that cannot be
+ * written is logged, and the partner still sees the notice.
+ */
+export async function recordFirstOpen(
+  deps: Dependencies,
+  opened: Extract<OpenedNotice, { ok: true }>,
+  userAgent: string,
+): Promise<'recorded' | 'already-recorded' | 'not-recorded'> {
+  const { change, notice, claims } = opened;
+  if (opened.state !== 'open') return 'not-recorded';
+  try {
+    if (await deps.changes.wasOpened(change.changeId, notice.noticeId, claims.contactId))
+      return 'already-recorded';
+    const openedAt = deps.clock.now().toISOString();
+    await commitChangeStep(
+      deps,
+      { changeId: change.changeId, partnerId: change.partnerId, kind: change.kind, status: change.status },
+      {
+        type: 'notice-opened',
+        at: openedAt,
+        actor: 'notice-link',
+        details: {
+          noticeId: notice.noticeId,
+          contactId: claims.contactId,
+          userAgent: userAgent.slice(0, 300),
+          openedBy: 'the link was opened: by the recipient or by a mail scanner',
+        },
+      },
+      (head) => [
+        deps.changes.markOpened(change.changeId, {
+          noticeId: notice.noticeId,
+          contactId: claims.contactId,
+          openedAt,
+        }),
+        deps.changes.noteAuditHead(change.changeId, head),
+      ],
+      change.auditHead,
+    );
+    return 'recorded';
+  } catch (error) {
+    // A concurrent first open won the marker: recorded once either way.
+    if (error instanceof ConditionNotMet) return 'already-recorded';
+    deps.logger.error('Could not record the notice being opened', {
+      changeId: change.changeId,
+      noticeId: notice.noticeId,
+      error: error as Error,
+    });
+    return 'not-recorded';
+  }
 }
 
 export type NoticePreview =

@@ -106,7 +106,13 @@ export async function act<Result, Refusal extends string>(
     ];
     let entries: AuditEntry[];
     try {
-      entries = await commitChangeStep(deps, changeId, { ...decision.audit, at }, items, change.auditHead);
+      entries = await commitChangeStep(
+        deps,
+        { changeId, partnerId: change.partnerId, kind: change.kind, status: decision.to },
+        { ...decision.audit, at },
+        items,
+        change.auditHead,
+      );
     } catch (error) {
       if (error instanceof ConditionNotMet && round < MAX_DECISION_ROUNDS) continue;
       throw error;

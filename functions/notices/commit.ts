@@ -3,21 +3,27 @@ import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
 import { auditStreamOf } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { AuditEntry, AuditEntryDraft, AuditStreamHead } from '../domain/audit-chain.ts';
+import type { ChangeFacts } from '../domain/lifecycle-events.ts';
 
-/** Commits one step of a change: its writes and its audit entry on the change's stream, all or nothing. */
+/**
+ * Commits one step of a change: its writes, its audit entry on the change's stream and the public events the
+ * entry maps to, all or nothing. `change` is the change as the step decided on it, with its status after the
+ * step: the events carry its partner and kind without another read.
+ */
 export function commitChangeStep(
   deps: Dependencies,
-  changeId: string,
+  change: ChangeFacts,
   entry: AuditEntryDraft,
   items: readonly TransactItem[] | ((head: AuditStreamHead) => readonly TransactItem[]),
   knownHead?: AuditStreamHead | null,
 ): Promise<AuditEntry[]> {
   return commitWithAudit(
     deps.documentClient,
-    deps.tables.auditTrail,
-    auditStreamOf(changeId),
+    deps.tables,
+    auditStreamOf(change.changeId),
     [entry],
     items,
     knownHead,
+    change,
   );
 }

@@ -7,7 +7,7 @@ import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../
 import { json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
-import { acknowledgeNotice, openNotice, previewNotice } from './acknowledge.ts';
+import { acknowledgeNotice, openNotice, previewNotice, recordFirstOpen } from './acknowledge.ts';
 import { retryWorkflow } from './failure.ts';
 import { resolveEscalation } from './resolve-escalation.ts';
 import {
@@ -222,7 +222,7 @@ export const noticeRoutes: readonly Route[] = [
     path: '/notices/{noticeId}',
     tag: 'partner pages',
     summary:
-      'The notice page behind the email link (query token): acknowledge or raise a concern. Never acknowledges by itself.',
+      'The notice page behind the email link (query token): acknowledge or raise a concern. Never acknowledges by itself; the first open of each version by each recipient is recorded as opened (maybe by a mail scanner).',
     params: noticeParams,
     query: noticeQuerySchema,
     responses: {
@@ -231,15 +231,23 @@ export const noticeRoutes: readonly Route[] = [
       410: { description: 'Expired link', html: true },
     },
     invalid: invalidPageInput,
-    handle: async (deps, { params, query }) => {
+    handle: async (deps, { params, query, event, headers }) => {
       const opened = await openNotice(deps, params.noticeId, query.token);
       if (!opened.ok) return problemPage(opened.problem, opened.contact);
+      await recordFirstOpen(deps, opened, headers['user-agent'] ?? event.requestContext.http.userAgent ?? '');
       return noticePage(opened.notice, query.token, {
         state: opened.state,
         ...(opened.acknowledgement ? { acknowledgement: opened.acknowledgement } : {}),
         ...(opened.dispute ? { dispute: opened.dispute } : {}),
       });
     },
+    // Recorded with the first open, never a reason to refuse the page: an over-long one is cut.
+    headers: z.looseObject({
+      'user-agent': z
+        .string()
+        .transform((text) => text.slice(0, 2000))
+        .optional(),
+    }),
   }),
   route({
     method: 'POST',

@@ -229,7 +229,7 @@ export async function submitChange(
   try {
     const entries = await commitChangeStep(
       deps,
-      change.changeId,
+      { changeId: change.changeId, partnerId: change.partnerId, kind: change.kind, status: change.status },
       {
         type: 'change-submitted',
         at: change.submittedAt,

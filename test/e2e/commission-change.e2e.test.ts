@@ -107,7 +107,8 @@ describe('a commission cut, submitted → approved → notice → acknowledged �
     expect(notice.text).toContain(`Takes effect from: ${dateInWords(effectiveDate)}`);
     expect((await change(changeId)).status).toBe('notice-sent');
 
-    // A mail scanner opens the link twice: the page shows the notice and a button, and nothing is recorded.
+    // A mail scanner opens the link twice: the page shows the notice and a button, the change does not move,
+    // and only the first open is recorded (as opened, maybe by a scanner).
     for (let i = 0; i < 2; i += 1) {
       const page = await api.request('GET', pathOf(link));
       expect(page.status).toBe(200);
@@ -137,6 +138,7 @@ describe('a commission cut, submitted → approved → notice → acknowledged �
       'approval-recorded',
       'notice-sent',
       'notice-delivered',
+      'notice-opened',
       'acknowledgement-recorded',
       'change-applied',
     ]);

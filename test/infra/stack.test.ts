@@ -13,10 +13,12 @@ import {
   allTables,
   auditTrailTable,
   deployedTables,
+  eventsTable,
   type KeyAttribute,
 } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { noticeLifecycleWorkflow } from '../../functions/config/workflows.ts';
 import { userGroups } from '../../infra/api.ts';
+import { EVENT_ARCHIVE_RETENTION_DAYS, STREAM_RETRY_ATTEMPTS } from '../../infra/events.ts';
 import { defaultNoticeSenderEmail } from '../../infra/partner-change-notice-stack.ts';
 import { noticeLifecycleDefinitionPath } from '../../infra/workflow.ts';
 import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
@@ -38,8 +40,10 @@ interface Resource {
 /** The workflow's task functions (from its one description) and the two others: construct ids in the stack. */
 const taskIds = Object.values(noticeLifecycleWorkflow.tasks).map((task) => task.id);
 type TaskId = (typeof noticeLifecycleWorkflow.tasks)[keyof typeof noticeLifecycleWorkflow.tasks]['id'];
-type FunctionId = TaskId | 'HttpApiHandler' | 'StartPendingWorkflows';
+type FunctionId = TaskId | 'HttpApiHandler' | 'StartPendingWorkflows' | 'PublishEvents';
+/** The functions of the product's steps (the events publisher, with its own narrow grants, apart). */
 const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds];
+const allFunctionIds: FunctionId[] = [...functionIds, 'PublishEvents'];
 const emailTasks = Object.values(noticeLifecycleWorkflow.tasks)
   .filter((task) => task.sendsEmail)
   .map((task) => task.id);
@@ -195,10 +199,14 @@ describe('PartnerChangeNotice stack', () => {
         .filter((resource) => resource.Type === 'AWS::Lambda::Function')
         .map((resource) => resource.Metadata?.['aws:cdk:path'] ?? '')
         .filter((path) => !functionIds.some((id) => path === `${STACK}/${id}/Resource`));
-      expect(others).toEqual([
+      expect(others.sort()).toEqual([
+        // aws-cdk-lib's custom resource that sets the example rule's log-group resource policy.
+        expect.stringMatching(new RegExp(`^${STACK}/AWS679f53fac002430cb0da5b7982bd2287/Resource$`)),
         expect.stringMatching(new RegExp(`^${STACK}/Custom::CDKBucketDeployment\\w+/Resource$`)),
+        // The events publisher, checked in 'lifecycle events' below.
+        `${STACK}/PublishEvents/Resource`,
       ]);
-      for (const id of functionIds) {
+      for (const id of allFunctionIds) {
         expect(functionProperties(id)).toMatchObject({
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
@@ -211,7 +219,7 @@ describe('PartnerChangeNotice stack', () => {
     });
 
     it('logs each function to its own log group with a retention', () => {
-      for (const id of functionIds) {
+      for (const id of allFunctionIds) {
         const logGroupRef = functionProperties(id).LoggingConfig.LogGroup.Ref as string;
         expect(resources[logGroupRef]).toMatchObject({
           Type: 'AWS::Logs::LogGroup',
@@ -221,7 +229,7 @@ describe('PartnerChangeNotice stack', () => {
     });
 
     it('bundles each handler as an ESM bundle with the createRequire shim', () => {
-      for (const id of functionIds) {
+      for (const id of allFunctionIds) {
         const s3Key = functionProperties(id).Code.S3Key as string;
         const bundle = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
         expect(existsSync(bundle), `${id}: ${bundle}`).toBe(true);
@@ -243,6 +251,7 @@ describe('PartnerChangeNotice stack', () => {
         AwaitEvent: common,
         ApplyChange: common,
         RecordFailure: common,
+        PublishEvents: [],
       };
       for (const id of functionIds) {
         expect(Object.keys(environmentOf(id)).sort(), id).toEqual([...expected[id]].sort());
@@ -309,6 +318,86 @@ describe('PartnerChangeNotice stack', () => {
           // Scoped to the sender identity (its Ref is the address), never "*".
           expect(JSON.stringify(statement.Resource)).toContain(`:identity/",{"Ref":"${senderIdentity}"}`);
         }
+      }
+    });
+  });
+
+  describe('lifecycle events', () => {
+    const ofType = (type: string) =>
+      Object.entries(resources).filter(([, resource]) => resource.Type === type) as [string, Resource][];
+    const busId = () => logicalIdAt('LifecycleEvents/Bus');
+
+    it('lets every step write its events with its audit entry, and streams the Events table’s new items', () => {
+      const table = tableLogicalId(eventsTable.logicalName);
+      expect(resources[table]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+      for (const id of functionIds)
+        expect(allows(statementsOf(id), 'dynamodb:PutItem', table), id).toBe(true);
+    });
+
+    it('has one bus, an archive of every event kept for a year, and the example rule to a log group', () => {
+      expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
+      template.hasResourceProperties('AWS::Events::Archive', {
+        SourceArn: { 'Fn::GetAtt': [busId(), 'Arn'] },
+        RetentionDays: EVENT_ARCHIVE_RETENTION_DAYS,
+        EventPattern: { source: ['partner-change-notice'] },
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: busId() },
+        EventPattern: { source: ['partner-change-notice'], 'detail-type': ['notice.acknowledged'] },
+        Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+      });
+    });
+
+    it('publishes from the table’s stream (new items only), bisecting a failing batch, retries bounded, then a DLQ', () => {
+      const publisher = functionLogicalId('PublishEvents');
+      const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, mapping]) =>
+        JSON.stringify(mapping.Properties.FunctionName).includes(publisher),
+      );
+      expect(mappings).toHaveLength(1);
+      const [, mapping] = mappings[0]!;
+      expect(JSON.stringify(mapping.Properties.EventSourceArn)).toContain(tableLogicalId('Events'));
+      expect(mapping.Properties).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: STREAM_RETRY_ATTEMPTS,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      });
+      const dlq = logicalIdAt('LifecycleEvents/PublisherDeadLetters');
+      expect(mapping.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+      });
+      // And the five-minute sweep over the unpublished index, as the safety net.
+      const sweeps = ofType('AWS::Events::Rule').filter(
+        ([, rule]) =>
+          rule.Properties.ScheduleExpression === 'rate(5 minutes)' &&
+          JSON.stringify(rule.Properties.Targets).includes(publisher),
+      );
+      expect(sweeps).toHaveLength(1);
+    });
+
+    it('gives the publisher only its bus and the Events table to read and mark', () => {
+      const environment = environmentOf('PublishEvents');
+      expect(Object.keys(environment).sort()).toEqual(
+        ['EVENTS_TABLE', 'EVENT_BUS_NAME', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'].sort(),
+      );
+      expect(environment.EVENT_BUS_NAME).toEqual({ Ref: busId() });
+      const statements = statementsOf('PublishEvents');
+      const putEvents = statements.filter((statement) =>
+        [statement.Action].flat().includes('events:PutEvents'),
+      );
+      expect(putEvents.map((statement) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [busId(), 'Arn'] }]);
+      const table = tableLogicalId('Events');
+      for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem'])
+        expect(allows(statements, action, table), action).toBe(true);
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
+        expect(allows(statements, action, table), action).toBe(false);
+      for (const other of deployedTables.filter((definition) => definition !== eventsTable)) {
+        const otherId = tableLogicalId(other.logicalName);
+        expect(
+          statements.some((statement) => JSON.stringify(statement.Resource).includes(otherId)),
+          other.logicalName,
+        ).toBe(false);
       }
     });
   });

@@ -158,7 +158,7 @@ describe('audit chain in DynamoDB', () => {
       Array.from({ length: 20 }, (_, index) =>
         commitWithAudit(
           context.deps.documentClient,
-          auditTable(),
+          context.deps.tables,
           stream,
           [{ type: 'reminder-sent', at, actor: 'workflow', details: { writer: index } }],
           [

@@ -13,7 +13,7 @@ import { reliabilitySize, sized } from '../support/reliability-size.ts';
  * sometimes while a step is in flight (a request half-handled, a workflow half-way through its tasks). It is
  * started again on the same data, the interrupted step is tried again as a person would, and every change
  * must end exactly as it does in a run without kills: the same status and timeline, the same emails, audit
- * entries, trust ledger events and rate entries — nothing lost, nothing doubled.
+ * entries, trust ledger events, rate entries and public events — nothing lost, nothing doubled.
  *
  * The kill plans are drawn by fast-check from a seed (printed; KILL_SEED=<n> replays one). No shrinking: one
  * run costs several process starts, so a failure reports its plan instead.
@@ -184,6 +184,8 @@ async function endStateOf(api: ApiClient, changeId: string) {
     trust: { ledger: { eventId: string; changeId?: string; points: number }[] };
   }>('GET', `/api/partners/${PARTNER}`, { token: finance });
   const messages = await api.messagesOf(changeId);
+  // The public events: a doubled or a lost one changes this multiset.
+  const events = await api.events({ subject: changeId });
   return {
     status: view.status,
     timeline: view.timeline.map((item) => item.type),
@@ -196,6 +198,8 @@ async function endStateOf(api: ApiClient, changeId: string) {
       .filter((event) => event.changeId === changeId)
       .map((event) => `${event.eventId.replaceAll(changeId, '<change>')} ${event.points}`)
       .sort(),
+    events: events.map((event) => `${event.type} ${event.subject.replaceAll(changeId, '<change>')}`).sort(),
+    eventIds: new Set(events.map((event) => event.eventId)).size === events.length,
     rates: partner.body.rateSchedule
       .filter((entry) => entry.changeId === changeId)
       .map((entry) => `${entry.scopeKey} ${entry.ratePct}`),
@@ -288,6 +292,11 @@ describe('SIGKILL at random points of random workflows', () => {
     const reference = await runWithKills([]);
     for (const scenario of scenarios) expect(reference.endStates[scenario].status, scenario).toBe('applied');
     expect(reference.endStates.escalated.emails.some((email) => email.startsWith('escalation'))).toBe(true);
+    expect(reference.endStates.plain.events).toEqual(
+      ['change.submitted', 'change.approved', 'notice.delivered', 'notice.acknowledged', 'change.applied']
+        .map((type) => `${type} <change>`)
+        .sort(),
+    );
 
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
     const plans = fc.sample(killPlan(killsPerRun), { seed, numRuns: runs });

@@ -89,12 +89,35 @@ export class ApiClient {
     return response.body;
   }
 
+  /** The local event log (GET /dev/events), after the workflows and the publisher settled. */
+  async events(query: Record<string, string> = {}): Promise<EventView[]> {
+    await this.settle();
+    const response = await this.request<{ events: EventView[] }>(
+      'GET',
+      `/dev/events?${new URLSearchParams({ limit: '1000', ...query })}`,
+    );
+    if (response.status !== 200) throw new Error(`events: ${response.status} ${response.text}`);
+    return response.body.events;
+  }
+
   /** The change as staff see it. */
   async view<T = ChangeView>(changeId: string, token: string): Promise<T> {
     const response = await this.request<T>('GET', `/api/changes/${changeId}`, { token });
     if (response.status !== 200) throw new Error(`view: ${response.status} ${response.text}`);
     return response.body;
   }
+}
+
+/** An event of the local event log, as GET /dev/events lists it. */
+export interface EventView {
+  eventId: string;
+  type: string;
+  version: number;
+  time: string;
+  subject: string;
+  detail: Record<string, unknown>;
+  auditRef: { stream: string; seq: number; hash: string };
+  publishedAt?: string;
 }
 
 /** What the tests read of GET /api/changes/{changeId}. */

@@ -18,11 +18,15 @@ export interface RunningLocalProcess {
  * Starts the local system in its own process group (so the group can be killed at once) and, like DynamoDB
  * Local, tied to this process's life: a test runner that dies takes it along.
  */
-export async function startLocalProcess(dataDir: string, port?: number): Promise<RunningLocalProcess> {
+export async function startLocalProcess(
+  dataDir: string,
+  port?: number,
+  environment: Record<string, string> = {},
+): Promise<RunningLocalProcess> {
   // A free port can be taken by another process before ours binds it (parallel test files): try another.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startOnce(dataDir, port ?? (await findFreePort()));
+      return await startOnce(dataDir, port ?? (await findFreePort()), environment);
     } catch (error) {
       const taken = error instanceof Error && error.message.includes('EADDRINUSE');
       if (!taken || port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
@@ -33,11 +37,21 @@ export async function startLocalProcess(dataDir: string, port?: number): Promise
 /** How many free ports to try before giving up; a lost race is rare, three in a row would mean a real problem. */
 const PORT_ATTEMPTS = 3;
 
-async function startOnce(dataDir: string, chosenPort: number): Promise<RunningLocalProcess> {
+async function startOnce(
+  dataDir: string,
+  chosenPort: number,
+  environment: Record<string, string>,
+): Promise<RunningLocalProcess> {
   const [command, args] = diesWithParent(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', 'start']);
   const child: ChildProcess = spawn(command, args, {
     cwd: repositoryRoot,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(chosenPort), NODE_NO_WARNINGS: '1' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(chosenPort),
+      NODE_NO_WARNINGS: '1',
+      ...environment,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

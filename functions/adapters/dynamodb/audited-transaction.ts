@@ -5,6 +5,9 @@ import {
   type AuditStreamHead,
   chainEntries,
 } from '../../domain/audit-chain.ts';
+import { type ChangeFacts, integrationEventsOf } from '../../domain/lifecycle-events.ts';
+import { EventStore } from './event-store.ts';
+import type { TableNames } from './table-names.ts';
 import { ConditionNotMet, failedConditionIndexes } from './transaction-errors.ts';
 
 type TransactItem = NonNullable<
@@ -35,14 +38,17 @@ export async function readAuditHead(
 }
 
 /**
- * Commits domain writes and their audit entries in one DynamoDB transaction, so a step and its audit entry
- * exist together or not at all. The stream head (seq 0) is updated under a condition on its previous value:
- * two writers racing on one stream cannot both link to the same predecessor; the loser re-chains and retries.
+ * Commits domain writes, their audit entries and the public events those entries map to
+ * (functions/domain/lifecycle-events.ts) in one DynamoDB transaction, so a step, its audit entry and its
+ * events exist together or not at all: the events table is a transactional outbox, and no event is ever
+ * published for a write that did not commit, nor lost for one that did. The stream head (seq 0) is updated
+ * under a condition on its previous value: two writers racing on one stream cannot both link to the same
+ * predecessor; the loser re-chains and retries.
  * A failed condition on one of the caller's own items is not retried: it surfaces as ConditionNotMet.
  */
 export async function commitWithAudit(
   documentClient: DynamoDBDocumentClient,
-  auditTable: string,
+  tables: Pick<TableNames, 'auditTrail' | 'events'>,
   stream: string,
   drafts: readonly AuditEntryDraft[],
   withHead: readonly TransactItem[] | ((head: AuditStreamHead) => readonly TransactItem[]),
@@ -51,7 +57,10 @@ export async function commitWithAudit(
    * costs a lost head race, after which the head is read.
    */
   knownHead?: AuditStreamHead | null,
+  /** The change a change stream's entries belong to, as the step knows it: its events carry these facts. */
+  change?: ChangeFacts,
 ): Promise<AuditEntry[]> {
+  const auditTable = tables.auditTrail;
   for (let attempt = 1; ; attempt += 1) {
     const head =
       attempt === 1 && knownHead !== undefined
@@ -74,9 +83,12 @@ export async function commitWithAudit(
     const entryWrites: TransactItem[] = entries.map((entry) => ({
       Put: { TableName: auditTable, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' },
     }));
+    const eventWrites = entries.flatMap((entry) =>
+      integrationEventsOf(entry, change).map((event) => EventStore.record(tables.events, event)),
+    );
     try {
       await documentClient.send(
-        new TransactWriteCommand({ TransactItems: [...items, headWrite, ...entryWrites] }),
+        new TransactWriteCommand({ TransactItems: [...items, headWrite, ...entryWrites, ...eventWrites] }),
       );
       return entries;
     } catch (error) {

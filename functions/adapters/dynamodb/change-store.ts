@@ -41,6 +41,11 @@ export const changeKeys = {
     pk: `change#${changeId}`,
     sk: `acknowledgement#${noticeId}`,
   }),
+  /** The first open of a notice version's link by one recipient (written once; a repeat writes nothing). */
+  opened: (changeId: string, noticeId: string, contactId: string) => ({
+    pk: `change#${changeId}`,
+    sk: `opened#${noticeId}#${contactId}`,
+  }),
   message: (changeId: string, messageId: string) => ({
     pk: `change#${changeId}`,
     sk: `message#${messageId}`,
@@ -204,6 +209,11 @@ export class ChangeStore {
 
   acknowledgement(changeId: string, noticeId: string): Promise<AcknowledgementRecord | undefined> {
     return this.item(changeKeys.acknowledgement(changeId, noticeId));
+  }
+
+  /** Whether this recipient's link to this notice version was opened before (its first open recorded). */
+  async wasOpened(changeId: string, noticeId: string, contactId: string): Promise<boolean> {
+    return (await this.item(changeKeys.opened(changeId, noticeId, contactId))) !== undefined;
   }
 
   idempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -556,6 +566,37 @@ export class ChangeStore {
         TableName: this.tables.changes,
         Item: { ...changeKeys.acknowledgement(changeId, acknowledgement.noticeId), ...acknowledgement },
         ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** The marker of a recipient's first open of a notice version: the first GET wins, a repeat finds it. */
+  markOpened(
+    changeId: string,
+    open: { noticeId: string; contactId: string; openedAt: string },
+  ): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.opened(changeId, open.noticeId, open.contactId), ...open },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * Records the audit stream's new head on the change after a step that does not move it (an open), so its
+   * next step chains without a lost head race. Unconditional on the revision: the head write in the same
+   * transaction already guarantees this head is the newest.
+   */
+  noteAuditHead(changeId: string, auditHead: AuditStreamHead): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.changes,
+        Key: changeKeys.change(changeId),
+        UpdateExpression: 'SET auditHead = :head',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':head': auditHead },
       },
     };
   }

@@ -23,6 +23,8 @@ export interface TableDefinition {
   }[];
   /** Attribute holding an epoch-seconds expiry (DynamoDB Local accepts TTL but never deletes: filter in code). */
   timeToLiveAttribute?: string;
+  /** Its DynamoDB stream (the events outbox's: what the publisher is triggered by in AWS). */
+  stream?: 'NEW_IMAGE';
   /** Local-only tables emulate an AWS service (the SES outbox, Step Functions executions); CDK skips them. */
   localOnly?: boolean;
 }
@@ -108,6 +110,33 @@ export const auditTrailTable: TableDefinition = {
   sortKey: { name: 'seq', type: 'N' },
 };
 
+/**
+ * The public events' transactional outbox and log (functions/adapters/dynamodb/event-store.ts owns the item
+ * shape): one item per event, written in the same transaction as the audit entry it comes from, so an event
+ * exists exactly when its step committed. Its stream triggers the publisher in AWS.
+ */
+export const eventsTable: TableDefinition = {
+  logicalName: 'Events',
+  environmentVariable: 'EVENTS_TABLE',
+  partitionKey: { name: 'eventId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      // Sparse: only events not yet published carry `unpublished`; the publisher reads them oldest first
+      // (`logKey` starts with the event's time, ties broken by stream and seq).
+      indexName: 'unpublished',
+      partitionKey: { name: 'unpublished', type: 'S' },
+      sortKey: { name: 'logKey', type: 'S' },
+    },
+    {
+      // A change's or a partner's events in order (the event log by subject).
+      indexName: 'bySubject',
+      partitionKey: { name: 'subject', type: 'S' },
+      sortKey: { name: 'logKey', type: 'S' },
+    },
+  ],
+  stream: 'NEW_IMAGE',
+};
+
 /** Local mode's email outbox (stands in for SES): one item per message, keyed by its idempotency key. */
 export const localOutboxTable: TableDefinition = {
   logicalName: 'LocalOutbox',
@@ -131,6 +160,7 @@ export const allTables: readonly TableDefinition[] = [
   rateScheduleTable,
   trustLedgerTable,
   auditTrailTable,
+  eventsTable,
   localOutboxTable,
   localExecutionsTable,
 ];

@@ -1,6 +1,7 @@
 import {
   auditTrailTable,
   changesTable,
+  eventsTable,
   localOutboxTable,
   partnersTable,
   rateScheduleTable,
@@ -17,6 +18,8 @@ export interface TableNames {
   rateSchedule: string;
   trustLedger: string;
   auditTrail: string;
+  /** The public events' outbox and log. */
+  events: string;
   /** Only in local mode: the email outbox standing in for SES. */
   localOutbox?: string;
 }
@@ -39,6 +42,7 @@ export function tableNamesFromEnvironment(environment: Record<string, string | u
     rateSchedule: required(environment, rateScheduleTable),
     trustLedger: required(environment, trustLedgerTable),
     auditTrail: required(environment, auditTrailTable),
+    events: required(environment, eventsTable),
     ...(localOutbox ? { localOutbox } : {}),
   };
 }

@@ -70,7 +70,7 @@ function cancelled(codes: string[]) {
 function commit() {
   return commitWithAudit(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-    AUDIT,
+    { auditTrail: AUDIT, events: 'Events' },
     STREAM,
     [draft],
     items,
