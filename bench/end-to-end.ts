@@ -33,7 +33,6 @@ import { createStepFunctionsClient } from '../functions/adapters/step-functions/
 import { createPartner } from '../functions/directory/write.ts';
 import { systemClock } from '../functions/domain/clock.ts';
 import type { IntegrationEvent } from '../functions/domain/lifecycle-events.ts';
-import { ALL_SCOPE } from '../functions/domain/rate-schedule.ts';
 import { publishPendingEvents } from '../functions/events/publish.ts';
 import { createTables } from '../local/create-tables.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';

@@ -6,7 +6,7 @@ import { roles } from '../functions/config/roles.ts';
 import { integrationEventTypes } from '../functions/domain/lifecycle-events.ts';
 import { escapeHtml } from '../functions/domain/notice.ts';
 import { envelopeOf } from '../functions/events/publish.ts';
-import { type HttpResponse, html, json, problem } from '../functions/http/responses.ts';
+import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
 import { issueDevToken } from './dev-identity.ts';
 import type { DevRoutes } from './http-server.ts';
