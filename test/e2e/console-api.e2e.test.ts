@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoStaff } from '../../local/seed.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
-import { snapshotAllTables } from '../support/table-snapshot.ts';
+import { snapshotSettledTables } from '../support/table-snapshot.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /** What the web console needs of the HTTP API: the submission preview, the inbox, list items, dev people. */
@@ -47,7 +47,7 @@ function submit(
   });
 }
 
-const tables = () => snapshotAllTables(system.dynamodbEndpoint);
+const tables = () => snapshotSettledTables(system);
 
 describe('POST /api/commission-changes?dryRun=true', () => {
   it('refuses invalid input exactly as the real submission does (400, 404, 409, 422) and writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { snapshotAllTables } from '../support/table-snapshot.ts';
+import { snapshotSettledTables } from '../support/table-snapshot.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /** The partner directory over HTTP: create, edit with a version, search and page, who may write. */
@@ -45,7 +45,7 @@ interface ListAnswer {
   fields?: { field: string; reason: string }[];
 }
 
-const tables = () => snapshotAllTables(system.dynamodbEndpoint);
+const tables = () => snapshotSettledTables(system);
 
 function profile(name: string, overrides: Record<string, unknown> = {}) {
   return {

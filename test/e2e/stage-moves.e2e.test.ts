@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
 import { ApiClient, type ChangeView, isoDateAfter, realRationale } from '../support/api-client.ts';
-import { snapshotAllTables } from '../support/table-snapshot.ts';
+import { snapshotSettledTables } from '../support/table-snapshot.ts';
 import { TEST_SYSTEM_START } from '../support/test-system.ts';
 
 /**
@@ -42,7 +42,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-const tables = () => snapshotAllTables(system.dynamodbEndpoint);
+const tables = () => snapshotSettledTables(system);
 
 function post(
   body: Record<string, unknown>,

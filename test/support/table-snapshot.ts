@@ -28,3 +28,15 @@ export async function snapshotAllTables(endpoint: string): Promise<TablesSnapsho
     client.destroy();
   }
 }
+
+/**
+ * The tables of a running local system once its event publisher is idle: the publisher marks events
+ * published in the background, so without waiting a snapshot could differ from the next by those marks alone.
+ */
+export async function snapshotSettledTables(system: {
+  dynamodbEndpoint: string;
+  eventsPublished(): Promise<void>;
+}): Promise<TablesSnapshot> {
+  await system.eventsPublished();
+  return snapshotAllTables(system.dynamodbEndpoint);
+}
