@@ -2,7 +2,7 @@ import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
 import { partnerAuditStream } from '../adapters/dynamodb/partner-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditEntryDraft } from '../domain/audit-chain.ts';
+import type { AuditEntryDraft, AuditStreamHead } from '../domain/audit-chain.ts';
 import type { Partner, PartnerProfile } from '../domain/partner.ts';
 import type { RateScheduleEntry } from '../domain/rate-schedule.ts';
 import { type NewPartner, profileChanges, profileOf, sameProfile, scopeKeyOfOpeningRate } from './profile.ts';
@@ -28,6 +28,7 @@ function commitPartnerWrite(
   partnerId: string,
   entry: AuditEntryDraft,
   items: Parameters<typeof commitWithAudit>[4],
+  knownHead?: AuditStreamHead | null,
 ) {
   return commitWithAudit(
     deps.documentClient,
@@ -35,7 +36,17 @@ function commitPartnerWrite(
     partnerAuditStream(partnerId),
     [entry],
     items,
+    knownHead,
   );
+}
+
+/**
+ * The partner as the caller has just read it (a bulk import reads a hundred in one BatchGetItem): the write
+ * skips its own read and decides on this one. Its version still guards the write, so a stale one is a
+ * conflict (update) or 'exists' (create), never an overwrite.
+ */
+export interface AlreadyRead {
+  current: Partner | undefined;
 }
 
 /**
@@ -47,8 +58,9 @@ export async function createPartner(
   deps: DirectoryDeps,
   input: NewPartner,
   actor: string,
+  read?: AlreadyRead,
 ): Promise<CreatePartnerOutcome> {
-  const existing = await deps.partners.get(input.partnerId);
+  const existing = read ? read.current : await deps.partners.get(input.partnerId);
   if (existing) return { outcome: 'exists', current: existing };
   const at = deps.clock.now().toISOString();
   const partner: Partner = {
@@ -87,6 +99,9 @@ export async function createPartner(
         },
       },
       [deps.partners.newPartner(partner), ...openingRates.map((entry) => deps.partners.addRateEntry(entry))],
+      // A partner that does not exist has no audit stream yet: no need to read its head (were one there, the
+      // head's condition fails and the head is read, at the cost of one retry).
+      null,
     );
     return { outcome: 'created', partner };
   } catch (error) {
@@ -111,8 +126,9 @@ export async function updatePartner(
   expectedVersion: number,
   profile: PartnerProfile,
   actor: string,
+  read?: AlreadyRead,
 ): Promise<UpdatePartnerOutcome> {
-  const current = await deps.partners.get(partnerId);
+  const current = read ? read.current : await deps.partners.get(partnerId);
   if (!current) return { outcome: 'unknown-partner' };
   if (sameProfile(current, profile)) return { outcome: 'unchanged', partner: current };
   if (current.version !== expectedVersion) {
