@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { type PartnersCli, partnersCommand, partnersUsage } from './partners.ts';
 
 const usage = `usage: pcn <command> [options]        (npm run pcn -- <command> …)
 
@@ -24,8 +25,7 @@ Changes
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
   audit CHANGE                        the hash-chained audit entries, verified
-Partners
-  partners                            stage and current rate of each partner
+${partnersUsage}
   rate PARTNER --booked-on D [--product P] [--account A]   the rate for a sale booked that day
 Local mode
   start                               run everything locally (what \`npm start\` does)
@@ -282,8 +282,24 @@ function parseCommandLine(args: string[]) {
   }
 }
 
+/** What `pcn partners …` (cli/partners.ts) uses of this file. */
+const partnersCli: PartnersCli = {
+  request: async (role, method, path, options = {}) =>
+    call(method, path, {
+      token: await tokenFor(role, options.user),
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.headers ? { headers: options.headers } : {}),
+    }),
+  fail: (message, exitCode) => {
+    throw new CliError(message, exitCode);
+  },
+  table,
+};
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // The directory's commands have options of their own: they parse their arguments themselves.
+  if (command === 'partners') return partnersCommand(partnersCli, rest);
   const { values, positionals } = parseCommandLine(rest);
   const json = values.json === true;
   const print = (payload: unknown, human: () => string) =>
@@ -457,22 +473,6 @@ async function main(argv: string[]): Promise<void> {
             ]),
           ),
         ].join('\n'),
-      );
-    }
-    case 'partners': {
-      const result = (await act('finance', 'GET', '/api/partners')) as {
-        partners: { partnerId: string; name: string; stage: string; currentRatePct: number | null }[];
-      };
-      return print(result, () =>
-        table([
-          ['PARTNER', 'NAME', 'STAGE', 'RATE'],
-          ...result.partners.map((p) => [
-            p.partnerId,
-            p.name,
-            p.stage,
-            p.currentRatePct === null ? '-' : `${p.currentRatePct}%`,
-          ]),
-        ]),
       );
     }
     case 'rate': {

@@ -168,7 +168,7 @@ export async function importPartners(
           );
         }
         if (decision.kind === 'create') {
-          const outcome = await createPartner(deps, row.partner, options.actor, { current: undefined });
+          const outcome = await createPartner(deps, row.partner, options.actor);
           if (outcome.outcome === 'created') {
             report.created += 1;
             return;

@@ -41,9 +41,9 @@ function commitPartnerWrite(
 }
 
 /**
- * The partner as the caller has just read it (a bulk import reads a hundred in one BatchGetItem): the write
+ * The partner as the caller has just read it (a bulk import reads a hundred in one BatchGetItem): an update
  * skips its own read and decides on this one. Its version still guards the write, so a stale one is a
- * conflict (update) or 'exists' (create), never an overwrite.
+ * conflict, never an overwrite.
  */
 export interface AlreadyRead {
   current: Partner | undefined;
@@ -51,17 +51,14 @@ export interface AlreadyRead {
 
 /**
  * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
- * transaction. Idempotent by the partner's external id: if it exists, nothing is written and the stored
- * partner is returned ('exists'), whatever the input says.
+ * transaction (and no read before it). Idempotent by the partner's external id: if it exists, nothing is
+ * written and the stored partner is returned ('exists'), whatever the input says.
  */
 export async function createPartner(
   deps: DirectoryDeps,
   input: NewPartner,
   actor: string,
-  read?: AlreadyRead,
 ): Promise<CreatePartnerOutcome> {
-  const existing = read ? read.current : await deps.partners.get(input.partnerId);
-  if (existing) return { outcome: 'exists', current: existing };
   const at = deps.clock.now().toISOString();
   const partner: Partner = {
     partnerId: input.partnerId,
@@ -99,14 +96,13 @@ export async function createPartner(
         },
       },
       [deps.partners.newPartner(partner), ...openingRates.map((entry) => deps.partners.addRateEntry(entry))],
-      // A partner that does not exist has no audit stream yet: no need to read its head (were one there, the
-      // head's condition fails and the head is read, at the cost of one retry).
+      // A new partner's stream is new too: one transaction, no read first (an import creates thousands).
       null,
     );
     return { outcome: 'created', partner };
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
-    // Created by someone else between our read and our write: theirs stands.
+    // The partner exists (a re-run, a duplicate click, a concurrent create): the stored one stands.
     const current = await deps.partners.get(input.partnerId);
     if (current) return { outcome: 'exists', current };
     throw error;

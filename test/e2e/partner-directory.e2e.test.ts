@@ -366,6 +366,8 @@ describe('GET /api/partners', () => {
       Buffer.from(JSON.stringify({ partnerId: '' })).toString('base64url'),
       Buffer.from(JSON.stringify({ partnerId: 'x', extra: 'y' })).toString('base64url'),
       Buffer.from('[1,2]').toString('base64url'),
+      // A lone surrogate: no DynamoDB key can hold it.
+      Buffer.from('{"partnerId":"\\ud800"}').toString('base64url'),
     ];
     for (const cursor of forged) {
       const refused = await list(`?cursor=${encodeURIComponent(cursor)}`);

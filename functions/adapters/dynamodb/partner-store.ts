@@ -311,13 +311,18 @@ export class PartnerStore {
   }
 }
 
-/** Exactly the key a page of `page` ends with: `{ partnerId }`, a non-empty string. */
+/**
+ * Exactly the key a page of `page` ends with: `{ partnerId }`, a non-empty, well-formed string no longer than
+ * an id (a lone surrogate could not be encoded as a DynamoDB key).
+ */
 function partnerCursorFits(cursor: Record<string, NativeAttributeValue>): boolean {
   const keys = Object.keys(cursor);
   return (
     keys.length === 1 &&
     keys[0] === 'partnerId' &&
     typeof cursor.partnerId === 'string' &&
-    cursor.partnerId.length > 0
+    cursor.partnerId.length > 0 &&
+    cursor.partnerId.length <= 200 &&
+    !/[\uD800-\uDFFF]/u.test(cursor.partnerId)
   );
 }
