@@ -14,7 +14,7 @@
  * - Billed state transitions per change for a plain, a disputed and an escalated change.
  * - The console's first download (gzip) beside an empty React root built by the same Vite (bench/console-bundle.ts).
  * - Importing a synthetic directory of 10,000 partners (1,000 with --small) through the HTTP API as
- *   `pcn partners import` does it (cli/partners-import.ts: chunks of 500 rows, 4 in flight), and its re-run
+ *   `pcn partners import` does it (cli/partners-import.ts: chunks of 500 rows, 2 in flight), and its re-run
  *   (every row unchanged), beside the raw TransactWriteItems rate: a new partner is one transaction of 4
  *   items (partner, opening rate, audit head, audit entry), so that rate is the rows/s the writes allow.
  */
