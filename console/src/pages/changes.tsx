@@ -58,7 +58,10 @@ export default function Changes() {
     () => api.get<ChangePage>(`/api/changes?${query.toString()}`),
     `${query.toString()}#${clockVersion}`,
   );
-  const [partners] = useLoad(() => api.get<{ partners: PartnerSummary[] }>('/api/partners'), 'partners');
+  const [partners] = useLoad(
+    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
+    'partners',
+  );
   useEffect(() => {
     if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
       setCursors((previous) => [...previous, page.data.cursor]);

@@ -15,9 +15,12 @@ import type { PartnerSummary } from '../types.ts';
 export default function Partners() {
   const { api } = useConsole();
   const follow = useFollow();
-  const [partners] = useLoad(() => api.get<{ partners: PartnerSummary[] }>('/api/partners'), 'partners');
+  const [partners] = useLoad(
+    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
+    'partners',
+  );
   const all = partners.state === 'ready' ? partners.data.partners : [];
-  // The directory is one page from the API today; filtering, sorting and paging happen here.
+  // The first 200 partners (the API's largest page); filtering, sorting and paging happen here.
   const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(all, {
     filtering: {
       empty: <Box textAlign="center">No partners yet.</Box>,

@@ -94,7 +94,10 @@ export default function SubmitChange() {
   const [touched, setTouched] = useState<Set<string>>(new Set());
   // One key per form: a double click, or a retry after a lost answer, replays instead of submitting twice.
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
-  const [partners] = useLoad(() => api.get<{ partners: PartnerSummary[] }>('/api/partners'), 'partners');
+  const [partners] = useLoad(
+    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
+    'partners',
+  );
   const [partner] = useLoad(
     () =>
       values.partnerId
