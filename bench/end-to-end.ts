@@ -16,6 +16,10 @@
  * - The event publisher: events published per second to a loopback webhook (read from the unpublished index,
  *   POSTed, marked), beside the raw write rate; the public events per change, and the DynamoDB requests per
  *   change the publisher adds (counted on the Events table, included in the requests per change above).
+ * - Importing a synthetic directory of 10,000 partners (1,000 with --small) through the HTTP API as
+ *   `pcn partners import` does it (cli/partners-import.ts: chunks of 500 rows, 2 in flight), and its re-run
+ *   (every row unchanged), beside the raw TransactWriteItems rate: a new partner is one transaction of 4
+ *   items (partner, opening rate, audit head, audit entry), so that rate is the rows/s the writes allow.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -25,11 +29,13 @@ import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
+import { importFile } from '../cli/partners-import.ts';
 import { scanAll } from '../functions/adapters/dynamodb/all-items.ts';
 import { EventStore, logKeyOf } from '../functions/adapters/dynamodb/event-store.ts';
 import { allTables, eventsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
+import { syntheticPartners } from '../functions/directory/synthetic.ts';
 import { createPartner } from '../functions/directory/write.ts';
 import { systemClock } from '../functions/domain/clock.ts';
 import type { IntegrationEvent } from '../functions/domain/lifecycle-events.ts';
@@ -52,6 +58,14 @@ const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1
 const FLOOR_CALLS = small ? 200 : 1000;
 const PARTNERS = 20;
 const PUBLISHED_EVENTS = small ? 1000 : 5000;
+const IMPORT_PARTNERS = Number(process.env.BENCH_IMPORT_PARTNERS ?? (small ? 1000 : 10_000));
+/**
+ * Items in the transaction of one imported partner with one opening rate: partner, rate, audit head, audit
+ * entry and its partner.created event (the outbox).
+ */
+const ITEMS_PER_IMPORTED_ROW = 5;
+/** The issue's target: 10,000 partners well under a minute. */
+const TARGET_IMPORT_SECONDS = 60;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -74,7 +88,7 @@ function progress(label: string, done: number, total: number): void {
   if (done === total) process.stdout.write('\r\x1b[2K');
 }
 
-async function rawTransactionRate(endpoint: string): Promise<number> {
+async function rawTransactionRate(endpoint: string, items = 4): Promise<number> {
   const client = new DynamoDBClient(localDynamoDbClientConfig(endpoint));
   const documentClient = DynamoDBDocumentClient.from(client);
   const table = `bench_raw_${randomUUID().slice(0, 8)}`;
@@ -86,11 +100,11 @@ async function rawTransactionRate(endpoint: string): Promise<number> {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }),
   );
-  // Four 400-byte items per transaction: about the size of a lifecycle step (change, audit entry, head, one more).
+  // 400-byte items, four by default: about the size of a lifecycle step (change, audit entry, head, one more).
   const transact = () =>
     documentClient.send(
       new TransactWriteCommand({
-        TransactItems: [0, 1, 2, 3].map(() => ({
+        TransactItems: Array.from({ length: items }, () => ({
           Put: { TableName: table, Item: { pk: randomUUID(), payload: 'x'.repeat(400) } },
         })),
       }),
@@ -323,7 +337,10 @@ async function main() {
     if (notApplied > 0) throw new Error(`${notApplied} of ${CHANGES} changes were not applied`);
 
     const transitions = await stateTransitions(system, api, token, changeIds[0]!);
+    const directoryImport = await importDirectory(system, api);
     const rawTransactions = await rawTransactionRate(system.dynamodbEndpoint);
+    // The import's own floor: raw transactions the size of one imported row.
+    const rawImportRows = await rawTransactionRate(system.dynamodbEndpoint, ITEMS_PER_IMPORTED_ROW);
     const publication = await publicationRate(system.dynamodbEndpoint);
     if (publication.delivered !== PUBLISHED_EVENTS)
       throw new Error(`published ${publication.delivered} of ${PUBLISHED_EVENTS} events`);
@@ -360,6 +377,16 @@ async function main() {
       // Counted before the state-transition cuts: the events of the CHANGES changes alone.
       eventsPerChange: eventsWritten / CHANGES,
       publisherRequestsPerChange: publisherRequests / CHANGES,
+      import: {
+        partners: IMPORT_PARTNERS,
+        seconds: directoryImport.seconds,
+        rowsPerSecond: IMPORT_PARTNERS / directoryImport.seconds,
+        rerunSeconds: directoryImport.rerunSeconds,
+        rerunRowsPerSecond: IMPORT_PARTNERS / directoryImport.rerunSeconds,
+        itemsPerRow: ITEMS_PER_IMPORTED_ROW,
+        floorRowsPerSecond: rawImportRows,
+        shareOfWriteFloor: IMPORT_PARTNERS / directoryImport.seconds / rawImportRows,
+      },
       console: await measureConsoleBundle(),
     };
 
@@ -375,6 +402,34 @@ async function main() {
   } finally {
     await system.stop();
   }
+}
+
+/** The synthetic directory imported over HTTP as the CLI does it, then imported again (all unchanged). */
+async function importDirectory(system: LocalSystem, api: ApiClient) {
+  const path = '.tmp/bench-import.jsonl';
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(
+    path,
+    syntheticPartners(IMPORT_PARTNERS, 2026)
+      .map(
+        (partner) => `${JSON.stringify({ ...partner, openingRates: partner.openingRates?.slice(0, 1) })}\n`,
+      )
+      .join(''),
+  );
+  const options = {
+    baseUrl: system.baseUrl,
+    token: await api.token('partner-manager', 'dana'),
+    path,
+    format: 'jsonl' as const,
+    dryRun: false,
+    onProgress: (done: number) => progress('imported', done, IMPORT_PARTNERS),
+  };
+  const first = await timed(() => importFile(options));
+  if (first.result.created !== IMPORT_PARTNERS)
+    throw new Error(`import: ${JSON.stringify({ ...first.result, rows: first.result.rows.slice(0, 3) })}`);
+  const again = await timed(() => importFile(options));
+  if (again.result.unchanged !== IMPORT_PARTNERS) throw new Error(`re-run: ${JSON.stringify(again.result)}`);
+  return { seconds: first.seconds, rerunSeconds: again.seconds };
 }
 
 /** A plain, a disputed and an escalated cut on the virtual clock; their StateEntered events. */
@@ -461,6 +516,16 @@ function printTable(
     eventsPublishedPerSecond: number;
     eventsPerChange: number;
     publisherRequestsPerChange: number;
+    import: {
+      partners: number;
+      seconds: number;
+      rowsPerSecond: number;
+      rerunSeconds: number;
+      rerunRowsPerSecond: number;
+      itemsPerRow: number;
+      floorRowsPerSecond: number;
+      shareOfWriteFloor: number;
+    };
     console: BundleFigures;
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
@@ -544,6 +609,21 @@ function printTable(
       '(in the requests per change above)',
       '',
       before('publisherRequestsPerChange'),
+    ],
+    [
+      `import ${figures.import.partners} partners, rows/s`,
+      fixed(figures.import.rowsPerSecond),
+      `${fixed(figures.import.floorRowsPerSecond)} raw TransactWrite(${figures.import.itemsPerRow})/s: one per row`,
+      `${(figures.import.shareOfWriteFloor * 100).toFixed(0)} % of floor; ${fixed(figures.import.seconds)} s, target 10,000 < ${TARGET_IMPORT_SECONDS} s: ${(figures.import.seconds * 10_000) / figures.import.partners < TARGET_IMPORT_SECONDS ? 'met' : 'NOT met'}`,
+      before('import.rowsPerSecond'),
+    ],
+    ['  import seconds', fixed(figures.import.seconds), '', '', before('import.seconds')],
+    [
+      '  re-run (all unchanged), rows/s',
+      fixed(figures.import.rerunRowsPerSecond),
+      '',
+      `${fixed(figures.import.rerunSeconds)} s, nothing written`,
+      before('import.rerunRowsPerSecond'),
     ],
     [
       'console initial JS, kB gzip',

@@ -41,6 +41,15 @@ function commitPartnerWrite(
 }
 
 /**
+ * The partner as the caller has just read it (a bulk import reads a hundred in one BatchGetItem): an update
+ * skips its own read and decides on this one. Its version still guards the write, so a stale one is a
+ * conflict, never an overwrite.
+ */
+export interface AlreadyRead {
+  current: Partner | undefined;
+}
+
+/**
  * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
  * transaction (and no read before it). Idempotent by the partner's external id: if it exists, nothing is
  * written and the stored partner is returned ('exists'), whatever the input says.
@@ -113,8 +122,9 @@ export async function updatePartner(
   expectedVersion: number,
   profile: PartnerProfile,
   actor: string,
+  read?: AlreadyRead,
 ): Promise<UpdatePartnerOutcome> {
-  const current = await deps.partners.get(partnerId);
+  const current = read ? read.current : await deps.partners.get(partnerId);
   if (!current) return { outcome: 'unknown-partner' };
   if (sameProfile(current, profile)) return { outcome: 'unchanged', partner: current };
   if (current.version !== expectedVersion) {
