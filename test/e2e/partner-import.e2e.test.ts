@@ -15,7 +15,7 @@ import type { NewPartner } from '../../functions/directory/profile.ts';
 import { syntheticPartners } from '../../functions/directory/synthetic.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { snapshotAllTables } from '../support/table-snapshot.ts';
+import { snapshotSettledTables } from '../support/table-snapshot.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -108,9 +108,9 @@ describe('POST /api/partner-imports', () => {
     });
 
     const csv = csvHeader() + partners.slice(3).map(formatCsvRow).join('').replace('transactional', 'tiny');
-    const before = await snapshotAllTables(system.dynamodbEndpoint);
+    const before = await snapshotSettledTables(system);
     const dry = await post(csv, 'text/csv; charset=utf-8', '?dryRun=true&firstLine=101');
-    expect(await snapshotAllTables(system.dynamodbEndpoint)).toEqual(before);
+    expect(await snapshotSettledTables(system)).toEqual(before);
     const real = await post(csv, 'text/csv', '?firstLine=101');
     expect(real.status).toBe(200);
     expect({ ...real.body, dryRun: true }).toEqual(dry.body);
@@ -179,7 +179,7 @@ describe('POST /api/partner-imports', () => {
 describe('export → import', () => {
   it('round trips losslessly in both formats: every row unchanged, no table touched', async () => {
     await post(directory('trip', 12).map(formatJsonLine).join(''), 'application/x-ndjson');
-    const before = await snapshotAllTables(system.dynamodbEndpoint);
+    const before = await snapshotSettledTables(system);
     for (const format of ['jsonl', 'csv'] as const) {
       const file = await exportAll(format, 7);
       if (format === 'csv') expect(file.startsWith(csvHeader())).toBe(true);
@@ -195,7 +195,7 @@ describe('export → import', () => {
         rows: [],
       });
     }
-    expect(await snapshotAllTables(system.dynamodbEndpoint)).toEqual(before);
+    expect(await snapshotSettledTables(system)).toEqual(before);
   });
 });
 
