@@ -14,6 +14,9 @@ const usage = `usage: pcn <command> [options]        (npm run pcn -- <command> �
 Changes
   submit FILE [--effective-date YYYY-MM-DD|+DAYS] [--idempotency-key KEY]
                                       submit a commission change from a JSON or YAML file
+  stage-move PARTNER --to STAGE --effective-date D --rationale TEXT [--from STAGE] [--note TEXT]
+  stage-move FILE [--effective-date D]  move a partner up or down the stages (partner manager); the
+                                      current stage (--from) is read from the API when not given
   list [--status S] [--partner ID] [--submitter U] [--from D] [--to D] [--limit N] [--cursor C]
   show CHANGE                         terms, status, open tasks, next deadline, timeline
   approve CHANGE --comment TEXT       (approver; never your own change)
@@ -21,7 +24,7 @@ Changes
   consult CHANGE --held-on D --participants "A, B" --summary TEXT     (alliance manager)
   withdraw CHANGE --reason TEXT
   resolve-dispute CHANGE --outcome upheld|revised|withdrawn --answer TEXT
-                    [--new-rate PCT --rationale TEXT --effective-date D]   (for revised)
+                    [--new-rate PCT | --to STAGE, --rationale TEXT --effective-date D]   (for revised)
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
   audit CHANGE                        the hash-chained audit entries, verified
@@ -174,10 +177,20 @@ async function readRequestFile(path: string): Promise<Record<string, unknown>> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError(
-      `${path} must hold one change (an object with partnerId, currentRatePct, newRatePct, …).`,
+      `${path} must hold one change (an object with partnerId, effectiveDate, rationale and the kind's fields).`,
     );
   }
   return parsed as Record<string, unknown>;
+}
+
+/** What a submission of any kind answered, for a person. */
+function submittedSummary(result: Record<string, unknown>): string {
+  return [
+    `${result.replayed ? 'Already submitted' : 'Submitted'}: ${result.changeId} (${result.status})`,
+    `  notice period ${result.noticePeriodDays} days; earliest effective date ${result.earliestEffectiveDate}`,
+    `  approvals needed: ${result.approvalsRequired}; trust forecast ${result.forecastTrustPoints} points`,
+    `  next: ${result.status === 'awaiting-approval' ? `an approver runs \`pcn approve ${result.changeId} --comment "…"\`` : `pcn show ${result.changeId}`}`,
+  ].join('\n');
 }
 
 function table(rows: string[][]): string {
@@ -316,6 +329,19 @@ async function main(argv: string[]): Promise<void> {
       ...(body === undefined ? {} : { body }),
       ...(headers ? { headers } : {}),
     });
+  /** A submission of any kind: the effective date may be +DAYS (in the file or the flag). */
+  const submitRequest = async (role: Role, path: string, request: Record<string, unknown>) => {
+    if (values['effective-date']) request.effectiveDate = await effectiveDateOf(values['effective-date']);
+    else if (typeof request.effectiveDate === 'string')
+      request.effectiveDate = await effectiveDateOf(request.effectiveDate);
+    return act(
+      role,
+      'POST',
+      path,
+      request,
+      values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : undefined,
+    );
+  };
   const changePath = (suffix = '') =>
     `/api/changes/${encodeURIComponent(argument(positionals, 0, 'CHANGE'))}${suffix}`;
 
@@ -325,26 +351,29 @@ async function main(argv: string[]): Promise<void> {
       return startLocal();
     }
     case 'submit': {
-      const file = argument(positionals, 0, 'FILE');
-      const request = await readRequestFile(file);
-      if (values['effective-date']) request.effectiveDate = await effectiveDateOf(values['effective-date']);
-      else if (typeof request.effectiveDate === 'string')
-        request.effectiveDate = await effectiveDateOf(request.effectiveDate);
-      const result = await act(
-        'finance',
-        'POST',
-        '/api/commission-changes',
-        request,
-        values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : undefined,
-      );
-      return print(result, () =>
-        [
-          `${result.replayed ? 'Already submitted' : 'Submitted'}: ${result.changeId} (${result.status})`,
-          `  notice period ${result.noticePeriodDays} days; earliest effective date ${result.earliestEffectiveDate}`,
-          `  approvals needed: ${result.approvalsRequired}; trust forecast ${result.forecastTrustPoints} points`,
-          `  next: ${result.status === 'awaiting-approval' ? `an approver runs \`pcn approve ${result.changeId} --comment "…"\`` : `pcn show ${result.changeId}`}`,
-        ].join('\n'),
-      );
+      const request = await readRequestFile(argument(positionals, 0, 'FILE'));
+      const result = await submitRequest('finance', '/api/commission-changes', request);
+      return print(result, () => submittedSummary(result));
+    }
+    case 'stage-move': {
+      // PARTNER with flags, or a JSON or YAML file holding the request (flags override its fields).
+      const target = argument(positionals, 0, 'PARTNER');
+      const request = /\.(ya?ml|json)$/i.test(target) ? await readRequestFile(target) : { partnerId: target };
+      if (values.to) request.toStage = values.to;
+      if (values.from) request.currentStage = values.from;
+      if (values.rationale) request.rationale = values.rationale;
+      if (values.note) request.internalNote = values.note;
+      if (request.currentStage === undefined && typeof request.partnerId === 'string') {
+        // The submitter's view is the partner as the API shows it now (a stale one is refused, 409).
+        const partner = await act(
+          'partner-manager',
+          'GET',
+          `/api/partners/${encodeURIComponent(request.partnerId)}`,
+        );
+        request.currentStage = partner.stage;
+      }
+      const result = await submitRequest('partner-manager', '/api/stage-moves', request);
+      return print(result, () => submittedSummary(result));
     }
     case 'list': {
       const query = new URLSearchParams();
@@ -426,7 +455,10 @@ async function main(argv: string[]): Promise<void> {
       const outcome = required(values.outcome, 'outcome');
       const body: Record<string, unknown> = { outcome, answer: required(values.answer, 'answer') };
       if (outcome === 'revised') {
-        body.revision = { newRatePct: Number(required(values['new-rate'], 'new-rate')) };
+        // The kind's revision: a new stage for a stage move (--to), else a new rate.
+        body.revision = values.to
+          ? { toStage: values.to }
+          : { newRatePct: Number(required(values['new-rate'], 'new-rate')) };
         body.rationale = required(values.rationale, 'rationale');
         if (values['effective-date']) body.effectiveDate = await effectiveDateOf(values['effective-date']);
       }

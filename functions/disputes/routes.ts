@@ -24,7 +24,7 @@ export const disputeResolutionSchema = z.discriminatedUnion('outcome', [
       answer: prose(20, 4000).describe('Emailed to the partner; a revised notice follows.'),
       revision: z
         .record(z.string(), z.unknown())
-        .describe("The kind's new terms (commission change: { newRatePct })."),
+        .describe("The kind's new terms (commission change: { newRatePct }; stage move: { toStage })."),
       rationale: z.string().max(5000).describe('The rationale of the revised notice, shown verbatim.'),
       effectiveDate: calendarDate
         .optional()

@@ -52,3 +52,8 @@ export const defaultStagePolicies: Readonly<Record<RelationshipStage, StagePolic
 export function stageLabel(stage: RelationshipStage): string {
   return stage.charAt(0).toUpperCase() + stage.slice(1);
 }
+
+/** A stage's place in the pyramid (0 transactional … 3 partnership): a move to a lower rank is a move down. */
+export function stageRank(stage: RelationshipStage): number {
+  return relationshipStages.indexOf(stage);
+}

@@ -13,6 +13,7 @@ export interface RuleViolation {
     | 'rationale'
     | 'no-change'
     | 'stale-rate'
+    | 'stale-stage'
     | 'invalid-date'
     | 'emergency';
   reason: string;

@@ -9,6 +9,7 @@ import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
+import { stageMoveRoutes } from '../stage-moves/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpResponse } from './responses.ts';
 import { json } from './responses.ts';
@@ -17,6 +18,7 @@ import { createRouter, type Route, route } from './router.ts';
 /** Every feature's routes, assembled here: the API, and the OpenAPI document generated from it. */
 export const featureRoutes: readonly Route[] = [
   ...commissionChangeRoutes,
+  ...stageMoveRoutes,
   ...noticeRoutes,
   ...inboxRoutes,
   ...approvalRoutes,

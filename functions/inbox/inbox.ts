@@ -59,6 +59,8 @@ function queuesOf(role: Role, userId: string): Queue[] {
       return [{ status: 'awaiting-approval', filter: { notSubmittedBy: userId }, tasks: ['approve'] }];
     case 'partner-manager':
       return [
+        // Their own submissions (stage moves) whose workflow failed, like finance's.
+        { status: 'workflow-failed', filter: { submittedBy: userId }, tasks: ['retry-workflow'] },
         { status: 'awaiting-consultation', tasks: ['record-consultation'] },
         { status: 'escalated', tasks: ['resolve-escalation', 'resolve-dispute'] },
         { status: 'held', tasks: ['resolve-escalation', 'resolve-dispute'] },
@@ -92,7 +94,8 @@ function isMine(
   partner: Partner | undefined,
   userId: string,
 ) {
-  if (role === 'approver' || role === 'finance') return true;
+  // A failed workflow is listed only on its submitter's own inbox.
+  if (role === 'approver' || role === 'finance' || task === 'retry-workflow') return true;
   if (task === 'resolve-dispute') return change.dispute?.owner.userId === userId;
   return partner?.allianceManager.userId === userId;
 }

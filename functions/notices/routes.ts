@@ -12,6 +12,7 @@ import { retryWorkflow } from './failure.ts';
 import { resolveEscalation } from './resolve-escalation.ts';
 import {
   acknowledgementFormSchema,
+  allKindsListQuerySchema,
   changeIdParams,
   escalationResolutionSchema,
   listQuerySchema,
@@ -72,7 +73,7 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
     roles: staff,
     tag,
     summary: `List ${kind ?? 'all'} changes, newest first: filter by status, partner, submitter and submission dates; page with the cursor.`,
-    query: listQuerySchema,
+    query: kind ? listQuerySchema : allKindsListQuerySchema,
     responses: { 200: { description: 'A page of changes', schema: changeListSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
       // Not decodable, or not from a previous page of this same list (other filters, forged).
@@ -84,7 +85,8 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
       if (cursor === 'invalid') return invalidCursor();
       const page = await listChanges(deps, {
         ...query,
-        kind,
+        // A kind's own route lists that kind; the list of every kind may ask for one.
+        kind: kind ?? ('kind' in query && typeof query.kind === 'string' ? query.kind : undefined),
         ...(query.to ? { to: query.to } : {}),
         cursor,
       });

@@ -50,21 +50,33 @@ export const failureInputSchema = z
 
 export const changeIdParams = z.object({ changeId: idText.describe('The change id (chg_…).') });
 
-export const listQuerySchema = z
-  .object({
-    status: z.enum(changeStatuses).optional(),
-    partnerId: idText.optional(),
-    submittedBy: idText.optional(),
-    from: calendarDate.optional().describe('Submitted on or after this day.'),
-    to: calendarDate.optional().describe('Submitted before this day.'),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2000).optional().describe('From the previous page.'),
+const listQueryFields = z.object({
+  status: z.enum(changeStatuses).optional(),
+  partnerId: idText.optional(),
+  submittedBy: idText.optional(),
+  from: calendarDate.optional().describe('Submitted on or after this day.'),
+  to: calendarDate.optional().describe('Submitted before this day.'),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(2000).optional().describe('From the previous page.'),
+});
+
+function datesInOrder(query: { from?: string | undefined; to?: string | undefined }): boolean {
+  return !query.from || !query.to || query.from <= query.to;
+}
+const datesOutOfOrder = { path: ['to'], message: 'must not be before from' };
+
+/** The list of one kind's changes (its route fixes the kind). */
+export const listQuerySchema = listQueryFields.strict().refine(datesInOrder, datesOutOfOrder);
+
+/** The list of every kind's changes, or of the kind asked for. */
+export const allKindsListQuerySchema = listQueryFields
+  .extend({
+    kind: idText
+      .optional()
+      .describe('Only changes of this kind (commission-change, stage-move …); every kind when absent.'),
   })
   .strict()
-  .refine((query) => !query.from || !query.to || query.from <= query.to, {
-    path: ['to'],
-    message: 'must not be before from',
-  });
+  .refine(datesInOrder, datesOutOfOrder);
 
 export const withdrawalSchema = z
   .object({ reason: prose(10, 2000).describe('Told to everyone already notified.') })

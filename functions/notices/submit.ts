@@ -40,7 +40,7 @@ export type SubmissionOutcome =
     }
   | { outcome: 'unknown-partner'; violations: FieldProblem[] }
   /** The submitter's view is stale (e.g. the current rate): reload and retry. */
-  | { outcome: 'stale'; violations: FieldProblem[]; earliestEffectiveDate?: string }
+  | { outcome: 'stale'; violations: RuleViolation[]; earliestEffectiveDate?: string }
   /** Another pending change of the partner says something about the same thing. */
   | { outcome: 'conflicting-change'; conflictingChangeId: string; violations: FieldProblem[] }
   | {

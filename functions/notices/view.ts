@@ -101,7 +101,8 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
  * go stale when a partner is renamed and is missing on the changes recorded before it.
  */
 export async function listChanges(deps: Dependencies, query: ChangeListQuery) {
-  const page = await deps.changes.list(query);
+  // A list of every kind merges the registered kinds' lists.
+  const page = await deps.changes.list({ ...query, kinds: [...deps.kinds.keys()] });
   if (page === 'invalid-cursor') return page;
   const partners = await deps.partners.getMany(page.items.map((change) => change.partnerId));
   return {

@@ -81,6 +81,54 @@ describe('the pcn command line', () => {
     expect(JSON.parse(rate.stdout)).toMatchObject({ ratePct: 10, effectiveFrom: '2025-01-01' });
   });
 
+  it('moves a partner’s stage from flags (its current stage read from the API) or from a YAML file', {
+    timeout: 60_000,
+  }, async () => {
+    const upRationale =
+      'You closed 14 value-added deals in 2026 and renewed the services certification in March, so you now get ' +
+      'the longer notice and joint planning of the enhanced stage because your demand grew.';
+    const up = await pcn(
+      'stage-move',
+      'northwind-resellers',
+      '--to',
+      'enhanced',
+      '--effective-date',
+      '+3',
+      '--rationale',
+      upRationale,
+      '--json',
+    );
+    expect(up.code, up.stderr).toBe(0);
+    const { changeId } = JSON.parse(up.stdout) as { changeId: string };
+    await api.settle();
+    const shown = await pcn('show', changeId);
+    expect(shown.stdout).toMatch(/relationship stage Transactional → Enhanced \(up\)/);
+    expect(shown.stdout).toContain('SCHEDULED');
+
+    const file = join(dir, 'move-down.yaml');
+    await writeFile(
+      file,
+      `partnerId: contoso-value-partners\ncurrentStage: enhanced\ntoStage: transactional\neffectiveDate: "+50"\nrationale: >-\n  ${upRationale.replace('grew', 'fell')}\n`,
+    );
+    const down = await pcn('stage-move', file);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/Submitted: chg_\w+ \(awaiting-approval\)\n {2}notice period 45 days/);
+    const stale = await pcn(
+      'stage-move',
+      'adventure-works',
+      '--from',
+      'enhanced',
+      '--to',
+      'collaborative',
+      '--effective-date',
+      '+5',
+      '--rationale',
+      upRationale,
+    );
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^409 stale-stage/);
+  });
+
   it('explains what is wrong: the API’s field reasons, a missing flag, an unknown command', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(

@@ -12,8 +12,9 @@ import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import type { ChangeStatus } from '../../../functions/domain/lifecycle.ts';
 import { terminalStatuses } from '../../../functions/domain/lifecycle.ts';
+import { relationshipStages, stageLabel } from '../../../functions/domain/relationship-stage.ts';
 import { ActionModal, type ActionSpec } from '../components/action-modal.tsx';
-import { CalendarDay, ChangeStatusBadge, Instant, percent } from '../components/format.tsx';
+import { CalendarDay, ChangeStatusBadge, Instant, rateChange } from '../components/format.tsx';
 import { LifecycleDiagram } from '../components/lifecycle-diagram.tsx';
 import { ErrorState, LoadingState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
@@ -43,6 +44,7 @@ function actionsFor(
   const status = change.status as ChangeStatus;
   const actions: { id: string; label: string; spec: ActionSpec; primary?: boolean }[] = [];
   const disputeOpen = change.dispute !== undefined && change.dispute.resolution === undefined;
+  const stageMove = change.kind === 'stage-move';
   // Maker-checker: the API refuses an approval of one's own change; the console does not offer it.
   if (has('approver') && status === 'awaiting-approval' && change.submittedBy !== session.userId) {
     actions.push({
@@ -133,12 +135,20 @@ function actionsFor(
             ],
           },
           { name: 'answer', label: 'Answer to the partner', kind: 'textarea' },
-          { name: 'newRatePct', label: 'Revised new rate (%)', kind: 'number' },
+          // The revised terms are the kind's (its revision schema): a stage for a stage move, else a rate.
+          stageMove
+            ? {
+                name: 'toStage',
+                label: 'Revised new stage',
+                kind: 'choice',
+                options: relationshipStages.map((stage) => ({ value: stage, label: stageLabel(stage) })),
+              }
+            : { name: 'newRatePct', label: 'Revised new rate (%)', kind: 'number' },
           { name: 'rationale', label: 'Rationale of the revised notice', kind: 'textarea' },
         ],
         initial: { outcome: 'upheld', rationale: change.rationale },
         visible: (name, values) =>
-          !['newRatePct', 'rationale'].includes(name) || values.outcome === 'revised',
+          !['newRatePct', 'toStage', 'rationale'].includes(name) || values.outcome === 'revised',
         submit: (values) =>
           api.post(
             `/api/changes/${id}/dispute-resolution`,
@@ -146,12 +156,14 @@ function actionsFor(
               ? {
                   outcome: 'revised',
                   answer: values.answer ?? '',
-                  revision: {
-                    newRatePct:
-                      values.newRatePct === undefined || values.newRatePct === ''
-                        ? undefined
-                        : Number(values.newRatePct),
-                  },
+                  revision: stageMove
+                    ? { toStage: values.toStage }
+                    : {
+                        newRatePct:
+                          values.newRatePct === undefined || values.newRatePct === ''
+                            ? undefined
+                            : Number(values.newRatePct),
+                      },
                   rationale: values.rationale ?? '',
                 }
               : { outcome: values.outcome, answer: values.answer ?? '' },
@@ -365,7 +377,10 @@ export default function ChangeDetail() {
                 ),
               },
               { label: 'Stage', value: view.stage },
-              { label: 'Rate', value: `${percent(terms.currentRatePct)} → ${percent(terms.newRatePct)}` },
+              // A kind without a rate (a stage move) shows its terms in its own words.
+              rateChange(terms)
+                ? { label: 'Rate', value: rateChange(terms) }
+                : { label: 'Change', value: view.summary },
               { label: 'Adverse for the partner', value: view.adverse ? 'Yes' : 'No' },
               { label: 'Effective date (asked)', value: <CalendarDay date={view.effectiveDate} /> },
               {

@@ -105,6 +105,8 @@ export interface QueuedMessage {
 
 export interface ChangeListQuery {
   kind?: string | undefined;
+  /** The kinds a list of every kind merges (when nothing else narrows it): the registered kinds. */
+  kinds?: readonly string[] | undefined;
   status?: ChangeStatus | undefined;
   partnerId?: string | undefined;
   submittedBy?: string | undefined;
@@ -263,6 +265,23 @@ export class ChangeStore {
     return items.map(({ pk: _pk, sk: _sk, ...change }) => change as StoredChange);
   }
 
+  /**
+   * Every change of one kind for a partner, oldest first (e.g. its stage moves, for its stage history). Reads
+   * the partner's partition of the byPartner index, which holds only that partner's changes.
+   */
+  async ofPartnerAndKind(partnerId: string, kind: string): Promise<StoredChange[]> {
+    const items = await queryAll<StoredChange & { pk: string; sk: string }>(this.documentClient, {
+      TableName: this.tables.changes,
+      IndexName: 'byPartner',
+      KeyConditionExpression: 'partnerId = :partnerId',
+      FilterExpression: 'sk = :change AND #kind = :kind',
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: { ':partnerId': partnerId, ':change': 'change', ':kind': kind },
+      ScanIndexForward: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...change }) => change as StoredChange);
+  }
+
   /** Changes starting their workflow's sweep: recorded before `cutoff` and not picked up by a workflow yet. */
   pendingWorkflows(cutoff: string): Promise<{ changeId: string; workflowAttempt?: number }[]> {
     return queryAll(this.documentClient, {
@@ -286,21 +305,102 @@ export class ChangeStore {
   /**
    * A page of changes, newest first, through the index that narrows most (partner, status, kind), the other
    * filters applied on the way; pages are filled up to `limit` and the cursor is the last item returned. A
-   * cursor that cannot start this query (see cursorFits) is answered 'invalid-cursor'.
+   * cursor that cannot start this query (see cursorFits) is answered 'invalid-cursor'. With nothing that
+   * narrows (no partner, status or kind), the kinds' pages are merged (see listAcrossKinds).
    */
   async list(query: ChangeListQuery): Promise<ChangePage | 'invalid-cursor'> {
+    if (!query.partnerId && !query.status && query.kind === undefined && query.kinds) {
+      return this.listAcrossKinds(query, query.kinds);
+    }
     const index = listIndexOf(query);
     if (query.cursor && !cursorFits(query.cursor, index, query)) return 'invalid-cursor';
+    const items: StoredChange[] = [];
+    for await (const { change, key } of this.listed(query, index, { startKey: query.cursor })) {
+      items.push(change);
+      if (items.length === query.limit) return { items, cursor: key };
+    }
+    return { items };
+  }
+
+  /**
+   * Every kind's changes, newest first: one query of the byKind index per kind, merged. The cursor is the last
+   * item returned (a byKind key, as a single kind's list ends with); the next page reads each kind from that
+   * instant on and keeps what comes after it in the order (submittedAt, then pk, both descending), so items
+   * submitted in the same millisecond are neither lost nor repeated across pages.
+   */
+  private async listAcrossKinds(
+    query: ChangeListQuery,
+    kinds: readonly string[],
+  ): Promise<ChangePage | 'invalid-cursor'> {
+    const cursor = query.cursor;
+    if (
+      cursor &&
+      !(
+        typeof cursor.kind === 'string' &&
+        kinds.includes(cursor.kind) &&
+        cursorFits(cursor, { key: 'kind', value: cursor.kind }, query)
+      )
+    ) {
+      return 'invalid-cursor';
+    }
+    const after = cursor ? { submittedAt: cursor.submittedAt as string, pk: cursor.pk as string } : undefined;
+    const isAfterCursor = (key: Record<string, NativeAttributeValue>) =>
+      !after ||
+      key.submittedAt < after.submittedAt ||
+      (key.submittedAt === after.submittedAt && key.pk < after.pk);
+    const perKind = await Promise.all(
+      kinds.map(async (kind) => {
+        const found: { change: StoredChange; key: Record<string, NativeAttributeValue> }[] = [];
+        const index = { name: 'byKind', key: 'kind', value: kind };
+        for await (const item of this.listed(query, index, { upTo: after?.submittedAt })) {
+          if (!isAfterCursor(item.key)) continue;
+          // Past `limit`, only the items tied with the last one kept can still belong on this page.
+          const last = found[query.limit - 1];
+          if (last && item.key.submittedAt !== last.key.submittedAt) break;
+          found.push(item);
+        }
+        return found;
+      }),
+    );
+    const merged = perKind
+      .flat()
+      .sort(
+        (a, b) =>
+          b.key.submittedAt.localeCompare(a.key.submittedAt) || (b.key.pk as string).localeCompare(a.key.pk),
+      )
+      .slice(0, query.limit);
+    const items = merged.map(({ change }) => change);
+    const last = merged.at(-1);
+    return items.length === query.limit && last ? { items, cursor: last.key } : { items };
+  }
+
+  /**
+   * The changes of one index partition that pass the list's filters, newest first, each with the key a page
+   * ending on it is resumed from. `startKey` resumes a single index's page; `upTo` bounds submittedAt
+   * (inclusive) instead, for the merged list.
+   */
+  private async *listed(
+    query: ChangeListQuery,
+    index: { name: string; key: string; value: string },
+    resume: { startKey?: Record<string, NativeAttributeValue> | undefined; upTo?: string | undefined },
+  ): AsyncGenerator<{ change: StoredChange; key: Record<string, NativeAttributeValue> }> {
     const names: Record<string, string> = { '#key': index.key };
     const values: Record<string, NativeAttributeValue> = { ':key': index.value };
     let keyCondition = '#key = :key';
-    if (query.from && query.to) {
-      keyCondition += ' AND submittedAt BETWEEN :from AND :to';
+    // The merged list's bound comes from an item inside the query's dates, so it replaces the upper one.
+    const upper = resume.upTo !== undefined ? { at: resume.upTo, inclusive: true } : undefined;
+    if (upper) values[':upTo'] = upper.at;
+    if (query.from && (upper || query.to)) {
+      keyCondition += upper
+        ? ' AND submittedAt BETWEEN :from AND :upTo'
+        : ' AND submittedAt BETWEEN :from AND :to';
       values[':from'] = query.from;
-      values[':to'] = query.to;
+      if (!upper) values[':to'] = query.to;
     } else if (query.from) {
       keyCondition += ' AND submittedAt >= :from';
       values[':from'] = query.from;
+    } else if (upper) {
+      keyCondition += ' AND submittedAt <= :upTo';
     } else if (query.to) {
       keyCondition += ' AND submittedAt < :to';
       values[':to'] = query.to;
@@ -327,9 +427,7 @@ export class ChangeStore {
       names['#resolution'] = 'resolution';
       filters.push('attribute_exists(#dispute) AND attribute_not_exists(#dispute.#resolution)');
     }
-    const items: StoredChange[] = [];
-    let startKey = query.cursor;
-    let lastReturned: Record<string, NativeAttributeValue> | undefined;
+    let startKey = resume.startKey;
     // Each round reads one DynamoDB page; a page may hold fewer matches than asked (filters), so keep reading.
     // A full page's cursor is its last item (the next page may then turn out empty: that is the end).
     for (;;) {
@@ -347,16 +445,12 @@ export class ChangeStore {
       const page = await this.documentClient.send(new QueryCommand(input));
       for (const item of (page.Items ?? []) as (StoredChange & { pk: string; sk: string })[]) {
         const { pk, sk, ...change } = item;
-        items.push(change as StoredChange);
-        lastReturned = {
-          pk,
-          sk,
-          [index.key]: item[index.key as keyof typeof item],
-          submittedAt: item.submittedAt,
+        yield {
+          change: change as StoredChange,
+          key: { pk, sk, [index.key]: item[index.key as keyof typeof item], submittedAt: item.submittedAt },
         };
-        if (items.length === query.limit) return { items, cursor: lastReturned };
       }
-      if (!page.LastEvaluatedKey) return { items };
+      if (!page.LastEvaluatedKey) return;
       startKey = page.LastEvaluatedKey;
     }
   }

@@ -269,6 +269,26 @@ export class PartnerStore {
     };
   }
 
+  /**
+   * The partner moves from stage `from` to `to` (an applied stage move), bumping the partner's version so an
+   * editor holding the old version is refused. Conditioned on the stage still being `from`, the stage the
+   * move was decided on: a partner moved meanwhile fails the transaction rather than being moved from a
+   * stage nobody announced.
+   */
+  moveStage(partnerId: string, from: RelationshipStage, to: RelationshipStage, at: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.partners,
+        Key: { partnerId },
+        UpdateExpression:
+          'SET #stage = :to, #version = if_not_exists(#version, :zero) + :one, #updatedAt = :at',
+        ConditionExpression: 'attribute_exists(partnerId) AND #stage = :from',
+        ExpressionAttributeNames: { '#stage': 'stage', '#version': 'version', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':from': from, ':to': to, ':zero': 0, ':one': 1, ':at': at },
+      },
+    };
+  }
+
   /** A trust-ledger event, written at most once: its id names its cause. */
   recordTrustEvent(event: TrustLedgerEvent): TransactItem {
     return {
