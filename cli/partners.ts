@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { syntheticPartners } from '../functions/directory/synthetic.ts';
+import { exportCommand, importCommand } from './partners-import.ts';
 
 export type CliRole = 'finance' | 'approver' | 'partner-manager' | 'compliance';
 
@@ -23,6 +24,9 @@ export interface PartnersCli {
   /** Ends the command: the message on stderr, the exit code (2: usage). */
   fail(message: string, exitCode?: number): never;
   table(rows: string[][]): string;
+  /** The API's base URL and a bearer token for `role` (for calls that are not JSON: the import's files). */
+  serverUrl(): string;
+  token(role: CliRole, user: string | undefined): Promise<string>;
 }
 
 export const partnersUsage = `Partners
@@ -31,7 +35,12 @@ export const partnersUsage = `Partners
   partners generate N [--seed S] [--out FILE]
                                       a synthetic directory as JSON Lines (the import format), no server needed
   partners create FILE                create a partner from a JSON or YAML file    (partner manager)
-  partners update ID FILE --version V replace its profile, if it is still at version V  (partner manager)`;
+  partners update ID FILE --version V replace its profile, if it is still at version V  (partner manager)
+  partners import FILE [--dry-run] [--format csv|jsonl]
+                                      bulk create/update from CSV or JSON Lines, a report of every bad row
+                                      (partner manager; exit 1 if a row was rejected)
+  partners export [--format csv|jsonl] [--out FILE]
+                                      the directory in the import format (a re-import is all unchanged)`;
 
 const options = {
   json: { type: 'boolean' },
@@ -46,6 +55,8 @@ const options = {
   seed: { type: 'string' },
   out: { type: 'string' },
   version: { type: 'string' },
+  format: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 type Parsed = ReturnType<
@@ -71,8 +82,8 @@ interface PartnerRecord {
   outcome?: string;
 }
 
-type PartnerCommand = (cli: PartnersCli, parsed: Parsed, print: Printer) => Promise<void>;
-type Printer = (payload: unknown, human: () => string) => void;
+export type PartnerCommand = (cli: PartnersCli, parsed: Parsed, print: Printer) => Promise<void>;
+export type Printer = (payload: unknown, human: () => string) => void;
 
 function wholeNumber(
   cli: PartnersCli,
@@ -185,7 +196,13 @@ const update: PartnerCommand = async (cli, { values, positionals }, print) => {
 };
 
 /** The subcommands of `pcn partners` (none: the list). */
-export const partnerCommands: Record<string, PartnerCommand> = { generate, create, update };
+export const partnerCommands: Record<string, PartnerCommand> = {
+  generate,
+  create,
+  update,
+  import: importCommand,
+  export: exportCommand,
+};
 
 export async function partnersCommand(cli: PartnersCli, args: string[]): Promise<void> {
   let parsed: Parsed;

@@ -307,6 +307,8 @@ const partnersCli: PartnersCli = {
     throw new CliError(message, exitCode);
   },
   table,
+  serverUrl,
+  token: tokenFor,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -2,7 +2,7 @@ import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
 import { partnerAuditStream } from '../adapters/dynamodb/partner-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditEntryDraft } from '../domain/audit-chain.ts';
+import type { AuditEntryDraft, AuditStreamHead } from '../domain/audit-chain.ts';
 import type { Partner, PartnerProfile } from '../domain/partner.ts';
 import type { RateScheduleEntry } from '../domain/rate-schedule.ts';
 import { type NewPartner, profileChanges, profileOf, sameProfile, scopeKeyOfOpeningRate } from './profile.ts';
@@ -28,6 +28,7 @@ function commitPartnerWrite(
   partnerId: string,
   entry: AuditEntryDraft,
   items: Parameters<typeof commitWithAudit>[4],
+  knownHead?: AuditStreamHead | null,
 ) {
   return commitWithAudit(
     deps.documentClient,
@@ -35,21 +36,29 @@ function commitPartnerWrite(
     partnerAuditStream(partnerId),
     [entry],
     items,
+    knownHead,
   );
 }
 
 /**
+ * The partner as the caller has just read it (a bulk import reads a hundred in one BatchGetItem): an update
+ * skips its own read and decides on this one. Its version still guards the write, so a stale one is a
+ * conflict, never an overwrite.
+ */
+export interface AlreadyRead {
+  current: Partner | undefined;
+}
+
+/**
  * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
- * transaction. Idempotent by the partner's external id: if it exists, nothing is written and the stored
- * partner is returned ('exists'), whatever the input says.
+ * transaction (and no read before it). Idempotent by the partner's external id: if it exists, nothing is
+ * written and the stored partner is returned ('exists'), whatever the input says.
  */
 export async function createPartner(
   deps: DirectoryDeps,
   input: NewPartner,
   actor: string,
 ): Promise<CreatePartnerOutcome> {
-  const existing = await deps.partners.get(input.partnerId);
-  if (existing) return { outcome: 'exists', current: existing };
   const at = deps.clock.now().toISOString();
   const partner: Partner = {
     partnerId: input.partnerId,
@@ -87,11 +96,13 @@ export async function createPartner(
         },
       },
       [deps.partners.newPartner(partner), ...openingRates.map((entry) => deps.partners.addRateEntry(entry))],
+      // A new partner's stream is new too: one transaction, no read first (an import creates thousands).
+      null,
     );
     return { outcome: 'created', partner };
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
-    // Created by someone else between our read and our write: theirs stands.
+    // The partner exists (a re-run, a duplicate click, a concurrent create): the stored one stands.
     const current = await deps.partners.get(input.partnerId);
     if (current) return { outcome: 'exists', current };
     throw error;
@@ -111,8 +122,9 @@ export async function updatePartner(
   expectedVersion: number,
   profile: PartnerProfile,
   actor: string,
+  read?: AlreadyRead,
 ): Promise<UpdatePartnerOutcome> {
-  const current = await deps.partners.get(partnerId);
+  const current = read ? read.current : await deps.partners.get(partnerId);
   if (!current) return { outcome: 'unknown-partner' };
   if (sameProfile(current, profile)) return { outcome: 'unchanged', partner: current };
   if (current.version !== expectedVersion) {

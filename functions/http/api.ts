@@ -4,6 +4,7 @@ import { auditRoutes } from '../audit/routes.ts';
 import { commissionChangeRoutes } from '../commission-changes/routes.ts';
 import { consultationRoutes } from '../consultations/routes.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { importRoutes } from '../directory/import-routes.ts';
 import { directoryRoutes } from '../directory/routes.ts';
 import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
@@ -25,6 +26,7 @@ export const featureRoutes: readonly Route[] = [
   ...consultationRoutes,
   ...disputeRoutes,
   ...directoryRoutes,
+  ...importRoutes,
   ...partnerRoutes,
   ...auditRoutes,
 ];

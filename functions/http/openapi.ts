@@ -58,7 +58,11 @@ export function openApiDocument(routes: readonly Route[], serverUrl?: string): R
         ? {
             requestBody: {
               required: true,
-              content: { [route.body.mediaType]: { schema: jsonSchema(route.body.schema, 'input') } },
+              content: Array.isArray(route.body.mediaType)
+                ? Object.fromEntries(
+                    route.body.mediaType.map((mediaType) => [mediaType, { schema: { type: 'string' } }]),
+                  )
+                : { [route.body.mediaType as string]: { schema: jsonSchema(route.body.schema, 'input') } },
             },
           }
         : {}),

@@ -16,8 +16,30 @@ import { fieldErrors, parseInput } from './schemas.ts';
  */
 export type Method = 'GET' | 'POST' | 'PUT';
 
-/** Request bodies bigger than this are refused with 413 before any parsing. */
+/** Request bodies bigger than this are refused with 413 before any parsing (unless a route sets its own). */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Media types of raw text bodies (a file's text, e.g. a directory import) a route may take. */
+export type TextMediaType = 'text/csv' | 'application/x-ndjson';
+export type StructuredMediaType = 'application/json' | 'application/x-www-form-urlencoded';
+
+/**
+ * A raw text body as its route's schema receives it: the media type the request declared (one of the route's)
+ * and the text, decoded as UTF-8.
+ */
+export interface TextBody {
+  mediaType: TextMediaType;
+  text: string;
+}
+
+/**
+ * How a route takes its body: parsed JSON or form fields, validated by `schema`; or raw text of one of
+ * several media types (chosen by the request's Content-Type, else 415), given to `schema` as a TextBody.
+ * `maxBytes` replaces MAX_BODY_BYTES for the route (a file upload needs more than a form).
+ */
+export type BodySpec<B extends z.ZodType = z.ZodType> =
+  | { mediaType: StructuredMediaType; schema: B; maxBytes?: number }
+  | { mediaType: readonly TextMediaType[]; schema: B; maxBytes?: number };
 
 export interface ResponseDoc {
   description: string;
@@ -54,9 +76,7 @@ export interface RouteSpec<
   query?: Q;
   /** Header names in lower case. */
   headers?: H;
-  body?: B extends z.ZodType
-    ? { mediaType: 'application/json' | 'application/x-www-form-urlencoded'; schema: B }
-    : never;
+  body?: B extends z.ZodType ? BodySpec<B> : never;
   responses: Record<number, ResponseDoc>;
   /** How a client error is shown (the partner's pages answer with a page, not JSON). */
   invalid?: (fields: { field: string; reason: string }[], status: 400 | 413) => HttpResponse;
@@ -76,7 +96,7 @@ export interface Route {
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;
-  body?: { mediaType: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodType };
+  body?: BodySpec;
   responses: Record<number, ResponseDoc>;
   invalid?: (fields: { field: string; reason: string }[], status: 400 | 413) => HttpResponse;
   handle(deps: Dependencies, input: RouteInput<unknown, unknown, unknown, unknown>): Promise<HttpResponse>;
@@ -158,8 +178,34 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, prefix?: strin
   };
 }
 
-function parseBody(route: Route, bytes: Buffer): ParseResult {
+/** The route's limit on its body in bytes. */
+export function bodyLimitOf(route: Route): number {
+  return route.body?.maxBytes ?? MAX_BODY_BYTES;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The media type of a Content-Type header, lower-cased, without its parameters. */
+function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+type BodyResult = ParseResult | { ok: false; unsupported: readonly string[] };
+
+function parseBody(route: Route, bytes: Buffer, contentType: string | undefined): BodyResult {
   if (!route.body) return { ok: true, value: undefined };
+  if (Array.isArray(route.body.mediaType)) {
+    const accepted: readonly TextMediaType[] = route.body.mediaType;
+    const mediaType = accepted.find((candidate) => candidate === mediaTypeOf(contentType));
+    if (!mediaType) return { ok: false, unsupported: accepted };
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return { ok: false, fields: [{ field: '(body)', reason: 'is not valid UTF-8 text' }] };
+    }
+    return parseWith(route.body.schema, { mediaType, text } satisfies TextBody);
+  }
   const text = bytes.toString('utf8');
   if (route.body.mediaType === 'application/x-www-form-urlencoded') {
     return parseWith(route.body.schema, Object.fromEntries(new URLSearchParams(text)));
@@ -188,8 +234,9 @@ function invalid(
 ): HttpResponse {
   if (route.invalid) return route.invalid(fields, status);
   if (status === 413) {
-    return problem(413, 'body-too-large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
-      fields: [{ field: '(body)', reason: `must be at most ${MAX_BODY_BYTES} bytes` }],
+    const limit = bodyLimitOf(route);
+    return problem(413, 'body-too-large', `The request body is larger than ${limit} bytes.`, {
+      fields: [{ field: '(body)', reason: `must be at most ${limit} bytes` }],
     });
   }
   const error = fields.some((item) => item.reason === 'is not valid JSON')
@@ -248,7 +295,7 @@ async function dispatch(
   }
   // Before any parsing, and whether or not the route reads a body: nothing that large is ever handled.
   const bytes = bodyBytes(event);
-  if (bytes.length > MAX_BODY_BYTES) return invalid(found, [], 413);
+  if (bytes.length > bodyLimitOf(found)) return invalid(found, [], 413);
   const decoded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(rawParameters)) {
     const value = decodeSegment(raw);
@@ -263,9 +310,20 @@ async function dispatch(
   );
   const params = parseWith(found.params, decoded);
   const parsedQuery = parseWith(found.query, query);
-  const headers = parseWith(found.headers, lowerCaseHeaders(event));
-  const body = parseBody(found, bytes);
-  const fields = [params, parsedQuery, headers, body].flatMap((result) => (result.ok ? [] : result.fields));
+  const lowerHeaders = lowerCaseHeaders(event);
+  const headers = parseWith(found.headers, lowerHeaders);
+  const body = parseBody(found, bytes, lowerHeaders['content-type']);
+  if (!body.ok && 'unsupported' in body) {
+    return problem(
+      415,
+      'unsupported-media-type',
+      `Send the body as ${body.unsupported.join(' or ')} (Content-Type).`,
+      { fields: [{ field: 'content-type', reason: `must be one of ${body.unsupported.join(', ')}` }] },
+    );
+  }
+  const fields = [params, parsedQuery, headers, body].flatMap((result) =>
+    result.ok || !('fields' in result) ? [] : result.fields,
+  );
   if (fields.length > 0) return invalid(found, fields);
   try {
     return await found.handle(deps, {

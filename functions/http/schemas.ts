@@ -86,15 +86,19 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown) {
 }
 
 /** "field: reason" items from a zod error (from parseInput), with the field path as the client sent it. */
-export function fieldErrors(error: z.ZodError): { field: string; reason: string }[] {
+export function fieldErrors(
+  error: z.ZodError,
+  /** How a path is named to the client (an import names CSV columns); a dotted path by default. */
+  nameOf: (path: readonly PropertyKey[]) => string = fieldName,
+): { field: string; reason: string }[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        field: fieldName([...issue.path, key]),
+        field: nameOf([...issue.path, key]),
         reason: 'is not a known field',
       }));
     }
-    const field = fieldName(issue.path) || '(body)';
+    const field = nameOf(issue.path) || '(body)';
     if (issue.code === 'invalid_type') {
       const reason =
         issue.input === undefined
