@@ -3,6 +3,7 @@
  * bundle), so a change of shape on the server is a type error here.
  */
 import type { z } from 'zod';
+import type { importReportSchema } from '../../functions/directory/import-routes.ts';
 import type {
   partnerListSchema,
   partnerRecordSchema,
@@ -35,3 +36,8 @@ export type PartnerDetail = PartnerRecord & {
 export type StageHistory = z.infer<typeof stageHistorySchema>;
 export type StageHistoryEntry = StageHistory['applied'][number];
 export type SubmissionPreview = z.infer<typeof submissionPreviewSchema>;
+/**
+ * POST /api/partner-imports: the report (200, or 422 when every row of the call was refused: the same report
+ * with the problems as fields).
+ */
+export type ImportReport = z.infer<typeof importReportSchema>;

@@ -24,19 +24,7 @@ import {
 import { ErrorState } from '../components/states.tsx';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
-
-/**
- * The import report as POST /api/partner-imports answers it (200, or 422 when every row of the call was
- * refused: the same report with the problems as fields).
- */
-export interface ImportReport {
-  dryRun: boolean;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  rows: { line: number; partnerId?: string; fields: { field: string; reason: string }[] }[];
-}
+import type { ImportReport } from '../types.ts';
 
 /** 413s a run may answer by halving a chunk, at most: each halving shrinks it, so this bounds the retries. */
 const MAX_HALVINGS = 16;
