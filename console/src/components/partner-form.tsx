@@ -190,7 +190,7 @@ export function ProfileFields({
           </Header>
         }
       >
-        <FormField label="Contacts" errorText={reasons.contacts} stretch>
+        <FormField errorText={reasons.contacts} stretch>
           <AttributeEditor<ContactValues>
             items={values.contacts}
             addButtonText="Add contact"

@@ -159,7 +159,7 @@ export default function PartnerDetail() {
           empty={<Box textAlign="center">No contacts.</Box>}
           columnDefinitions={[
             { id: 'name', header: 'Name', cell: (item) => item.name, isRowHeader: true },
-            { id: 'role', header: 'Receives notices as', cell: (item) => item.role },
+            { id: 'role', header: 'Receives notices as', cell: (item) => stageLabel(item.role) },
             { id: 'email', header: 'Email', cell: (item) => item.email },
           ]}
         />

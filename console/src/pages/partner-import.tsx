@@ -168,10 +168,11 @@ function ReportView({ report, total }: { report: ImportReport; total: number }) 
         wrapLines
         empty={<Box textAlign="center">No row was rejected.</Box>}
         columnDefinitions={[
-          { id: 'line', header: 'Line', cell: (item) => item.line, isRowHeader: true },
-          { id: 'partner', header: 'Partner id', cell: (item) => item.partnerId },
-          { id: 'field', header: 'Field', cell: (item) => <code>{item.field}</code> },
-          { id: 'reason', header: 'Reason', cell: (item) => item.reason },
+          // The field and its reason first, the partner id last: on a phone the reason is what matters.
+          { id: 'line', header: 'Line', cell: (item) => item.line, isRowHeader: true, minWidth: 56 },
+          { id: 'field', header: 'Field', cell: (item) => <code>{item.field}</code>, minWidth: 110 },
+          { id: 'reason', header: 'Reason', cell: (item) => item.reason, minWidth: 170 },
+          { id: 'partner', header: 'Partner id', cell: (item) => item.partnerId, minWidth: 100 },
         ]}
       />
     </SpaceBetween>
