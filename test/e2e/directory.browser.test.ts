@@ -267,6 +267,15 @@ describe('the console’s partner directory', () => {
     expect(await page.getByRole('button', { name: 'Move stage' }).count()).toBe(0);
     await page.goto(`${system.baseUrl}/import-partners`);
     await page.getByText('Partner managers import partners').waitFor();
+
+    // The submit form's partner picker searches the directory through the API rather than listing it all.
+    await page.goto(`${system.baseUrl}/changes/new`);
+    await page.getByRole('button', { name: /Partner/ }).click();
+    await expect.poll(() => page.getByRole('option').count()).toBe(5);
+    await page.getByLabel('Search partners').fill('tail');
+    await expect
+      .poll(() => page.getByRole('option').allTextContents())
+      .toEqual([expect.stringMatching(/^Tailspin MSP Alliance/)]);
     await context.close();
   }, 60_000);
 
