@@ -32,7 +32,7 @@ const MAX_HALVINGS = 16;
 type Run =
   | { state: 'idle' }
   | { state: 'running'; dryRun: boolean; done: number; total: number }
-  | { state: 'done'; dryRun: boolean; report: ImportReport }
+  | { state: 'done'; dryRun: boolean; report: ImportReport; total: number }
   | { state: 'failed'; dryRun: boolean; problem: Problem; done: number; total: number; report: ImportReport };
 
 function emptyReport(dryRun: boolean): ImportReport {
@@ -244,13 +244,10 @@ export default function PartnerImport() {
       });
       return;
     }
-    setRun({ state: 'done', dryRun, report: outcome.report });
+    setRun({ state: 'done', dryRun, report: outcome.report, total });
     if (dryRun) setPreviewed(true);
   }
   const running = run.state === 'running';
-  const total = run.state === 'running' || run.state === 'failed' ? run.total : undefined;
-  const rowsOf = (report: ImportReport) =>
-    report.created + report.updated + report.unchanged + report.rejected;
   const nothingChosen = !file && pasted.trim() === '';
 
   return (
@@ -364,13 +361,19 @@ export default function PartnerImport() {
             )}
           </SpaceBetween>
         </Container>
-        {run.state === 'running' || run.state === 'failed' ? (
+        {run.state !== 'idle' ? (
           <ProgressBar
             label={run.dryRun ? 'Checking rows' : 'Importing rows'}
-            value={total ? Math.round((run.done / total) * 100) : 0}
-            additionalInfo={`${run.done} of ${total} rows`}
-            status={run.state === 'failed' ? 'error' : 'in-progress'}
-            resultText={run.state === 'failed' ? `Stopped after ${run.done} of ${total} rows` : undefined}
+            value={run.state === 'done' ? 100 : Math.round((run.done / run.total) * 100)}
+            additionalInfo={run.state === 'done' ? undefined : `${run.done} of ${run.total} rows`}
+            status={run.state === 'failed' ? 'error' : run.state === 'done' ? 'success' : 'in-progress'}
+            resultText={
+              run.state === 'failed'
+                ? `Stopped after ${run.done} of ${run.total} rows`
+                : run.state === 'done'
+                  ? `All ${run.total} rows ${run.dryRun ? 'checked' : 'sent'}`
+                  : undefined
+            }
           />
         ) : null}
         {run.state === 'failed' ? (
@@ -387,7 +390,7 @@ export default function PartnerImport() {
             ) : null}
           </SpaceBetween>
         ) : null}
-        {run.state === 'done' ? <ReportView report={run.report} total={rowsOf(run.report)} /> : null}
+        {run.state === 'done' ? <ReportView report={run.report} total={run.total} /> : null}
         {run.state === 'done' && run.dryRun ? (
           <Box color="text-body-secondary">
             Nothing has been written yet. Press Import to write the rows that passed; rejected rows are
