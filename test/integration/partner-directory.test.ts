@@ -4,9 +4,13 @@
  * current version), an edit that changes nothing writes nothing, and every write is on the partner's audit
  * chain, which verifies.
  */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
-import { partnerAuditStream } from '../../functions/adapters/dynamodb/partner-store.ts';
+import {
+  LEGACY_PARTNER_INSTANT,
+  partnerAuditStream,
+} from '../../functions/adapters/dynamodb/partner-store.ts';
 import { type NewPartner, newPartnerSchema, profileOf } from '../../functions/directory/profile.ts';
 import { createPartner, updatePartner } from '../../functions/directory/write.ts';
 import { verifyChain } from '../../functions/domain/audit-chain.ts';
@@ -213,5 +217,38 @@ describe('updating a partner', () => {
     expect(await updatePartner(context.deps, 'nobody', 1, profile, 'dana')).toEqual({
       outcome: 'unknown-partner',
     });
+  });
+});
+
+describe('a partner recorded before the directory (no version, dates or search text)', () => {
+  it('reads as version 1, is found by name, and is edited from version 1 to 2', async () => {
+    const legacy = newPartner('legacy-1', { name: 'Old Timer Systems' });
+    const { openingRates: _rates, ...item } = legacy;
+    await context.deps.documentClient.send(
+      new PutCommand({ TableName: context.deps.tables.partners, Item: item }),
+    );
+    expect(await context.deps.partners.get('legacy-1')).toMatchObject({
+      version: 1,
+      createdAt: LEGACY_PARTNER_INSTANT,
+      updatedAt: LEGACY_PARTNER_INSTANT,
+    });
+    const found = await context.deps.partners.page({ q: 'Old Timer', limit: 10 });
+    expect(found !== 'invalid-cursor' && found.partners.map((partner) => partner.partnerId)).toEqual([
+      'legacy-1',
+    ]);
+    const edited = await updatePartner(
+      context.deps,
+      'legacy-1',
+      1,
+      { ...profileOf(legacy), tier: 'gold' },
+      'dana',
+    );
+    expect(edited).toMatchObject({ outcome: 'updated', partner: { version: 2 } });
+    expect(await context.deps.partners.get('legacy-1')).toMatchObject({ version: 2, tier: 'gold' });
+    // Now it has search text: found case-insensitively like any other.
+    const again = await context.deps.partners.page({ q: 'old timer', limit: 10 });
+    expect(again !== 'invalid-cursor' && again.partners.map((partner) => partner.partnerId)).toEqual([
+      'legacy-1',
+    ]);
   });
 });

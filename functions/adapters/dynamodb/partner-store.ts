@@ -146,8 +146,14 @@ export class PartnerStore {
     }
     if (query.q !== undefined) {
       names['#searchText'] = 'searchText';
+      names['#name'] = 'name';
+      names['#partnerId'] = 'partnerId';
       values[':q'] = query.q.toLowerCase();
-      filters.push('contains(#searchText, :q)');
+      values[':asTyped'] = query.q;
+      // A record from before the directory has no search text: its name and id are searched as typed.
+      filters.push(
+        '(contains(#searchText, :q) OR (attribute_not_exists(#searchText) AND (contains(#name, :asTyped) OR contains(#partnerId, :asTyped))))',
+      );
     }
     const partners: Partner[] = [];
     let startKey = query.cursor;
