@@ -100,12 +100,19 @@ function detailLines(content: NoticeContent): NoticeLine[] {
       value: `${humanDate(content.effectiveDate)}; moved so you get the full notice period from the day this notice reached you.`,
     });
   }
+  // Principle 3 in the partner's words, for a change with money terms (the kinds that have an example):
+  // a stage move, say, changes no sale's terms, so it is not promised there.
+  const sales = content.example
+    ? content.noticePeriodDays > 0
+      ? ' It never applies to sales booked before it takes effect.'
+      : ' Sales booked before it takes effect keep their terms.'
+    : '';
   lines.push({
     label: 'Notice period',
     value:
       content.noticePeriodDays > 0
-        ? `${content.noticePeriodDays} days from delivery of this notice. It never applies to sales booked before it takes effect.`
-        : 'None required (this change benefits you). Sales booked before it takes effect keep their terms.',
+        ? `${content.noticePeriodDays} days from delivery of this notice.${sales}`
+        : `None required (this change benefits you).${sales}`,
   });
   if (content.emergency) {
     lines.push({

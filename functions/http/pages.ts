@@ -150,10 +150,12 @@ export function noticePage(
 function whatHappensNext(notice: StoredNotice, acknowledgement: AcknowledgementRecord): string {
   const appliesFrom = notice.content.appliesFrom;
   const date = `<strong>${escapeHtml(humanDate(appliesFrom))}</strong>`;
+  // The sales sentence is for changes with money terms (see noticeLines in functions/domain/notice.ts).
+  const money = notice.content.example !== undefined;
   const when =
     appliesFrom > acknowledgement.acknowledgedAt.slice(0, 10)
-      ? `The change takes effect on ${date}. Sales booked before that day keep their current terms.`
-      : `The change was due to take effect on ${date}; now that you have acknowledged it, it goes ahead. Sales booked before it takes effect keep their terms.`;
+      ? `The change takes effect on ${date}.${money ? ' Sales booked before that day keep their current terms.' : ''}`
+      : `The change was due to take effect on ${date}; now that you have acknowledged it, it goes ahead.${money ? ' Sales booked before it takes effect keep their terms.' : ''}`;
   return `<section class="card" aria-labelledby="next-title"><h2 id="next-title">What happens next</h2><ul class="next"><li>${when}</li><li>There is nothing more you need to do. Keep this page or the notice email for your records.</li><li>Questions? Contact your alliance manager, ${contactHtml(notice.content.allianceManager)}.</li></ul></section>`;
 }
 

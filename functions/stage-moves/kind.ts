@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { Partner } from '../domain/partner.ts';
 import { stageLabel } from '../domain/relationship-stage.ts';
 import type { ChangeKind, KindAssessment, KindRevision } from '../notices/change-kind.ts';
 import { PartnerMissing } from '../notices/send-notice.ts';
@@ -29,20 +28,26 @@ export class StageMovedMeanwhile extends Error {
   override readonly name = 'StageMovedMeanwhile';
 }
 
-async function partnerAtFromStage(
+/**
+ * Whether the partner is still at the stage the move was decided on; if not, StageMovedMeanwhile — unless the
+ * change itself has moved on since it was read (a concurrent, re-driven step of the same change got there
+ * first, e.g. applied it): then the caller's commit fails on the change's own guard and `act` decides again
+ * on the new state, which is not an error.
+ */
+async function ensurePartnerAtFromStage(
   deps: Dependencies,
   change: StoredChange<StageMoveTerms>,
-): Promise<Partner> {
+): Promise<void> {
   const partner = await deps.partners.get(change.partnerId);
   if (!partner) {
     throw new PartnerMissing(`Partner ${change.partnerId} of change ${change.changeId} is missing`);
   }
-  if (partner.stage !== change.terms.fromStage) {
-    throw new StageMovedMeanwhile(
-      `Partner ${change.partnerId} is ${partner.stage}, not ${change.terms.fromStage} as when stage move ${change.changeId} was decided: withdraw it and submit a new one from the current stage.`,
-    );
-  }
-  return partner;
+  if (partner.stage === change.terms.fromStage) return;
+  const latest = await deps.changes.get(change.changeId);
+  if (latest && latest.revision !== change.revision) return;
+  throw new StageMovedMeanwhile(
+    `Partner ${change.partnerId} is ${partner.stage}, not ${change.terms.fromStage} as when stage move ${change.changeId} was decided: withdraw it and submit a new one from the current stage.`,
+  );
 }
 
 function termsFor(deps: Dependencies, from: StageMoveTerms['fromStage'], to: StageMoveTerms['toStage']) {
@@ -113,7 +118,7 @@ export const stageMoveKind: ChangeKind<StageMoveRequest, StageMoveTerms, StageMo
 
   async termsAtNotice(deps, change: StoredChange<StageMoveTerms>) {
     // The notice tells the partner the stage it is at: refuse to announce a move from any other.
-    await partnerAtFromStage(deps, change);
+    await ensurePartnerAtFromStage(deps, change);
     // What each stage promises as the lifecycle policy says on the day the notice goes out.
     return termsFor(deps, change.terms.fromStage, change.terms.toStage);
   },
@@ -146,7 +151,7 @@ export const stageMoveKind: ChangeKind<StageMoveRequest, StageMoveTerms, StageMo
 
   async apply(deps, change: StoredChange<StageMoveTerms>, { now }) {
     const { fromStage, toStage } = change.terms;
-    await partnerAtFromStage(deps, change);
+    await ensurePartnerAtFromStage(deps, change);
     return {
       items: [deps.partners.moveStage(change.partnerId, fromStage, toStage, now.toISOString())],
       details: { kind: STAGE_MOVE_KIND, partnerId: change.partnerId, fromStage, toStage },

@@ -105,12 +105,8 @@ describe('the pcn command line', () => {
     expect(shown.stdout).toMatch(/relationship stage Transactional → Enhanced \(up\)/);
     expect(shown.stdout).toContain('SCHEDULED');
 
-    const file = join(dir, 'move-down.yaml');
-    await writeFile(
-      file,
-      `partnerId: contoso-value-partners\ncurrentStage: enhanced\ntoStage: transactional\neffectiveDate: "+50"\nrationale: >-\n  ${upRationale.replace('grew', 'fell')}\n`,
-    );
-    const down = await pcn('stage-move', file);
+    // The example in the repository, as the README shows it.
+    const down = await pcn('stage-move', 'examples/stage-move-down.yaml');
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toMatch(/Submitted: chg_\w+ \(awaiting-approval\)\n {2}notice period 45 days/);
     const stale = await pcn(
