@@ -13,6 +13,10 @@
  * - The acknowledgement endpoint's latency under load, beside a minimal API call (authorizer + router, 404).
  * - Billed state transitions per change for a plain, a disputed and an escalated change.
  * - The console's first download (gzip) beside an empty React root built by the same Vite (bench/console-bundle.ts).
+ * - Importing a synthetic directory of 10,000 partners (1,000 with --small) through the HTTP API as
+ *   `pcn partners import` does it (cli/partners-import.ts: chunks of 500 rows, 2 in flight), and its re-run
+ *   (every row unchanged), beside the raw TransactWriteItems rate: a new partner is one transaction of 4
+ *   items (partner, opening rate, audit head, audit entry), so that rate is the rows/s the writes allow.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -22,8 +26,10 @@ import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
+import { importFile } from '../cli/partners-import.ts';
 import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
+import { syntheticPartners } from '../functions/directory/synthetic.ts';
 import { createPartner } from '../functions/directory/write.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
@@ -40,6 +46,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1000));
 const FLOOR_CALLS = small ? 200 : 1000;
 const PARTNERS = 20;
+const IMPORT_PARTNERS = Number(process.env.BENCH_IMPORT_PARTNERS ?? (small ? 1000 : 10_000));
+/** Items in the transaction of one imported partner with one opening rate: partner, rate, audit head, entry. */
+const ITEMS_PER_IMPORTED_ROW = 4;
+/** The issue's target: 10,000 partners well under a minute. */
+const TARGET_IMPORT_SECONDS = 60;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -252,6 +263,7 @@ async function main() {
     if (notApplied > 0) throw new Error(`${notApplied} of ${CHANGES} changes were not applied`);
 
     const transitions = await stateTransitions(system, api, token, changeIds[0]!);
+    const directoryImport = await importDirectory(system, api);
     const rawTransactions = await rawTransactionRate(system.dynamodbEndpoint);
 
     const perChange = (name: string) => (requests.get(name) ?? 0) / CHANGES;
@@ -282,6 +294,15 @@ async function main() {
       minimalCallsPerSecond: FLOOR_CALLS / floor.seconds,
       acknowledgementsPerSecond: CHANGES / phases.acknowledge,
       stateTransitions: transitions,
+      import: {
+        partners: IMPORT_PARTNERS,
+        seconds: directoryImport.seconds,
+        rowsPerSecond: IMPORT_PARTNERS / directoryImport.seconds,
+        rerunSeconds: directoryImport.rerunSeconds,
+        rerunRowsPerSecond: IMPORT_PARTNERS / directoryImport.rerunSeconds,
+        itemsPerRow: ITEMS_PER_IMPORTED_ROW,
+        shareOfWriteFloor: IMPORT_PARTNERS / directoryImport.seconds / rawTransactions,
+      },
       console: await measureConsoleBundle(),
     };
 
@@ -297,6 +318,34 @@ async function main() {
   } finally {
     await system.stop();
   }
+}
+
+/** The synthetic directory imported over HTTP as the CLI does it, then imported again (all unchanged). */
+async function importDirectory(system: LocalSystem, api: ApiClient) {
+  const path = '.tmp/bench-import.jsonl';
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(
+    path,
+    syntheticPartners(IMPORT_PARTNERS, 2026)
+      .map(
+        (partner) => `${JSON.stringify({ ...partner, openingRates: partner.openingRates?.slice(0, 1) })}\n`,
+      )
+      .join(''),
+  );
+  const options = {
+    baseUrl: system.baseUrl,
+    token: await api.token('partner-manager', 'dana'),
+    path,
+    format: 'jsonl' as const,
+    dryRun: false,
+    onProgress: (done: number) => progress('imported', done, IMPORT_PARTNERS),
+  };
+  const first = await timed(() => importFile(options));
+  if (first.result.created !== IMPORT_PARTNERS)
+    throw new Error(`import: ${JSON.stringify({ ...first.result, rows: first.result.rows.slice(0, 3) })}`);
+  const again = await timed(() => importFile(options));
+  if (again.result.unchanged !== IMPORT_PARTNERS) throw new Error(`re-run: ${JSON.stringify(again.result)}`);
+  return { seconds: first.seconds, rerunSeconds: again.seconds };
 }
 
 /** A plain, a disputed and an escalated cut on the virtual clock; their StateEntered events. */
@@ -380,6 +429,15 @@ function printTable(
     acknowledgementsPerSecond: number;
     minimalCallsPerSecond: number;
     stateTransitions: { happy: number; disputed: number; escalated: number };
+    import: {
+      partners: number;
+      seconds: number;
+      rowsPerSecond: number;
+      rerunSeconds: number;
+      rerunRowsPerSecond: number;
+      itemsPerRow: number;
+      shareOfWriteFloor: number;
+    };
     console: BundleFigures;
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
@@ -449,6 +507,21 @@ function printTable(
     ],
     ['  disputed', String(figures.stateTransitions.disputed), '', '', before('stateTransitions.disputed')],
     ['  escalated', String(figures.stateTransitions.escalated), '', '', before('stateTransitions.escalated')],
+    [
+      `import ${figures.import.partners} partners, rows/s`,
+      fixed(figures.import.rowsPerSecond),
+      `${fixed(figures.rawTransactWritesPerSecond)} (raw TransactWrite(${figures.import.itemsPerRow})/s: one per row)`,
+      `${(figures.import.shareOfWriteFloor * 100).toFixed(0)} % of floor; ${fixed(figures.import.seconds)} s, target 10,000 < ${TARGET_IMPORT_SECONDS} s: ${(figures.import.seconds * 10_000) / figures.import.partners < TARGET_IMPORT_SECONDS ? 'met' : 'NOT met'}`,
+      before('import.rowsPerSecond'),
+    ],
+    ['  import seconds', fixed(figures.import.seconds), '', '', before('import.seconds')],
+    [
+      '  re-run (all unchanged), rows/s',
+      fixed(figures.import.rerunRowsPerSecond),
+      '',
+      `${fixed(figures.import.rerunSeconds)} s, nothing written`,
+      before('import.rerunRowsPerSecond'),
+    ],
     [
       'console initial JS, kB gzip',
       fixed(figures.console.initialJsGzipKb),

@@ -16,11 +16,13 @@ const mediaType: Record<FileFormat, string> = { csv: 'text/csv', jsonl: 'applica
 
 /**
  * Rows per call: well under the API's 2,000-row and 2 MB limits, and small enough that the progress bar
- * moves every second or so; a few calls in flight keep the server's write pool busy while one is on the wire.
+ * moves every second or so. Two calls in flight keep the server's write pool (8 per call) busy while one
+ * answer is on the wire: 16 transactions at once, where DynamoDB Local's rate levels off (4 in flight measured
+ * no faster here, and 1 about a fifth slower).
  */
 export const CHUNK_ROWS = 500;
 const CHUNK_BYTES = 1024 * 1024;
-export const CHUNKS_IN_FLIGHT = 4;
+export const CHUNKS_IN_FLIGHT = 2;
 
 export interface RejectedRow {
   line: number;
@@ -123,6 +125,8 @@ export interface ImportOptions {
   path: string;
   format: FileFormat;
   dryRun: boolean;
+  /** Calls in flight (default CHUNKS_IN_FLIGHT). */
+  inFlight?: number;
   /** After each chunk's answer: the rows done and the sums so far. */
   onProgress?: (done: number, sums: ImportSummary) => void;
 }
@@ -185,7 +189,7 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
       });
     }
   };
-  await Promise.all(Array.from({ length: CHUNKS_IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: options.inFlight ?? CHUNKS_IN_FLIGHT }, worker));
   if (failure) throw failure;
   sums.rows.sort((a, b) => a.line - b.line);
   return sums;
@@ -211,6 +215,8 @@ export async function importWithProgress(options: Omit<ImportOptions, 'onProgres
         format:
           '{action} |{bar}| {value}/{total} rows | {rate} rows/s | created {created} · updated {updated} · unchanged {unchanged} · rejected {rejected}',
         barsize: 30,
+        barCompleteChar: '\u2588',
+        barIncompleteChar: '\u2591',
         hideCursor: true,
         clearOnComplete: false,
       })

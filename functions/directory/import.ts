@@ -113,7 +113,7 @@ async function inPool<T>(
 export async function importPartners(
   deps: DirectoryDeps,
   rows: AsyncIterable<SourceRow> | Iterable<SourceRow>,
-  options: { dryRun: boolean; actor: string; onBatch?: (report: ImportReport) => void },
+  options: { dryRun: boolean; actor: string },
 ): Promise<ImportReport> {
   const report: ImportReport = {
     dryRun: options.dryRun,
@@ -203,7 +203,6 @@ export async function importPartners(
         decision = decide(row, outcome.current, openingRates.get(partnerId));
       }
     });
-    options.onBatch?.(report);
   };
 
   for await (const source of rows) {

@@ -313,18 +313,23 @@ async function dispatch(
   const lowerHeaders = lowerCaseHeaders(event);
   const headers = parseWith(found.headers, lowerHeaders);
   const body = parseBody(found, bytes, lowerHeaders['content-type']);
-  if (!body.ok && 'unsupported' in body) {
-    return problem(
-      415,
-      'unsupported-media-type',
-      `Send the body as ${body.unsupported.join(' or ')} (Content-Type).`,
-      { fields: [{ field: 'content-type', reason: `must be one of ${body.unsupported.join(', ')}` }] },
-    );
-  }
+  const unsupported = !body.ok && 'unsupported' in body ? body.unsupported : undefined;
+  const mediaTypeField = unsupported
+    ? [{ field: 'content-type', reason: `must be one of ${unsupported.join(', ')}` }]
+    : [];
   const fields = [params, parsedQuery, headers, body].flatMap((result) =>
     result.ok || !('fields' in result) ? [] : result.fields,
   );
-  if (fields.length > 0) return invalid(found, fields);
+  // Other bad inputs: one 400 naming all of them (the content type among them); only that one: 415.
+  if (fields.length > 0) return invalid(found, [...fields, ...mediaTypeField]);
+  if (unsupported) {
+    return problem(
+      415,
+      'unsupported-media-type',
+      `Send the body as ${unsupported.join(' or ')} (Content-Type).`,
+      { fields: mediaTypeField },
+    );
+  }
   try {
     return await found.handle(deps, {
       params: (params as { value: unknown }).value,

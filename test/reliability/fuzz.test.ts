@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allTables, localOutboxTable } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { type Role, roles } from '../../functions/config/roles.ts';
+import { CSV_COLUMNS } from '../../functions/directory/import-format.ts';
+import { newPartnerSchema } from '../../functions/directory/profile.ts';
 import { apiRoutes } from '../../functions/http/api.ts';
 import { MAX_BODY_BYTES, matchRoute, type Route } from '../../functions/http/router.ts';
 import { noticeParams } from '../../functions/notices/schemas.ts';
@@ -244,6 +246,9 @@ const contentTypeArb = fc.option(
       'APPLICATION/JSON',
       'application/json; charset=utf-16',
       'application/x-www-form-urlencoded',
+      'text/csv',
+      'TEXT/CSV; charset=utf-8',
+      'application/x-ndjson',
       'text/plain',
       'text/html',
       'multipart/form-data; boundary=----fuzz',
@@ -551,9 +556,54 @@ function deepQueryArb(route: Route): fc.Arbitrary<string> {
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.join('&')}`));
 }
 
+/**
+ * A file body for a route that takes raw text (the directory import): CSV with a header of the format's own
+ * columns (some missing, some unknown) and records of any cells, or JSON Lines of objects with the partner's
+ * field names and values of any type. Never a whole valid partner (no valid contact list is ever made), so
+ * nothing such a body holds can be imported.
+ */
+function fileBodyArb(): fc.Arbitrary<string> {
+  const columns = [...CSV_COLUMNS, 'colour', 'rateProduct', 'contact6Id', ''];
+  const cell = fc.oneof(
+    latin1,
+    fc.constantFrom(
+      '',
+      'enhanced',
+      'nobody-partner',
+      '=1+1',
+      '"quoted, cell"',
+      '"open',
+      'a""b',
+      '12.5',
+      '2026-02-30',
+    ),
+  );
+  const csv = fc
+    .tuple(
+      fc.subarray(columns, { minLength: 1 }),
+      fc.array(fc.array(cell, { maxLength: 12 }), { maxLength: 6 }),
+      fc.constantFrom('\n', '\r\n'),
+    )
+    .map(([header, records, eol]) =>
+      [header.join(','), ...records.map((record) => record.join(','))].join(eol),
+    );
+  const keys = [...declaredKeys(newPartnerSchema), 'extra'];
+  const jsonLine = fc.oneof(
+    fc
+      .array(fc.tuple(fc.constantFrom(...keys), jsonValueText), { maxLength: 8 })
+      .map((entries) => `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`),
+    jsonValueText,
+    latin1,
+    fc.constant(''),
+  );
+  const jsonl = fc.array(jsonLine, { maxLength: 8 }).map((lines) => lines.join('\n'));
+  return fc.oneof(csv, jsonl);
+}
+
 /** A body of the route's own fields, mostly with values they accept, now and then one of any type. */
 function deepBodyArb(route: Route): fc.Arbitrary<string | undefined> {
   if (!route.body) return fc.constant(undefined);
+  if (Array.isArray(route.body.mediaType)) return fileBodyArb();
   const form = route.body.mediaType === 'application/x-www-form-urlencoded';
   const shapes = objectShapes(route.body.schema);
   if (shapes.length === 0) return fc.constant(undefined);
@@ -629,7 +679,13 @@ function requestArb(route: Route, mode: 'deep' | 'wild'): fc.Arbitrary<RawReques
           ? fc.oneof({ weight: 3, arbitrary: deepQueryArb(route) }, { weight: 1, arbitrary: queryArb(route) })
           : queryArb(route),
       authorization: mode === 'deep' ? deepAuthorizationArb(route) : authorizationArb,
-      contentType: contentTypeArb,
+      contentType:
+        mode === 'deep' && Array.isArray(route.body?.mediaType)
+          ? fc.oneof(
+              { weight: 4, arbitrary: fc.constantFrom(...(route.body.mediaType as string[])) },
+              { weight: 1, arbitrary: contentTypeArb },
+            )
+          : contentTypeArb,
       extra: extraHeadersArb,
       body:
         mode === 'deep'

@@ -18,6 +18,8 @@ export class ApiClient {
       token?: string;
       json?: unknown;
       form?: Record<string, string>;
+      /** A raw body, sent as it is (its content type in `headers`): an import's CSV or JSON Lines. */
+      body?: string;
       headers?: Record<string, string>;
     } = {},
   ): Promise<ApiResponse<T>> {
@@ -30,6 +32,8 @@ export class ApiClient {
     } else if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(options.form).toString();
+    } else if (options.body !== undefined) {
+      body = options.body;
     }
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
