@@ -68,11 +68,18 @@ export default function Partners() {
   }, [page, cursors.length, pageIndex]);
 
   function setFilter(name: FilterName, value: string | undefined) {
-    const next = new URLSearchParams(params);
     const trimmed = value?.trim();
-    if (trimmed) next.set(name, trimmed);
-    else next.delete(name);
-    setParams(next, { replace: name !== 'stage' });
+    // From the address as it is when the pause in typing ends, not as it was when typing began: a filter
+    // cleared meanwhile stays cleared.
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        if (trimmed) next.set(name, trimmed);
+        else next.delete(name);
+        return next;
+      },
+      { replace: name !== 'stage' },
+    );
   }
   const [q, setQ] = useTypedFilter(filters.q ?? '', (value) => setFilter('q', value));
   const [region, setRegion] = useTypedFilter(filters.region ?? '', (value) => setFilter('region', value));
