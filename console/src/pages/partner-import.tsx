@@ -169,9 +169,9 @@ function ReportView({ report, total }: { report: ImportReport; total: number }) 
         empty={<Box textAlign="center">No row was rejected.</Box>}
         columnDefinitions={[
           // The field and its reason first, the partner id last: on a phone the reason is what matters.
-          { id: 'line', header: 'Line', cell: (item) => item.line, isRowHeader: true, minWidth: 56 },
-          { id: 'field', header: 'Field', cell: (item) => <code>{item.field}</code>, minWidth: 110 },
-          { id: 'reason', header: 'Reason', cell: (item) => item.reason, minWidth: 170 },
+          { id: 'line', header: 'Line', cell: (item) => item.line, isRowHeader: true, width: 64 },
+          { id: 'field', header: 'Field', cell: (item) => <code>{item.field}</code>, width: 140 },
+          { id: 'reason', header: 'Reason', cell: (item) => item.reason, minWidth: 120 },
           { id: 'partner', header: 'Partner id', cell: (item) => item.partnerId, minWidth: 100 },
         ]}
       />
