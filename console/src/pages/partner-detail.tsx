@@ -36,7 +36,7 @@ export default function PartnerDetail() {
   const canSubmit = useCan('finance');
   const canWrite = useCan('partner-manager');
   const location = useLocation();
-  const saved = (location.state as { saved?: number } | null)?.saved;
+  const { saved, outcome } = (location.state as { saved?: number; outcome?: string } | null) ?? {};
   const { partnerId = '' } = useParams();
   const id = encodeURIComponent(partnerId);
   const [moving, setMoving] = useState(false);
@@ -100,7 +100,9 @@ export default function PartnerDetail() {
       <SpaceBetween size="l">
         {saved !== undefined ? (
           <Alert type="success" statusIconAriaLabel="Success">
-            Saved: {view.name} is at version {saved}.
+            {outcome === 'unchanged'
+              ? `Nothing to save: the profile was already so (version ${saved}).`
+              : `Saved: ${view.name} is at version ${saved}.`}
           </Alert>
         ) : null}
         {moved ? (

@@ -102,10 +102,16 @@ export default function PartnerEdit() {
 
   async function save() {
     setSaving(true);
-    const result = await api.put<PartnerRecord>(`/api/partners/${id}`, { ...profileRequest(form), version });
+    const result = await api.put<PartnerRecord & { outcome: 'updated' | 'unchanged' }>(
+      `/api/partners/${id}`,
+      {
+        ...profileRequest(form),
+        version,
+      },
+    );
     setSaving(false);
     if (result.ok) {
-      navigate(`/partners/${id}`, { state: { saved: result.data.version } });
+      navigate(`/partners/${id}`, { state: { saved: result.data.version, outcome: result.data.outcome } });
       return;
     }
     setRefusal(result.problem);
