@@ -14,6 +14,9 @@ export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; 
 export interface ApiClient {
   get<T>(path: string): Promise<ApiResult<T>>;
   post<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResult<T>>;
+  put<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResult<T>>;
+  /** A text body of its own media type (an import file's CSV or JSON Lines), answered in JSON. */
+  postText<T>(path: string, text: string, mediaType: string): Promise<ApiResult<T>>;
   /** Plain text (the notice page's HTML). */
   text(path: string): Promise<ApiResult<string>>;
 }
@@ -85,6 +88,14 @@ export function createApiClient(baseUrl: string, session: Session, onUnauthorize
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       }),
+    put: (path, body, headers = {}) =>
+      jsonCall(path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
+    postText: (path, text, mediaType) =>
+      jsonCall(path, { method: 'POST', headers: { 'content-type': mediaType }, body: text }),
     async text(path) {
       const response = await call(path, { method: 'GET' });
       if (!(response instanceof Response)) return { ok: false, problem: response };

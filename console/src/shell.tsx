@@ -58,11 +58,18 @@ export function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
   const [navigationOpen, setNavigationOpen] = useState(true);
   const canSubmit = useCan('finance');
+  const canWriteDirectory = useCan('partner-manager');
   const items: SideNavigationProps.Item[] = [
     { type: 'link', text: 'Inbox', href: '/inbox' },
     { type: 'link', text: 'Changes', href: '/changes' },
     ...(canSubmit ? [{ type: 'link' as const, text: 'Submit a change', href: '/changes/new' }] : []),
     { type: 'link', text: 'Partners', href: '/partners' },
+    ...(canWriteDirectory
+      ? [
+          { type: 'link' as const, text: 'Add partner', href: '/add-partner' },
+          { type: 'link' as const, text: 'Import partners', href: '/import-partners' },
+        ]
+      : []),
   ];
   const follow = (event: CustomEvent<{ href: string; external?: boolean }>) => {
     if (event.detail.external) return;

@@ -15,6 +15,9 @@ const ChangeDetail = lazy(() => import('./pages/change-detail.tsx'));
 const SubmitChange = lazy(() => import('./pages/submit-change.tsx'));
 const Partners = lazy(() => import('./pages/partners.tsx'));
 const PartnerDetail = lazy(() => import('./pages/partner-detail.tsx'));
+const PartnerEdit = lazy(() => import('./pages/partner-edit.tsx'));
+const PartnerNew = lazy(() => import('./pages/partner-new.tsx'));
+const PartnerImport = lazy(() => import('./pages/partner-import.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 export default function SignedIn({
@@ -54,6 +57,10 @@ export default function SignedIn({
             <Route path="/changes/:changeId" element={<ChangeDetail />} />
             <Route path="/partners" element={<Partners />} />
             <Route path="/partners/:partnerId" element={<PartnerDetail />} />
+            <Route path="/partners/:partnerId/edit" element={<PartnerEdit />} />
+            {/* Not under /partners/: "new" and "import" are partner ids the directory accepts. */}
+            <Route path="/add-partner" element={<PartnerNew />} />
+            <Route path="/import-partners" element={<PartnerImport />} />
             <Route path={consoleCallbackPath} element={<Navigate to="/inbox" replace />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

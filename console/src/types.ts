@@ -3,11 +3,18 @@
  * bundle), so a change of shape on the server is a type error here.
  */
 import type { z } from 'zod';
-import type { partnerSummarySchema } from '../../functions/directory/routes.ts';
-import type { Partner } from '../../functions/domain/partner.ts';
+import type { importReportSchema } from '../../functions/directory/import-routes.ts';
+import type {
+  partnerListSchema,
+  partnerRecordSchema,
+  partnerSummarySchema,
+  versionConflictSchema,
+} from '../../functions/directory/routes.ts';
 import type { RateScheduleEntry } from '../../functions/domain/rate-schedule.ts';
 import type { TrustLedgerEvent, TrustScore } from '../../functions/domain/trust-rules.ts';
+import type { submissionPreviewSchema } from '../../functions/notices/submission-routes.ts';
 import type { changeSummary, changeView } from '../../functions/notices/view.ts';
+import type { stageHistorySchema } from '../../functions/stage-moves/routes.ts';
 
 export type ChangeSummary = ReturnType<typeof changeSummary>;
 export type ChangeView = Awaited<ReturnType<typeof changeView>>;
@@ -16,8 +23,21 @@ export interface ChangePage {
   cursor?: string;
 }
 export type PartnerSummary = z.infer<typeof partnerSummarySchema>;
-export interface PartnerDetail extends Partner {
+export type PartnerPage = z.infer<typeof partnerListSchema>;
+/** A partner as POST and PUT /api/partners answer it (and the `current` of a 409). */
+export type PartnerRecord = z.infer<typeof partnerRecordSchema>;
+export type VersionConflict = z.infer<typeof versionConflictSchema>;
+/** GET /api/partners/{id}: the directory's record with its rates and trust. */
+export type PartnerDetail = PartnerRecord & {
   currentRatePct: number | null;
   rateSchedule: Omit<RateScheduleEntry, 'partnerId'>[];
   trust: TrustScore & { ledger: TrustLedgerEvent[] };
-}
+};
+export type StageHistory = z.infer<typeof stageHistorySchema>;
+export type StageHistoryEntry = StageHistory['applied'][number];
+export type SubmissionPreview = z.infer<typeof submissionPreviewSchema>;
+/**
+ * POST /api/partner-imports: the report (200, or 422 when every row of the call was refused: the same report
+ * with the problems as fields).
+ */
+export type ImportReport = z.infer<typeof importReportSchema>;

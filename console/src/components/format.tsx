@@ -84,3 +84,8 @@ export function roleLabel(role: string): string {
   const text = role.replace(/-/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** "transactional" → "Transactional": a relationship stage as people read it. */
+export function stageLabel(stage: string): string {
+  return stage.charAt(0).toUpperCase() + stage.slice(1);
+}

@@ -14,11 +14,12 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type ChangeStatus, changeStatuses } from '../../../functions/domain/lifecycle.ts';
 import { CalendarDay, ChangeStatusBadge, Instant, rateChange, statusLabel } from '../components/format.tsx';
+import { PartnerSelect } from '../components/partner-select.tsx';
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
-import type { ChangePage, ChangeSummary, PartnerSummary } from '../types.ts';
+import type { ChangePage, ChangeSummary } from '../types.ts';
 
 /** The filters the API takes, kept in the address so a view can be bookmarked, shared and saved. */
 const filterNames = ['status', 'partnerId', 'submittedBy', 'from', 'to'] as const;
@@ -58,10 +59,6 @@ export default function Changes() {
     () => api.get<ChangePage>(`/api/changes?${query.toString()}`),
     `${query.toString()}#${clockVersion}`,
   );
-  const [partners] = useLoad(
-    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
-    'partners',
-  );
   useEffect(() => {
     if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
       setCursors((previous) => [...previous, page.data.cursor]);
@@ -75,10 +72,6 @@ export default function Changes() {
     setParams(next);
   }
   const statusOptions = changeStatuses.map((status) => ({ value: status, label: statusLabel(status) }));
-  const partnerOptions =
-    partners.state === 'ready'
-      ? partners.data.partners.map((item) => ({ value: item.partnerId, label: item.name }))
-      : [];
   const items = page.state === 'ready' ? page.data.items : [];
   const anyFilter = filterKey.length > 0;
 
@@ -125,13 +118,11 @@ export default function Changes() {
             />
           </FormField>
           <FormField label="Partner">
-            <Select
-              selectedOption={partnerOptions.find((option) => option.value === filters.partnerId) ?? null}
+            <PartnerSelect
+              value={filters.partnerId ?? ''}
               placeholder="Any partner"
-              filteringType="auto"
-              statusType={partners.state === 'loading' ? 'loading' : 'finished'}
-              options={[{ value: '', label: 'Any partner' }, ...partnerOptions]}
-              onChange={({ detail }) => setFilter('partnerId', detail.selectedOption.value)}
+              anyLabel="Any partner"
+              onChange={(partnerId) => setFilter('partnerId', partnerId || undefined)}
             />
           </FormField>
           <FormField label="Submitted by">

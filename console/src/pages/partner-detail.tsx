@@ -1,3 +1,4 @@
+import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
@@ -7,14 +8,23 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import Link from '@cloudscape-design/components/link';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
-import { useParams } from 'react-router';
+import { useState } from 'react';
+import { useLocation, useParams } from 'react-router';
 import type { ChangeStatus } from '../../../functions/domain/lifecycle.ts';
-import { CalendarDay, ChangeStatusBadge, Instant, percent, rateChange } from '../components/format.tsx';
+import {
+  CalendarDay,
+  ChangeStatusBadge,
+  Instant,
+  percent,
+  rateChange,
+  stageLabel,
+} from '../components/format.tsx';
+import { StageMoveModal } from '../components/stage-move-modal.tsx';
 import { ErrorState, LoadingState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
-import type { ChangePage, PartnerDetail as Partner } from '../types.ts';
+import type { ChangePage, PartnerDetail as Partner, StageHistory, StageHistoryEntry } from '../types.ts';
 
 function scopeLabel(scopeKey: string): string {
   return scopeKey === 'all' ? 'All products and accounts' : scopeKey.replace(':', ': ').replace(/,/g, ', ');
@@ -24,29 +34,63 @@ export default function PartnerDetail() {
   const { api, clockVersion } = useConsole();
   const follow = useFollow();
   const canSubmit = useCan('finance');
+  const canWrite = useCan('partner-manager');
+  const location = useLocation();
+  const { saved, outcome } = (location.state as { saved?: number; outcome?: string } | null) ?? {};
   const { partnerId = '' } = useParams();
   const id = encodeURIComponent(partnerId);
-  const [partner] = useLoad(() => api.get<Partner>(`/api/partners/${id}`), `${partnerId}#${clockVersion}`);
-  const [changes] = useLoad(
+  const [moving, setMoving] = useState(false);
+  const [moved, setMoved] = useState<string>();
+  const [partner, reloadPartner] = useLoad(
+    () => api.get<Partner>(`/api/partners/${id}`),
+    `${partnerId}#${clockVersion}`,
+  );
+  const [changes, reloadChanges] = useLoad(
     () => api.get<ChangePage>(`/api/changes?partnerId=${id}&limit=50`),
     `changes:${partnerId}#${clockVersion}`,
+  );
+  const [history, reloadHistory] = useLoad(
+    () => api.get<StageHistory>(`/api/partners/${id}/stage-history`),
+    `history:${partnerId}#${clockVersion}`,
   );
   if (partner.state === 'loading') return <LoadingState what="the partner" />;
   if (partner.state === 'error')
     return <ErrorState problem={partner.problem} header="This partner could not be loaded" />;
   const view = partner.data;
+  const moves: (StageHistoryEntry & { applied: boolean })[] =
+    history.state === 'ready'
+      ? [
+          ...history.data.applied.map((entry) => ({ ...entry, applied: true })),
+          ...history.data.pending.map((entry) => ({ ...entry, applied: false })),
+        ]
+      : [];
   return (
     <ContentLayout
       header={
         <Header
           variant="h1"
-          description={`${view.stage} stage · ${percent(view.currentRatePct)} partner-wide today`}
+          description={`${stageLabel(view.stage)} stage · ${percent(view.currentRatePct)} partner-wide today`}
           actions={
-            canSubmit ? (
-              <Button variant="primary" href={`/changes/new?partnerId=${id}`} onFollow={follow}>
-                Submit a change
-              </Button>
-            ) : null
+            <SpaceBetween direction="horizontal" size="xs">
+              {canWrite ? (
+                <Button
+                  onClick={() => setMoving(true)}
+                  disabled={history.state === 'ready' && history.data.pending.length > 0}
+                >
+                  Move stage
+                </Button>
+              ) : null}
+              {canWrite ? (
+                <Button href={`/partners/${id}/edit`} onFollow={follow}>
+                  Edit
+                </Button>
+              ) : null}
+              {canSubmit ? (
+                <Button variant="primary" href={`/changes/new?partnerId=${id}`} onFollow={follow}>
+                  Submit a change
+                </Button>
+              ) : null}
+            </SpaceBetween>
           }
         >
           {view.name}
@@ -54,11 +98,44 @@ export default function PartnerDetail() {
       }
     >
       <SpaceBetween size="l">
+        {saved !== undefined ? (
+          <Alert type="success" statusIconAriaLabel="Success">
+            {outcome === 'unchanged'
+              ? `Nothing to save: the profile was already so (version ${saved}).`
+              : `Saved: ${view.name} is at version ${saved}.`}
+          </Alert>
+        ) : null}
+        {moved ? (
+          <Alert type="success" statusIconAriaLabel="Success">
+            Stage move submitted as{' '}
+            <Link href={`/changes/${encodeURIComponent(moved)}`} onFollow={follow}>
+              {moved}
+            </Link>
+            : it follows the notice lifecycle, shown under Stage history.
+          </Alert>
+        ) : null}
+        {moving ? (
+          <StageMoveModal
+            partnerId={view.partnerId}
+            currentStage={view.stage}
+            onClose={() => setMoving(false)}
+            onDone={(changeId) => {
+              setMoving(false);
+              setMoved(changeId);
+              reloadHistory();
+              reloadChanges();
+              reloadPartner();
+            }}
+          />
+        ) : null}
         <Container header={<Header variant="h2">Relationship</Header>}>
           <KeyValuePairs
             columns={3}
             items={[
-              { label: 'Stage', value: view.stage },
+              { label: 'Stage', value: stageLabel(view.stage) },
+              { label: 'Region', value: view.region ?? '—' },
+              { label: 'Tier', value: view.tier ?? '—' },
+              { label: 'Tags', value: view.tags.length > 0 ? view.tags.join(', ') : '—' },
               {
                 label: 'Alliance manager',
                 value: (
@@ -71,6 +148,9 @@ export default function PartnerDetail() {
                 ),
               },
               { label: 'Trust score', value: <span data-testid="trust-score">{view.trust.score}</span> },
+              { label: 'Version', value: <span data-testid="partner-version">{view.version}</span> },
+              { label: 'Added', value: <Instant iso={view.createdAt} /> },
+              { label: 'Last changed', value: <Instant iso={view.updatedAt} /> },
             ]}
           />
         </Container>
@@ -81,8 +161,58 @@ export default function PartnerDetail() {
           empty={<Box textAlign="center">No contacts.</Box>}
           columnDefinitions={[
             { id: 'name', header: 'Name', cell: (item) => item.name, isRowHeader: true },
-            { id: 'role', header: 'Receives notices as', cell: (item) => item.role },
+            { id: 'role', header: 'Receives notices as', cell: (item) => stageLabel(item.role) },
             { id: 'email', header: 'Email', cell: (item) => item.email },
+          ]}
+        />
+        <Table
+          header={
+            <Header
+              variant="h2"
+              description="Each move up or down the stages: applied moves oldest first, then the ones under way."
+            >
+              Stage history
+            </Header>
+          }
+          loading={history.state === 'loading'}
+          loadingText="Loading the stage history"
+          items={moves}
+          trackBy="changeId"
+          empty={
+            history.state === 'error' ? (
+              <ErrorState problem={history.problem} />
+            ) : (
+              <Box textAlign="center">No stage moves: {stageLabel(view.stage)} since it was added.</Box>
+            )
+          }
+          columnDefinitions={[
+            {
+              id: 'move',
+              header: 'Move',
+              isRowHeader: true,
+              cell: (item) => `${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}`,
+            },
+            {
+              id: 'status',
+              header: 'Status',
+              cell: (item) => <ChangeStatusBadge status={item.status} />,
+            },
+            {
+              id: 'from',
+              header: 'From',
+              cell: (item) => <CalendarDay date={item.appliedFrom ?? item.applyAt ?? item.effectiveDate} />,
+            },
+            { id: 'rationale', header: 'Rationale', cell: (item) => item.rationale },
+            {
+              id: 'change',
+              header: 'Change',
+              cell: (item) => (
+                <Link href={`/changes/${encodeURIComponent(item.changeId)}`} onFollow={follow}>
+                  {item.changeId}
+                </Link>
+              ),
+            },
+            { id: 'by', header: 'By', cell: (item) => item.submittedBy },
           ]}
         />
         <Table

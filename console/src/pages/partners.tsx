@@ -1,65 +1,189 @@
-import { useCollection } from '@cloudscape-design/collection-hooks';
 import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
+import Input from '@cloudscape-design/components/input';
 import Link from '@cloudscape-design/components/link';
 import Pagination from '@cloudscape-design/components/pagination';
+import Select from '@cloudscape-design/components/select';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
-import { percent } from '../components/format.tsx';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { relationshipStages } from '../../../functions/domain/relationship-stage.ts';
+import { percent, stageLabel } from '../components/format.tsx';
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
-import { useConsole } from '../context.ts';
+import { useCan, useConsole } from '../context.ts';
 import { pageLabels, useFollow } from '../shell.tsx';
-import type { PartnerSummary } from '../types.ts';
+import type { PartnerPage, PartnerSummary } from '../types.ts';
+
+/** The filters GET /api/partners takes, kept in the address so a view can be bookmarked and shared. */
+const filterNames = ['q', 'stage', 'region', 'tier', 'tag'] as const;
+type FilterName = (typeof filterNames)[number];
+
+const PAGE_SIZE = 25;
+/** Typing in a filter box asks the API once the person pauses, not at every key. */
+const TYPING_PAUSE_MS = 300;
+
+/** A text filter that edits its own copy and writes the address after a pause in typing. */
+function useTypedFilter(value: string, commit: (value: string) => void): [string, (value: string) => void] {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  useEffect(() => {
+    if (draft === value) return;
+    const timer = setTimeout(() => commit(draft), TYPING_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [draft]);
+  return [draft, setDraft];
+}
 
 export default function Partners() {
   const { api } = useConsole();
   const follow = useFollow();
-  const [partners] = useLoad(
-    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
-    'partners',
-  );
-  const all = partners.state === 'ready' ? partners.data.partners : [];
-  // The first 200 partners (the API's largest page); filtering, sorting and paging happen here.
-  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(all, {
-    filtering: {
-      empty: <Box textAlign="center">No partners yet.</Box>,
-      noMatch: <Box textAlign="center">No partner matches this filter.</Box>,
-    },
-    sorting: { defaultState: { sortingColumn: { sortingField: 'name' } } },
-    pagination: { pageSize: 25 },
-  });
+  const canWrite = useCan('partner-manager');
+  const [params, setParams] = useSearchParams();
+  const filters = Object.fromEntries(
+    filterNames.flatMap((name) => {
+      const value = params.get(name)?.trim();
+      return value ? [[name, value]] : [];
+    }),
+  ) as Partial<Record<FilterName, string>>;
+  const filterKey = new URLSearchParams(filters).toString();
+  // Page i starts at cursors[i]; the first page has none. A new filter starts again at page 1.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [pageIndex, setPageIndex] = useState(0);
+  useEffect(() => {
+    setCursors([undefined]);
+    setPageIndex(0);
+  }, [filterKey]);
+  const cursor = cursors[pageIndex];
+  const query = new URLSearchParams({ ...filters, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) });
+  const [page] = useLoad(() => api.get<PartnerPage>(`/api/partners?${query.toString()}`), query.toString());
+  useEffect(() => {
+    if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
+      setCursors((previous) => [...previous, page.data.cursor]);
+    }
+  }, [page, cursors.length, pageIndex]);
+
+  function setFilter(name: FilterName, value: string | undefined) {
+    const trimmed = value?.trim();
+    // From the address as it is when the pause in typing ends, not as it was when typing began: a filter
+    // cleared meanwhile stays cleared.
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        if (trimmed) next.set(name, trimmed);
+        else next.delete(name);
+        return next;
+      },
+      { replace: name !== 'stage' },
+    );
+  }
+  const [q, setQ] = useTypedFilter(filters.q ?? '', (value) => setFilter('q', value));
+  const [region, setRegion] = useTypedFilter(filters.region ?? '', (value) => setFilter('region', value));
+  const [tier, setTier] = useTypedFilter(filters.tier ?? '', (value) => setFilter('tier', value));
+  const [tag, setTag] = useTypedFilter(filters.tag ?? '', (value) => setFilter('tag', value));
+  const stageOptions = relationshipStages.map((stage) => ({ value: stage, label: stageLabel(stage) }));
+  const items = page.state === 'ready' ? page.data.partners : [];
+  const anyFilter = filterKey.length > 0;
+
   return (
     <Table<PartnerSummary>
-      {...collectionProps}
       variant="full-page"
       header={
         <Header
           variant="awsui-h1-sticky"
-          counter={partners.state === 'ready' ? `(${all.length})` : undefined}
-          description="Each partner's stage and the partner-wide rate in force today."
+          description="Search the directory by name or id, filter by stage, region, tier or tag. Filters live in the address."
+          actions={
+            canWrite ? (
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button href="/import-partners" onFollow={follow}>
+                  Import
+                </Button>
+                <Button variant="primary" href="/add-partner" onFollow={follow}>
+                  Add partner
+                </Button>
+              </SpaceBetween>
+            ) : null
+          }
         >
           Partners
         </Header>
       }
       filter={
-        <TextFilter
-          {...filterProps}
-          filteringPlaceholder="Find a partner"
-          countText={`${filteredItemsCount ?? 0} matches`}
+        <SpaceBetween direction="horizontal" size="s">
+          <FormField label="Search">
+            <TextFilter
+              filteringText={q}
+              filteringPlaceholder="Name or id"
+              filteringAriaLabel="Search partners by name or id"
+              filteringClearAriaLabel="Clear the search"
+              onChange={({ detail }) => setQ(detail.filteringText)}
+            />
+          </FormField>
+          <FormField label="Stage">
+            <Select
+              selectedOption={stageOptions.find((option) => option.value === filters.stage) ?? null}
+              placeholder="Any stage"
+              options={[{ value: '', label: 'Any stage' }, ...stageOptions]}
+              onChange={({ detail }) => setFilter('stage', detail.selectedOption.value)}
+            />
+          </FormField>
+          <FormField label="Region">
+            <Input
+              value={region}
+              placeholder="e.g. EMEA"
+              onChange={({ detail }) => setRegion(detail.value)}
+            />
+          </FormField>
+          <FormField label="Tier">
+            <Input value={tier} placeholder="e.g. gold" onChange={({ detail }) => setTier(detail.value)} />
+          </FormField>
+          <FormField label="Tag">
+            <Input value={tag} placeholder="e.g. cloud" onChange={({ detail }) => setTag(detail.value)} />
+          </FormField>
+          {anyFilter ? (
+            <FormField label={'\u00a0'}>
+              <Button onClick={() => setParams(new URLSearchParams())}>Clear filters</Button>
+            </FormField>
+          ) : null}
+        </SpaceBetween>
+      }
+      pagination={
+        <Pagination
+          currentPageIndex={pageIndex + 1}
+          pagesCount={cursors.length}
+          openEnd={page.state === 'ready' && page.data.cursor !== undefined}
+          onChange={({ detail }) => setPageIndex(detail.currentPageIndex - 1)}
+          ariaLabels={pageLabels}
         />
       }
-      pagination={<Pagination {...paginationProps} ariaLabels={pageLabels} />}
-      loading={partners.state === 'loading'}
+      loading={page.state === 'loading'}
       loadingText="Loading partners"
       items={items}
       trackBy="partnerId"
-      empty={partners.state === 'error' ? <ErrorState problem={partners.problem} /> : collectionProps.empty}
+      empty={
+        page.state === 'error' ? (
+          <ErrorState problem={page.problem} />
+        ) : (
+          <Box textAlign="center" color="inherit" padding="l">
+            <b>No partners{anyFilter ? ' match these filters' : ' yet'}</b>
+            <Box variant="p" color="inherit">
+              {anyFilter
+                ? 'Clear a filter to see more.'
+                : canWrite
+                  ? 'Add one, or import your directory from a CSV or JSON Lines file.'
+                  : 'Partner managers add partners.'}
+            </Box>
+          </Box>
+        )
+      }
       columnDefinitions={[
         {
           id: 'name',
           header: 'Partner',
-          sortingField: 'name',
           isRowHeader: true,
           cell: (item) => (
             <Link href={`/partners/${encodeURIComponent(item.partnerId)}`} onFollow={follow}>
@@ -67,13 +191,11 @@ export default function Partners() {
             </Link>
           ),
         },
-        { id: 'stage', header: 'Stage', sortingField: 'stage', cell: (item) => item.stage },
-        {
-          id: 'rate',
-          header: 'Current rate',
-          sortingField: 'currentRatePct',
-          cell: (item) => percent(item.currentRatePct),
-        },
+        { id: 'stage', header: 'Stage', cell: (item) => stageLabel(item.stage) },
+        { id: 'region', header: 'Region', cell: (item) => item.region ?? '—' },
+        { id: 'tier', header: 'Tier', cell: (item) => item.tier ?? '—' },
+        { id: 'tags', header: 'Tags', cell: (item) => (item.tags.length > 0 ? item.tags.join(', ') : '—') },
+        { id: 'rate', header: 'Current rate', cell: (item) => percent(item.currentRatePct) },
       ]}
     />
   );

@@ -10,7 +10,6 @@ import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
 import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
-import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
@@ -20,10 +19,11 @@ import type { TrustOutlook } from '../../../functions/domain/trust-outlook.ts';
 import type { Problem } from '../api.ts';
 import { needsFormError, placeReasons } from '../components/field-reasons.ts';
 import { CalendarDay, percent } from '../components/format.tsx';
+import { PartnerSelect } from '../components/partner-select.tsx';
 import { ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
-import type { PartnerDetail, PartnerSummary } from '../types.ts';
+import type { PartnerDetail } from '../types.ts';
 
 /** The 200 answer of a dry run (functions/commission-changes/routes.ts previewResponse), the fields shown here. */
 interface Preview {
@@ -94,10 +94,6 @@ export default function SubmitChange() {
   const [touched, setTouched] = useState<Set<string>>(new Set());
   // One key per form: a double click, or a retry after a lost answer, replays instead of submitting twice.
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
-  const [partners] = useLoad(
-    () => api.get<{ partners: PartnerSummary[] }>('/api/partners?limit=200'),
-    'partners',
-  );
   const [partner] = useLoad(
     () =>
       values.partnerId
@@ -174,14 +170,6 @@ export default function SubmitChange() {
     }
     setSubmitProblem(result.problem);
   }
-  const partnerOptions =
-    partners.state === 'ready'
-      ? partners.data.partners.map((item) => ({
-          value: item.partnerId,
-          label: item.name,
-          description: `${item.stage} · ${percent(item.currentRatePct)}`,
-        }))
-      : [];
 
   return (
     <form
@@ -216,13 +204,9 @@ export default function SubmitChange() {
           <Container header={<Header variant="h2">Partner</Header>}>
             <SpaceBetween size="m">
               <FormField label="Partner" errorText={reasonFor('partnerId')}>
-                <Select
-                  selectedOption={partnerOptions.find((option) => option.value === values.partnerId) ?? null}
-                  placeholder="Choose a partner"
-                  filteringType="auto"
-                  statusType={partners.state === 'loading' ? 'loading' : 'finished'}
-                  options={partnerOptions}
-                  onChange={({ detail }) => set('partnerId', detail.selectedOption.value ?? '')}
+                <PartnerSelect
+                  value={values.partnerId}
+                  onChange={(partnerId) => set('partnerId', partnerId)}
                   onBlur={() => leave('partnerId')}
                 />
               </FormField>
