@@ -393,6 +393,29 @@ function startLineOf(raw: string, endLine: number): number {
 }
 
 /**
+ * The text with CRLF line endings as LF, across chunk boundaries. csv-parse counts the CR and the LF of a CRLF
+ * inside a quoted cell as two lines, which would number that record and every later one a line too late. No
+ * cell of a valid row holds a line break (every field refuses control characters), so nothing a row may say
+ * is lost.
+ */
+async function* withLfEndings(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  if (typeof source === 'string') {
+    yield source.replace(/\r\n/g, '\n');
+    return;
+  }
+  let held = '';
+  // Streaming, so a character split across two Buffer chunks is decoded whole.
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of source) {
+    const text = held + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    // A chunk ending in CR may be the first half of a CRLF: keep it for the next chunk.
+    held = text.endsWith('\r') ? '\r' : '';
+    yield (held ? text.slice(0, -1) : text).replace(/\r\n/g, '\n');
+  }
+  if (held) yield held;
+}
+
+/**
  * The rows of a CSV text (a string, or chunks of one as a file stream gives them), streamed through
  * csv-parse. `firstLine` is the file's number of the line that follows the header (2 when the text is the
  * whole file). A record csv-parse cannot read (an unclosed quote, a stray quote) is a row with a problem at
@@ -425,12 +448,9 @@ export async function* parseCsv(
     },
   });
   const feed = (async () => {
-    if (typeof source === 'string') parser.end(source);
-    else {
-      for await (const chunk of source)
-        if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r));
-      parser.end();
-    }
+    for await (const text of withLfEndings(source))
+      if (!parser.write(text)) await new Promise((r) => parser.once('drain', r));
+    parser.end();
   })();
   let columns: string[] | undefined;
   let headerEnd = 1;

@@ -239,6 +239,34 @@ describe('line numbers are the file’s', () => {
     });
   });
 
+  it('CSV with CRLF endings, a CRLF inside a quoted cell and a file stream cut inside a CRLF and a character: the same lines', async () => {
+    const header = csvHeader();
+    const spanning = formatCsvRow(partner({ partnerId: 'crm-3' })).replace(
+      '"Litware, Inc."',
+      '"Litware,\nInc."',
+    );
+    const named = formatCsvRow(partner({ partnerId: 'crm-4', name: 'Škoda Partnerství' }));
+    const lf = `${header}${formatCsvRow(partner())}\n${spanning}${named}`;
+    const crlf = lf.replace(/\n/g, '\r\n');
+    const bytes = Buffer.from(crlf, 'utf8');
+    // Cut after a CR (the first half of a CRLF) and inside the two bytes of 'Š'.
+    const cuts = [bytes.indexOf('\r') + 1, bytes.indexOf(Buffer.from('Š')) + 1];
+    async function* chunks() {
+      let from = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        yield bytes.subarray(from, cut);
+        from = cut;
+      }
+    }
+    const streamed: SourceRow[] = [];
+    for await (const row of parseCsv(chunks())) streamed.push(row);
+    const expected = (await readCsv(lf)).map((row) => row.line);
+    expect(expected).toEqual([2, 4, 6]);
+    expect((await readCsv(crlf)).map((row) => row.line)).toEqual(expected);
+    expect(streamed.map((row) => row.line)).toEqual(expected);
+    expect(validated(streamed[2]!)).toEqual(partner({ partnerId: 'crm-4', name: 'Škoda Partnerství' }));
+  });
+
   it('CSV sent in chunks: firstLine is the file line after the header', async () => {
     const rows = await readCsv(
       `${csvHeader()}${formatCsvRow(partner())}${formatCsvRow(partner({ partnerId: 'b' }))}`,
