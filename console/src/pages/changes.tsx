@@ -6,20 +6,21 @@ import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
 import Link from '@cloudscape-design/components/link';
-import Pagination from '@cloudscape-design/components/pagination';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
-import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type ChangeStatus, changeStatuses } from '../../../functions/domain/lifecycle.ts';
+import { useCursorPages } from '../components/cursor-pages.tsx';
 import { CalendarDay, ChangeStatusBadge, Instant, rateChange, statusLabel } from '../components/format.tsx';
 import { PartnerSelect } from '../components/partner-select.tsx';
 import { ErrorState } from '../components/states.tsx';
-import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
 import type { ChangePage, ChangeSummary } from '../types.ts';
+
+/** Changes per page of the table. */
+const PAGE_SIZE = 20;
 
 /** The filters the API takes, kept in the address so a view can be bookmarked, shared and saved. */
 const filterNames = ['status', 'partnerId', 'submittedBy', 'from', 'to'] as const;
@@ -45,25 +46,12 @@ export default function Changes() {
     }),
   ) as Partial<Record<(typeof filterNames)[number], string>>;
   const filterKey = new URLSearchParams(filters).toString();
-  // Page i starts at cursors[i]; the first page has none. A new filter starts again at page 1.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
-  // A new filter (its key) starts again at page 1.
-  useEffect(() => {
-    setCursors([undefined]);
-    setPageIndex(0);
-  }, [filterKey]);
-  const cursor = cursors[pageIndex];
-  const query = new URLSearchParams({ ...filters, limit: '20', ...(cursor ? { cursor } : {}) });
-  const [page] = useLoad(
-    () => api.get<ChangePage>(`/api/changes?${query.toString()}`),
-    `${query.toString()}#${clockVersion}`,
+  const { page, pagination } = useCursorPages(
+    filters,
+    PAGE_SIZE,
+    (query) => api.get<ChangePage>(`/api/changes?${query.toString()}`),
+    String(clockVersion),
   );
-  useEffect(() => {
-    if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
-      setCursors((previous) => [...previous, page.data.cursor]);
-    }
-  }, [page, cursors.length, pageIndex]);
 
   function setFilter(name: (typeof filterNames)[number], value: string | undefined) {
     const next = new URLSearchParams(params);
@@ -153,19 +141,7 @@ export default function Changes() {
           ) : null}
         </SpaceBetween>
       }
-      pagination={
-        <Pagination
-          currentPageIndex={pageIndex + 1}
-          pagesCount={cursors.length}
-          openEnd={page.state === 'ready' && page.data.cursor !== undefined}
-          onChange={({ detail }) => setPageIndex(detail.currentPageIndex - 1)}
-          ariaLabels={{
-            nextPageLabel: 'Next page',
-            previousPageLabel: 'Previous page',
-            pageLabel: (n) => `Page ${n}`,
-          }}
-        />
-      }
+      pagination={pagination}
       loading={page.state === 'loading'}
       loadingText="Loading changes"
       items={items}

@@ -4,7 +4,6 @@ import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
 import Link from '@cloudscape-design/components/link';
-import Pagination from '@cloudscape-design/components/pagination';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
@@ -12,11 +11,11 @@ import TextFilter from '@cloudscape-design/components/text-filter';
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { relationshipStages } from '../../../functions/domain/relationship-stage.ts';
+import { useCursorPages } from '../components/cursor-pages.tsx';
 import { percent, stageLabel } from '../components/format.tsx';
 import { ErrorState } from '../components/states.tsx';
-import { useLoad } from '../components/use-api.ts';
 import { useCan, useConsole } from '../context.ts';
-import { pageLabels, useFollow } from '../shell.tsx';
+import { useFollow } from '../shell.tsx';
 import type { PartnerPage, PartnerSummary } from '../types.ts';
 
 /** The filters GET /api/partners takes, kept in the address so a view can be bookmarked and shared. */
@@ -51,21 +50,9 @@ export default function Partners() {
     }),
   ) as Partial<Record<FilterName, string>>;
   const filterKey = new URLSearchParams(filters).toString();
-  // Page i starts at cursors[i]; the first page has none. A new filter starts again at page 1.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
-  useEffect(() => {
-    setCursors([undefined]);
-    setPageIndex(0);
-  }, [filterKey]);
-  const cursor = cursors[pageIndex];
-  const query = new URLSearchParams({ ...filters, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) });
-  const [page] = useLoad(() => api.get<PartnerPage>(`/api/partners?${query.toString()}`), query.toString());
-  useEffect(() => {
-    if (page.state === 'ready' && page.data.cursor && cursors.length === pageIndex + 1) {
-      setCursors((previous) => [...previous, page.data.cursor]);
-    }
-  }, [page, cursors.length, pageIndex]);
+  const { page, pagination } = useCursorPages(filters, PAGE_SIZE, (query) =>
+    api.get<PartnerPage>(`/api/partners?${query.toString()}`),
+  );
 
   function setFilter(name: FilterName, value: string | undefined) {
     const trimmed = value?.trim();
@@ -151,15 +138,7 @@ export default function Partners() {
           ) : null}
         </SpaceBetween>
       }
-      pagination={
-        <Pagination
-          currentPageIndex={pageIndex + 1}
-          pagesCount={cursors.length}
-          openEnd={page.state === 'ready' && page.data.cursor !== undefined}
-          onChange={({ detail }) => setPageIndex(detail.currentPageIndex - 1)}
-          ariaLabels={pageLabels}
-        />
-      }
+      pagination={pagination}
       loading={page.state === 'loading'}
       loadingText="Loading partners"
       items={items}
