@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, realRationale } from '../support/api-client.ts';
+import { type CliResult, runPcn } from '../support/cli.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /** `pcn` as a person runs it: a real child process against the real local system, over HTTP. */
-const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
 
 let system: LocalSystem;
 let api: ApiClient;
@@ -27,17 +23,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function pcn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', ...args], {
-      cwd: repositoryRoot,
-      env: { ...process.env, PCN_URL: system.baseUrl, NODE_NO_WARNINGS: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function pcn(...args: string[]): Promise<CliResult> {
+  return runPcn(system.baseUrl, ...args);
 }
 
 describe('the pcn command line', () => {

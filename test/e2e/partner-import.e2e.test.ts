@@ -3,23 +3,18 @@
  * JSON Lines bodies, the limits (413 with the reason), the role (403), an export imported again is all
  * unchanged, and `pcn partners import` / `export` as a person runs them.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvHeader, formatCsvRow, formatJsonLine } from '../../functions/directory/import-format.ts';
 import type { NewPartner } from '../../functions/directory/profile.ts';
 import { syntheticPartners } from '../../functions/directory/synthetic.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
+import { type CliResult, runPcn } from '../support/cli.ts';
 import { snapshotSettledTables } from '../support/table-snapshot.ts';
 import { startTestSystem } from '../support/test-system.ts';
-
-const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
 
 let system: LocalSystem;
 let api: ApiClient;
@@ -199,17 +194,8 @@ describe('export → import', () => {
   });
 });
 
-async function pcn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', ...args], {
-      cwd: repositoryRoot,
-      env: { ...process.env, PCN_URL: system.baseUrl, NODE_NO_WARNINGS: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function pcn(...args: string[]): Promise<CliResult> {
+  return runPcn(system.baseUrl, ...args);
 }
 
 describe('pcn partners import / export', () => {

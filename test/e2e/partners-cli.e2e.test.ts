@@ -1,18 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPartnerSchema } from '../../functions/directory/profile.ts';
 import { syntheticPartners } from '../../functions/directory/synthetic.ts';
 import type { LocalSystem } from '../../local/system.ts';
+import { type CliResult, runPcn } from '../support/cli.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /** `pcn partners …` as a person runs it: a real child process against the real local system. */
-const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
 
 let system: LocalSystem;
 let dir: string;
@@ -27,18 +23,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function pcn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/pcn.ts', ...args], {
-      cwd: repositoryRoot,
-      env: { ...process.env, PCN_URL: system.baseUrl, NODE_NO_WARNINGS: '1' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function pcn(...args: string[]): Promise<CliResult> {
+  return runPcn(system.baseUrl, ...args);
 }
 
 describe('pcn partners', () => {
