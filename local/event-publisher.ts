@@ -36,11 +36,12 @@ export const SUSTAINED_QUIET_MS = 500;
 /**
  * Whether a run may start, `waitedMs` after its wait began and `sinceLastKickMs` after the latest commit:
  * after a gap of KICK_DEBOUNCE_MS without commits, of SUSTAINED_QUIET_MS once commits have kept coming for
- * SUSTAINED_AFTER_MS, and in any case after MAX_COALESCE_MS.
+ * SUSTAINED_AFTER_MS, and in any case after MAX_COALESCE_MS. While someone awaits `idle()` (a settle: the
+ * workflows are done and their events are wanted now) the short gap is enough.
  */
-export function runMayStart(waitedMs: number, sinceLastKickMs: number): boolean {
+export function runMayStart(waitedMs: number, sinceLastKickMs: number, awaited = false): boolean {
   if (waitedMs >= MAX_COALESCE_MS) return true;
-  const gap = waitedMs >= SUSTAINED_AFTER_MS ? SUSTAINED_QUIET_MS : KICK_DEBOUNCE_MS;
+  const gap = waitedMs >= SUSTAINED_AFTER_MS && !awaited ? SUSTAINED_QUIET_MS : KICK_DEBOUNCE_MS;
   return sinceLastKickMs >= gap;
 }
 
@@ -58,6 +59,8 @@ export class LocalEventPublisher {
   private retryRuns = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastKick = 0;
+  /** Callers of `idle()` waiting now. */
+  private waiters = 0;
 
   constructor(
     private readonly deps: PublisherDependencies,
@@ -76,7 +79,12 @@ export class LocalEventPublisher {
 
   /** Resolves once no run is going on (nor about to: a kick during a run is part of it). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    this.waiters += 1;
+    try {
+      while (this.running) await this.running;
+    } finally {
+      this.waiters -= 1;
+    }
   }
 
   /** Lets the run in progress finish (so nothing is published and left unmarked by a clean stop), then no more. */
@@ -92,7 +100,7 @@ export class LocalEventPublisher {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, KICK_DEBOUNCE_MS));
       const now = performance.now();
-      if (this.stopped || runMayStart(now - began, now - this.lastKick)) return;
+      if (this.stopped || runMayStart(now - began, now - this.lastKick, this.waiters > 0)) return;
     }
   }
 

@@ -23,6 +23,11 @@ describe('the local event publisher under load', () => {
     expect(runMayStart(10_000, SUSTAINED_QUIET_MS)).toBe(true);
   });
 
+  it('publishes after the short debounce when someone awaits the events (a settle), even under load', () => {
+    expect(runMayStart(10_000, KICK_DEBOUNCE_MS, true)).toBe(true);
+    expect(runMayStart(10_000, KICK_DEBOUNCE_MS - 1, true)).toBe(false);
+  });
+
   it('runs anyway once it has waited its bound, however steadily commits come', () => {
     expect(runMayStart(MAX_COALESCE_MS - 1, 0)).toBe(false);
     expect(runMayStart(MAX_COALESCE_MS, 0)).toBe(true);
