@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { SingleBar } from 'cli-progress';
+import type { ImportReport, RejectedRow } from '../functions/directory/import.ts';
 import type { PartnerCommand } from './partners.ts';
 
 export type FileFormat = 'csv' | 'jsonl';
@@ -24,20 +25,8 @@ export const CHUNK_ROWS = 500;
 const CHUNK_BYTES = 1024 * 1024;
 export const CHUNKS_IN_FLIGHT = 2;
 
-export interface RejectedRow {
-  line: number;
-  partnerId?: string;
-  fields: { field: string; reason: string }[];
-}
-
-export interface ImportSummary {
-  dryRun: boolean;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  rows: RejectedRow[];
-}
+/** What the API answers for each chunk, summed over the file: the server's own report type. */
+export type ImportSummary = ImportReport;
 
 /** A record of the file: its text (with its line ending) and the file line it starts on. */
 interface FileRecord {
