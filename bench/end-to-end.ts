@@ -64,8 +64,12 @@ const IMPORT_PARTNERS = Number(process.env.BENCH_IMPORT_PARTNERS ?? (small ? 100
  * entry and its partner.created event (the outbox).
  */
 const ITEMS_PER_IMPORTED_ROW = 5;
-/** The issue's target: 10,000 partners well under a minute. */
-const TARGET_IMPORT_SECONDS = 60;
+/**
+ * The issue's target, 10,000 partners "well under a minute", read as at most three quarters of one. Below
+ * 10,000 rows (the CI size) the verdict is extrapolated from the rate, which flatters it: the rate falls as the
+ * tables grow (measured 2026-12-03: 228 rows/s for 1,000, 182 for 10,000).
+ */
+const TARGET_IMPORT_SECONDS = 45;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -619,7 +623,7 @@ function printTable(
       `import ${figures.import.partners} partners, rows/s`,
       fixed(figures.import.rowsPerSecond),
       `${fixed(figures.import.floorRowsPerSecond)} raw TransactWrite(${figures.import.itemsPerRow})/s: one per row`,
-      `${(figures.import.shareOfWriteFloor * 100).toFixed(0)} % of floor; ${fixed(figures.import.seconds)} s, target 10,000 < ${TARGET_IMPORT_SECONDS} s: ${(figures.import.seconds * 10_000) / figures.import.partners < TARGET_IMPORT_SECONDS ? 'met' : 'NOT met'}`,
+      `${(figures.import.shareOfWriteFloor * 100).toFixed(0)} % of floor; ${fixed(figures.import.seconds)} s, target 10,000 ≤ ${TARGET_IMPORT_SECONDS} s${figures.import.partners < 10_000 ? ' (extrapolated)' : ''}: ${(figures.import.seconds * 10_000) / figures.import.partners <= TARGET_IMPORT_SECONDS ? 'met' : 'NOT met'}`,
       before('import.rowsPerSecond'),
     ],
     ['  import seconds', fixed(figures.import.seconds), '', '', before('import.seconds')],
