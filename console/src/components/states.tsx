@@ -21,6 +21,18 @@ export function ErrorState({ problem, header = 'Could not load' }: { problem: Pr
   );
 }
 
+/** A table with no rows: what is missing, and what would fill it. */
+export function EmptyState({ title, hint }: { title: string; hint: string }) {
+  return (
+    <Box textAlign="center" color="inherit" padding="l">
+      <b>{title}</b>
+      <Box variant="p" color="inherit">
+        {hint}
+      </Box>
+    </Box>
+  );
+}
+
 export function LoadingState({ what }: { what: string }) {
   return (
     <Box padding="l" textAlign="center">

@@ -1,4 +1,3 @@
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import DateInput from '@cloudscape-design/components/date-input';
@@ -14,7 +13,7 @@ import { type ChangeStatus, changeStatuses } from '../../../functions/domain/lif
 import { useCursorPages } from '../components/cursor-pages.tsx';
 import { CalendarDay, ChangeStatusBadge, Instant, rateChange, statusLabel } from '../components/format.tsx';
 import { PartnerSelect } from '../components/partner-select.tsx';
-import { ErrorState } from '../components/states.tsx';
+import { EmptyState, ErrorState } from '../components/states.tsx';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
 import type { ChangePage, ChangeSummary } from '../types.ts';
@@ -150,16 +149,16 @@ export default function Changes() {
         page.state === 'error' ? (
           <ErrorState problem={page.problem} />
         ) : (
-          <Box textAlign="center" color="inherit" padding="l">
-            <b>No changes{anyFilter ? ' match these filters' : ' yet'}</b>
-            <Box variant="p" color="inherit">
-              {anyFilter
+          <EmptyState
+            title={`No changes${anyFilter ? ' match these filters' : ' yet'}`}
+            hint={
+              anyFilter
                 ? 'Clear a filter to see more.'
                 : canSubmit
                   ? 'Submit the first one.'
-                  : 'Finance submits changes.'}
-            </Box>
-          </Box>
+                  : 'Finance submits changes.'
+            }
+          />
         )
       }
       columnDefinitions={[

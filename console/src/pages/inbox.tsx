@@ -1,4 +1,3 @@
-import Box from '@cloudscape-design/components/box';
 import Header from '@cloudscape-design/components/header';
 import Link from '@cloudscape-design/components/link';
 import Table from '@cloudscape-design/components/table';
@@ -6,7 +5,7 @@ import Toggle from '@cloudscape-design/components/toggle';
 import { useState } from 'react';
 import type { ChangeStatus } from '../../../functions/domain/lifecycle.ts';
 import { ChangeStatusBadge, Instant, roleLabel } from '../components/format.tsx';
-import { ErrorState } from '../components/states.tsx';
+import { EmptyState, ErrorState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
 import { useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
@@ -64,12 +63,10 @@ export default function Inbox() {
         inbox.state === 'error' ? (
           <ErrorState problem={inbox.problem} />
         ) : (
-          <Box textAlign="center" color="inherit" padding="l">
-            <b>Nothing waits on you</b>
-            <Box variant="p" color="inherit">
-              New approvals, concerns and escalations appear here.
-            </Box>
-          </Box>
+          <EmptyState
+            title="Nothing waits on you"
+            hint="New approvals, concerns and escalations appear here."
+          />
         )
       }
       columnDefinitions={[

@@ -1,4 +1,3 @@
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
@@ -13,7 +12,7 @@ import { useSearchParams } from 'react-router';
 import { relationshipStages } from '../../../functions/domain/relationship-stage.ts';
 import { useCursorPages } from '../components/cursor-pages.tsx';
 import { percent, stageLabel } from '../components/format.tsx';
-import { ErrorState } from '../components/states.tsx';
+import { EmptyState, ErrorState } from '../components/states.tsx';
 import { useCan, useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
 import type { PartnerPage, PartnerSummary } from '../types.ts';
@@ -147,16 +146,16 @@ export default function Partners() {
         page.state === 'error' ? (
           <ErrorState problem={page.problem} />
         ) : (
-          <Box textAlign="center" color="inherit" padding="l">
-            <b>No partners{anyFilter ? ' match these filters' : ' yet'}</b>
-            <Box variant="p" color="inherit">
-              {anyFilter
+          <EmptyState
+            title={`No partners${anyFilter ? ' match these filters' : ' yet'}`}
+            hint={
+              anyFilter
                 ? 'Clear a filter to see more.'
                 : canWrite
                   ? 'Add one, or import your directory from a CSV or JSON Lines file.'
-                  : 'Partner managers add partners.'}
-            </Box>
-          </Box>
+                  : 'Partner managers add partners.'
+            }
+          />
         )
       }
       columnDefinitions={[
