@@ -10,16 +10,16 @@ import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { type RelationshipStage, relationshipStages } from '../../../functions/domain/relationship-stage.ts';
 import type { Problem } from '../api.ts';
 import { useConsole } from '../context.ts';
 import type { SubmissionPreview } from '../types.ts';
+import { useDryRunPreview } from './dry-run-preview.ts';
 import { needsFormError, placeReasons } from './field-reasons.ts';
 import { CalendarDay, stageLabel } from './format.tsx';
 import { ErrorState } from './states.tsx';
 
-const PREVIEW_DELAY_MS = 400;
 const fields = ['toStage', 'effectiveDate', 'rationale'];
 
 /**
@@ -46,12 +46,6 @@ export function StageMoveModal({
   const [refusal, setRefusal] = useState<Problem>();
   // One key per dialog: a double click, or a retry after a lost answer, never moves the stage twice.
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
-  const [preview, setPreview] = useState<
-    | { state: 'idle' }
-    | { state: 'loading' }
-    | { state: 'ready'; data: SubmissionPreview }
-    | { state: 'refused'; problem: Problem }
-  >({ state: 'idle' });
   const request = {
     partnerId,
     currentStage,
@@ -59,30 +53,8 @@ export function StageMoveModal({
     effectiveDate: effectiveDate.trim().replace(/\//g, '-'),
     rationale,
   };
-  const requestKey = JSON.stringify(request);
   const complete = toStage !== '' && request.effectiveDate !== '';
-  useEffect(() => {
-    if (!complete) {
-      setPreview({ state: 'idle' });
-      return;
-    }
-    setPreview({ state: 'loading' });
-    let live = true;
-    const timer = setTimeout(async () => {
-      const result = await api.post<SubmissionPreview>(
-        '/api/stage-moves?dryRun=true',
-        JSON.parse(requestKey),
-      );
-      if (!live) return;
-      setPreview(
-        result.ok ? { state: 'ready', data: result.data } : { state: 'refused', problem: result.problem },
-      );
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, complete, requestKey]);
+  const preview = useDryRunPreview<SubmissionPreview>('/api/stage-moves', request, complete);
 
   async function confirm() {
     setBusy(true);

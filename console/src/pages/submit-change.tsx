@@ -13,10 +13,11 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import type { TrustOutlook } from '../../../functions/domain/trust-outlook.ts';
 import type { Problem } from '../api.ts';
+import { useDryRunPreview } from '../components/dry-run-preview.ts';
 import { needsFormError, placeReasons } from '../components/field-reasons.ts';
 import { CalendarDay, percent } from '../components/format.tsx';
 import { PartnerSelect } from '../components/partner-select.tsx';
@@ -45,8 +46,6 @@ interface Values {
   emergency: boolean;
   justification: string;
 }
-
-const PREVIEW_DELAY_MS = 400;
 
 /** The request as the API takes it (functions/commission-changes/schemas.ts). */
 function requestOf(values: Values, currentRatePct: number | null | undefined) {
@@ -102,37 +101,14 @@ export default function SubmitChange() {
     values.partnerId,
   );
   const current = partner.state === 'ready' && partner.data ? partner.data : undefined;
-  const [preview, setPreview] = useState<
-    | { state: 'idle' }
-    | { state: 'loading' }
-    | { state: 'ready'; data: Preview }
-    | { state: 'refused'; problem: Problem }
-  >({ state: 'idle' });
   const [submitting, setSubmitting] = useState(false);
   const [submitProblem, setSubmitProblem] = useState<Problem>();
   const request = requestOf(values, current?.currentRatePct);
-  const requestKey = JSON.stringify(request);
   const complete = Boolean(values.partnerId && current && values.newRatePct.trim() && values.effectiveDate);
-
-  useEffect(() => {
-    if (!complete) {
-      setPreview({ state: 'idle' });
-      return;
-    }
-    setPreview((previous) => (previous.state === 'idle' ? { state: 'loading' } : previous));
-    let live = true;
-    const timer = setTimeout(async () => {
-      const result = await api.post<Preview>('/api/commission-changes?dryRun=true', JSON.parse(requestKey));
-      if (!live) return;
-      setPreview(
-        result.ok ? { state: 'ready', data: result.data } : { state: 'refused', problem: result.problem },
-      );
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, complete, requestKey]);
+  // The last preview stays while the next is on its way, so the figures do not flicker as one types.
+  const preview = useDryRunPreview<Preview>('/api/commission-changes', request, complete, {
+    keepWhileLoading: true,
+  });
 
   if (!canSubmit) {
     return (
