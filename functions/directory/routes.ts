@@ -39,7 +39,8 @@ export const partnerListQuerySchema = z
   })
   .strict();
 
-export const partnerSummarySchema = z.object({
+/** What a list item and a whole record both say of a partner. */
+const partnerHeadline = {
   partnerId: z.string(),
   name: z.string(),
   stage: z.enum(relationshipStages),
@@ -47,6 +48,10 @@ export const partnerSummarySchema = z.object({
   tier: z.string().optional(),
   tags: z.array(z.string()),
   version: z.number(),
+};
+
+export const partnerSummarySchema = z.object({
+  ...partnerHeadline,
   currentRatePct: z.number().nullable().describe('The partner-wide rate in force today.'),
 });
 
@@ -63,15 +68,9 @@ const contactView = z.object({
 });
 
 export const partnerRecordSchema = z.object({
-  partnerId: z.string(),
-  name: z.string(),
-  stage: z.enum(relationshipStages),
-  region: z.string().optional(),
-  tier: z.string().optional(),
-  tags: z.array(z.string()),
+  ...partnerHeadline,
   allianceManager: z.object({ userId: z.string(), name: z.string(), email: z.string() }),
   contacts: z.array(contactView),
-  version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
