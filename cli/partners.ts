@@ -7,6 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { partnerRecordSchema, partnerSummarySchema } from '../functions/directory/routes.ts';
 import { syntheticPartners } from '../functions/directory/synthetic.ts';
 import { exportCommand, importCommand } from './partners-import.ts';
 
@@ -63,24 +65,9 @@ type Parsed = ReturnType<
   typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof options }>
 >;
 
-interface PartnerSummary {
-  partnerId: string;
-  name: string;
-  stage: string;
-  region?: string;
-  tier?: string;
-  tags: string[];
-  version: number;
-  currentRatePct: number | null;
-}
-
-interface PartnerRecord {
-  partnerId: string;
-  name: string;
-  stage: string;
-  version: number;
-  outcome?: string;
-}
+/** The API's answers, typed by the server's own schemas (functions/directory/routes.ts). */
+type PartnerSummary = z.infer<typeof partnerSummarySchema>;
+type PartnerRecord = z.infer<typeof partnerRecordSchema> & { outcome?: string };
 
 export type PartnerCommand = (cli: PartnersCli, parsed: Parsed, print: Printer) => Promise<void>;
 export type Printer = (payload: unknown, human: () => string) => void;

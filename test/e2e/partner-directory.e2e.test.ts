@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { partnerSummarySchema } from '../../functions/directory/routes.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { snapshotSettledTables } from '../support/table-snapshot.ts';
@@ -30,16 +32,7 @@ type Answer = Record<string, unknown> & {
 };
 
 interface ListAnswer {
-  partners: {
-    partnerId: string;
-    name: string;
-    stage: string;
-    region?: string;
-    tier?: string;
-    tags: string[];
-    version: number;
-    currentRatePct: number | null;
-  }[];
+  partners: z.infer<typeof partnerSummarySchema>[];
   cursor?: string;
   error?: string;
   fields?: { field: string; reason: string }[];
