@@ -1,5 +1,6 @@
 import { commissionChangeKind } from './commission-changes/kind.ts';
 import type { ChangeKind, ChangeKinds } from './notices/change-kind.ts';
+import { reassignmentKind } from './reassignments/kind.ts';
 import { stageMoveKind } from './stage-moves/kind.ts';
 
 /**
@@ -7,5 +8,5 @@ import { stageMoveKind } from './stage-moves/kind.ts';
  * reassignment) is one more entry here and its own feature folder; the lifecycle itself does not change.
  */
 export const changeKinds: ChangeKinds = new Map<string, ChangeKind>(
-  [commissionChangeKind, stageMoveKind].map((kind) => [kind.name, kind]),
+  [commissionChangeKind, stageMoveKind, reassignmentKind].map((kind) => [kind.name, kind]),
 );

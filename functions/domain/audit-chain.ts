@@ -28,6 +28,7 @@ export const auditEntryTypes = [
   'dispute-resolved',
   'change-withdrawn',
   'change-applied',
+  'handover-recorded',
   'workflow-failed',
   'workflow-retried',
   // The partner directory (stream partner#<partnerId>).

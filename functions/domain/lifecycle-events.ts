@@ -481,6 +481,9 @@ export const auditEntryPublication: Record<AuditEntryType, Publication> = {
       ];
     },
   },
+  'handover-recorded': {
+    private: 'staff-internal: the alliance managers’ handover notes on a reassignment',
+  },
   'workflow-failed': { private: 'operations: the change waits for an operator' },
   'workflow-retried': { private: 'operations: an operator restarted the workflow' },
   'partner-created': {

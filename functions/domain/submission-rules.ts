@@ -14,6 +14,8 @@ export interface RuleViolation {
     | 'no-change'
     | 'stale-rate'
     | 'stale-stage'
+    | 'unknown-staff'
+    | 'not-a-partner-manager'
     | 'invalid-date'
     | 'emergency';
   reason: string;

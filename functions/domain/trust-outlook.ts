@@ -12,6 +12,7 @@ export const trustFlagNames = [
   'pending-adverse-change',
   'open-dispute',
   'emergency-notice',
+  'recent-reassignment',
 ] as const;
 
 /** Something the submitter should weigh before submitting, in words it can act on. */
@@ -91,6 +92,20 @@ export function trustOutlook(input: {
       flag: 'open-dispute',
       message: `${input.partnerName} has an open dispute on change ${other.changeId}, to be answered by ${toIsoDate(new Date(other.openDisputeDueAt))}.`,
       changeId: other.changeId,
+    });
+  }
+  // Frequent reassignment (issue 9): any change lands on a partner still getting to know its new manager, and
+  // a reassignment now would be the second within 12 months (repeated-reassignment in its forecast).
+  const since = now.getTime() - REPEATED_CUT_WINDOW_DAYS * DAY_MS;
+  const lastReassignment = input.ledger
+    .filter((event) => event.rule === 'alliance-manager-reassigned' && Date.parse(event.at) >= since)
+    .sort((a, b) => b.at.localeCompare(a.at))[0];
+  if (lastReassignment) {
+    const months = Math.floor((now.getTime() - Date.parse(lastReassignment.at)) / (30 * DAY_MS));
+    flags.push({
+      flag: 'recent-reassignment',
+      message: `Alliance manager changed ${months === 0 ? 'less than a month' : `${months} month${months === 1 ? '' : 's'}`} ago (${toIsoDate(new Date(lastReassignment.at))}).`,
+      ...(lastReassignment.changeId ? { changeId: lastReassignment.changeId } : {}),
     });
   }
   if (input.emergency) {

@@ -34,6 +34,13 @@ export const trustRules = {
     basePoints: 2,
     explanation: "Change withdrawn after the partner's concern",
   },
+  // Issue 9 (the contract names them; helper trust-core owns the numbers): a new alliance manager costs the
+  // partner the relationship it built with the old one, and more so when it happens again within 12 months.
+  'alliance-manager-reassigned': { basePoints: -1, explanation: 'Alliance manager reassigned' },
+  'repeated-reassignment': {
+    basePoints: -2,
+    explanation: 'Alliance manager reassigned again within 12 months of the last reassignment',
+  },
 } as const;
 
 export type TrustRule = keyof typeof trustRules;

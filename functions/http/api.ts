@@ -10,6 +10,7 @@ import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
+import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpResponse } from './responses.ts';
@@ -20,6 +21,7 @@ import { createRouter, type Route, route } from './router.ts';
 export const featureRoutes: readonly Route[] = [
   ...commissionChangeRoutes,
   ...stageMoveRoutes,
+  ...reassignmentRoutes,
   ...noticeRoutes,
   ...inboxRoutes,
   ...approvalRoutes,

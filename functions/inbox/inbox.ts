@@ -44,12 +44,26 @@ export interface Inbox {
 /** One query of the byStatus index, and which of a change's open tasks it is looking for. */
 interface Queue {
   status: ChangeStatus;
-  filter?: Pick<ChangeListQuery, 'submittedBy' | 'notSubmittedBy' | 'openDispute'>;
+  filter?: Pick<ChangeListQuery, 'submittedBy' | 'notSubmittedBy' | 'openDispute' | 'kind'>;
   tasks: readonly OpenTask['task'][];
 }
 
 /** A dispute pauses an adverse change (disputed); a favourable one keeps its status while its dispute is open. */
 const disputedWhileInNotice: readonly ChangeStatus[] = ['notice-sent', 'scheduled'];
+
+/**
+ * Where a reassignment's managers still owe their handover record: from the notice until it has applied (and
+ * after, until recorded). The change kind's extras decide which side is still open.
+ */
+const handoverStatuses: readonly ChangeStatus[] = [
+  'notice-sent',
+  'scheduled',
+  'disputed',
+  'escalated',
+  'held',
+  'applied',
+];
+const HANDOVER_KIND = 'alliance-manager-reassignment';
 
 /** What waits on each role, as queues over the status index: one query each. */
 function queuesOf(role: Role, userId: string): Queue[] {
@@ -69,6 +83,11 @@ function queuesOf(role: Role, userId: string): Queue[] {
           status,
           filter: { openDispute: true },
           tasks: ['resolve-dispute' as const],
+        })),
+        ...handoverStatuses.map((status) => ({
+          status,
+          filter: { kind: HANDOVER_KIND },
+          tasks: ['record-handover' as const],
         })),
       ];
     case 'finance':
@@ -97,6 +116,7 @@ function isMine(
   // A failed workflow is listed only on its submitter's own inbox.
   if (role === 'approver' || role === 'finance' || task === 'retry-workflow') return true;
   if (task === 'resolve-dispute') return change.dispute?.owner.userId === userId;
+  if (task === 'record-handover') return true;
   return partner?.allianceManager.userId === userId;
 }
 
@@ -136,7 +156,13 @@ export async function inboxOf(
       )
         continue;
       const partner = partners.get(change.partnerId);
-      for (const task of openTasksOf(change, partner?.allianceManager.userId)) {
+      // A kind's own tasks (a handover) are the named person's alone: listed only on their inbox.
+      const kindTasks = queue.tasks.includes('record-handover')
+        ? ((await kindOf(deps, change.kind).extras?.(deps, change))?.tasks ?? []).filter(
+            (task) => task.who === caller.userId,
+          )
+        : [];
+      for (const task of [...openTasksOf(change, partner?.allianceManager.userId), ...kindTasks]) {
         if (!queue.tasks.includes(task.task)) continue;
         const key = `${change.changeId}#${task.task}`;
         const mine =

@@ -6,6 +6,7 @@ import type { NoticeExample, NoticeLine } from '../domain/notice.ts';
 import type { Partner } from '../domain/partner.ts';
 import type { RuleViolation } from '../domain/submission-rules.ts';
 import type { TrustRule } from '../domain/trust-rules.ts';
+import type { OpenTask } from './view.ts';
 
 /**
  * A kind of change, plugged into the one notice lifecycle (functions/notices/). It supplies only what differs
@@ -56,6 +57,16 @@ export interface ChangeKind<
 
   /** The terms for the API. */
   view(terms: Terms): Record<string, unknown>;
+
+  /**
+   * What a kind keeps beside the lifecycle's records and shows on the change's view, with the open tasks it
+   * adds (e.g. a reassignment's handover notes, a task for each manager until recorded). Optional: most kinds
+   * have nothing beside their terms.
+   */
+  extras?(
+    deps: Dependencies,
+    change: StoredChange<Terms>,
+  ): Promise<{ view: Record<string, unknown>; tasks: OpenTask[] }>;
 
   /** The kind's own trust-ledger rules for an applied change (e.g. commission-cut). */
   trustRules(terms: Terms): TrustRule[];

@@ -10,6 +10,7 @@ export const openTaskNames = [
   'resolve-escalation',
   'resolve-dispute',
   'retry-workflow',
+  'record-handover',
 ] as const;
 
 /** A person's open task on a change: what to do, who should, by when. */
@@ -69,9 +70,11 @@ export function changeSummary(deps: Dependencies, change: StoredChange, partnerN
 
 /** A change with everything staff may see (internal note included) and its timeline from the audit trail. */
 export async function changeView(deps: Dependencies, change: StoredChange) {
-  const [entries, partner] = await Promise.all([
+  const kind = kindOf(deps, change.kind);
+  const [entries, partner, extras] = await Promise.all([
     deps.changes.auditEntries(change.changeId),
     deps.partners.get(change.partnerId),
+    kind.extras?.(deps, change),
   ]);
   // Workflow plumbing (the task token, the audit head) is not part of what staff see.
   const {
@@ -88,7 +91,8 @@ export async function changeView(deps: Dependencies, change: StoredChange) {
     ...(change.notice
       ? { applyAtReason: change.notice.applyAtReason, noticeId: change.notice.noticeId }
       : {}),
-    openTasks: openTasksOf(change, partner?.allianceManager.userId),
+    ...extras?.view,
+    openTasks: [...openTasksOf(change, partner?.allianceManager.userId), ...(extras?.tasks ?? [])],
     timeline: entries
       .sort((a, b) => a.seq - b.seq)
       .map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor })),

@@ -152,6 +152,11 @@ const samples: Record<AuditEntryType, AuditEntry> = {
     scopeKey: '*',
     trustEvents: [{ rule: 'commission-cut', points: -5 }],
   }),
+  'handover-recorded': entry(
+    'handover-recorded',
+    { side: 'outgoing', note: 'Introduced Rita on the quarterly call.' },
+    'luis',
+  ),
   'workflow-failed': entry('workflow-failed', { failedFrom: 'notice-due', error: 'boom' }),
   'workflow-retried': entry('workflow-retried', { attempt: 2 }, 'fiona'),
   // The details as functions/directory/write.ts writes them.
@@ -215,6 +220,7 @@ const expectedPrivate: AuditEntryType[] = [
   'held-reminder-sent',
   'dispute-reminder-sent',
   'dispute-escalated',
+  'handover-recorded',
   'workflow-failed',
   'workflow-retried',
 ];

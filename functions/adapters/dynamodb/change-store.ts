@@ -46,6 +46,11 @@ export const changeKeys = {
     pk: `change#${changeId}`,
     sk: `opened#${noticeId}#${contactId}`,
   }),
+  /** A manager's handover note on an alliance-manager reassignment (one per side, written once). */
+  handover: (changeId: string, side: HandoverSide) => ({
+    pk: `change#${changeId}`,
+    sk: `handover#${side}`,
+  }),
   message: (changeId: string, messageId: string) => ({
     pk: `change#${changeId}`,
     sk: `message#${messageId}`,
@@ -58,6 +63,17 @@ export const changeKeys = {
 };
 
 const PENDING = 'pending';
+
+/** The two managers of a reassignment's handover. */
+export type HandoverSide = 'outgoing' | 'incoming';
+
+/** One manager's record of the handover, kept in the change's partition. */
+export interface HandoverRecord {
+  side: HandoverSide;
+  userId: string;
+  note: string;
+  recordedAt: string;
+}
 const UNDELIVERED = 'queued';
 
 export const auditStreamOf = (changeId: string) => `change#${changeId}`;
@@ -214,6 +230,17 @@ export class ChangeStore {
   /** Whether this recipient's link to this notice version was opened before (its first open recorded). */
   async wasOpened(changeId: string, noticeId: string, contactId: string): Promise<boolean> {
     return (await this.item(changeKeys.opened(changeId, noticeId, contactId))) !== undefined;
+  }
+
+  /** The handover records of a reassignment, outgoing and incoming (either may be missing). */
+  async handovers(changeId: string): Promise<HandoverRecord[]> {
+    const items = await queryAll<HandoverRecord & { pk: string; sk: string }>(this.documentClient, {
+      TableName: this.tables.changes,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :handover)',
+      ExpressionAttributeValues: { ':pk': changeKeys.change(changeId).pk, ':handover': 'handover#' },
+      ConsistentRead: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...record }) => record);
   }
 
   idempotencyRecord(caller: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -565,6 +592,17 @@ export class ChangeStore {
       Put: {
         TableName: this.tables.changes,
         Item: { ...changeKeys.acknowledgement(changeId, acknowledgement.noticeId), ...acknowledgement },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** A manager's handover record: once per side, the first wins, a repeat finds it. */
+  saveHandover(changeId: string, record: HandoverRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...changeKeys.handover(changeId, record.side), ...record },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };

@@ -6,7 +6,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit-chain.ts';
-import type { Partner, PartnerProfile } from '../../domain/partner.ts';
+import type { AllianceManager, Partner, PartnerProfile } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { RelationshipStage } from '../../domain/relationship-stage.ts';
 import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
@@ -291,6 +291,40 @@ export class PartnerStore {
         ConditionExpression: 'attribute_exists(partnerId) AND #stage = :from',
         ExpressionAttributeNames: { '#stage': 'stage', '#version': 'version', '#updatedAt': 'updatedAt' },
         ExpressionAttributeValues: { ':from': from, ':to': to, ':zero': 0, ':one': 1, ':at': at },
+      },
+    };
+  }
+
+  /**
+   * An applied alliance-manager reassignment: the incoming manager, version + 1, only while the outgoing one is
+   * still the partner's manager (a directory edit or another reassignment meanwhile fails the transaction).
+   */
+  reassignAllianceManager(
+    partnerId: string,
+    fromUserId: string,
+    to: AllianceManager,
+    at: string,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.partners,
+        Key: { partnerId },
+        UpdateExpression:
+          'SET #manager = :to, #version = if_not_exists(#version, :zero) + :one, #updatedAt = :at',
+        ConditionExpression: 'attribute_exists(partnerId) AND #manager.#userId = :from',
+        ExpressionAttributeNames: {
+          '#manager': 'allianceManager',
+          '#userId': 'userId',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+        },
+        ExpressionAttributeValues: {
+          ':from': fromUserId,
+          ':to': { userId: to.userId, name: to.name, email: to.email },
+          ':zero': 0,
+          ':one': 1,
+          ':at': at,
+        },
       },
     };
   }
