@@ -17,6 +17,9 @@ Changes
   stage-move PARTNER --to STAGE --effective-date D --rationale TEXT [--from STAGE] [--note TEXT]
   stage-move FILE [--effective-date D]  move a partner up or down the stages (partner manager); the
                                       current stage (--from) is read from the API when not given
+  reassign PARTNER --to USERID --on D --rationale TEXT [--note TEXT]
+                                      a new alliance manager from the handover date D (partner manager)
+  handover CHANGE --note TEXT         record your handover of a reassignment (outgoing or incoming manager)
   list [--status S] [--partner ID] [--submitter U] [--from D] [--to D] [--limit N] [--cursor C]
   show CHANGE                         terms, status, open tasks, next deadline, timeline
   approve CHANGE --comment TEXT       (approver; never your own change)
@@ -287,6 +290,7 @@ function parseCommandLine(args: string[]) {
         'booked-on': { type: 'string' },
         'new-rate': { type: 'string' },
         'effective-date': { type: 'string' },
+        on: { type: 'string' },
         'idempotency-key': { type: 'string' },
       },
     });
@@ -376,6 +380,26 @@ async function main(argv: string[]): Promise<void> {
       }
       const result = await submitRequest('partner-manager', '/api/stage-moves', request);
       return print(result, () => submittedSummary(result));
+    }
+    case 'reassign': {
+      // The handover date (--on) is the change's effective date: YYYY-MM-DD or +DAYS.
+      const request: Record<string, unknown> = { partnerId: argument(positionals, 0, 'PARTNER') };
+      if (values.to) request.incomingManager = values.to;
+      if (values.on) request.effectiveDate = values.on;
+      if (values.rationale) request.rationale = values.rationale;
+      if (values.note) request.internalNote = values.note;
+      const result = await submitRequest('partner-manager', '/api/reassignments', request);
+      return print(result, () => submittedSummary(result));
+    }
+    case 'handover': {
+      const result = await act('partner-manager', 'POST', changePath('/handover'), {
+        note: values.note ?? '',
+      });
+      return print(result, () =>
+        result.replayed
+          ? `Already recorded (${String(result.side)} manager) at ${String(result.recordedAt)}: nothing changed.`
+          : `Handover recorded as the ${String(result.side)} manager of ${String(result.changeId)}.`,
+      );
     }
     case 'list': {
       const query = new URLSearchParams();
