@@ -13,6 +13,7 @@ import { useParams } from 'react-router';
 import type { ChangeStatus } from '../../../functions/domain/lifecycle.ts';
 import { terminalStatuses } from '../../../functions/domain/lifecycle.ts';
 import { relationshipStages, stageLabel } from '../../../functions/domain/relationship-stage.ts';
+import type { handoverView } from '../../../functions/reassignments/handover-view.ts';
 import { ActionModal, type ActionSpec } from '../components/action-modal.tsx';
 import { CalendarDay, ChangeStatusBadge, Instant, rateChange } from '../components/format.tsx';
 import { LifecycleDiagram } from '../components/lifecycle-diagram.tsx';
@@ -33,6 +34,10 @@ function eventLabel(type: string): string {
   const text = type.replace(/[-_.]/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A reassignment's handover, as its change view carries it (the kind's extras). */
+type HandoverView = ReturnType<typeof handoverView>;
+const handoverOf = (change: ChangeView) => (change as { handover?: HandoverView }).handover;
 
 function actionsFor(
   change: ChangeView,
@@ -219,6 +224,38 @@ function actionsFor(
       },
     });
   }
+  // The outgoing or the incoming manager of a reassignment, once the partner is told: their handover note.
+  const handover = handoverOf(change);
+  const side = handover
+    ? (['outgoing', 'incoming'] as const).find((item) => handover[item].userId === session.userId)
+    : undefined;
+  if (
+    has('partner-manager') &&
+    handover &&
+    side &&
+    handover[side].note === undefined &&
+    change.openTasks.some((task) => task.task === 'record-handover' && task.who === session.userId)
+  ) {
+    actions.push({
+      id: 'handover',
+      label: 'Record handover',
+      primary: true,
+      spec: {
+        title: `Record your handover (${side} manager)`,
+        consequence: 'Recorded once and kept as written; the other manager and staff see it on this change.',
+        confirmLabel: 'Record handover',
+        fields: [
+          {
+            name: 'note',
+            label: 'Handover note',
+            kind: 'textarea',
+            description: 'What was handed over: open topics, contacts introduced, the first joint call.',
+          },
+        ],
+        submit: (values) => api.post(`/api/changes/${id}/handover`, { note: values.note ?? '' }),
+      },
+    });
+  }
   if (
     (has('finance') || has('partner-manager')) &&
     !terminalStatuses.has(status) &&
@@ -287,6 +324,7 @@ export default function ChangeDetail() {
   const terms = view.terms as Record<string, unknown>;
   const actions = actionsFor(view, context);
   const ack = view.acknowledgement;
+  const handover = handoverOf(view);
   return (
     <ContentLayout
       header={
@@ -347,7 +385,7 @@ export default function ChangeDetail() {
                       view.openTasks.length === 0
                         ? 'None'
                         : view.openTasks.map((task) => (
-                            <div key={task.task}>
+                            <div key={`${task.task}#${task.who}`}>
                               {eventLabel(task.task)} — {task.who}
                               {task.dueAt ? (
                                 <>
@@ -405,6 +443,24 @@ export default function ChangeDetail() {
             ]}
           />
         </Container>
+        {handover ? (
+          <Container header={<Header variant="h2">Handover</Header>}>
+            <KeyValuePairs
+              columns={2}
+              items={(['outgoing', 'incoming'] as const).map((item) => ({
+                label: `${item === 'outgoing' ? 'Outgoing' : 'Incoming'} manager: ${handover[item].name}`,
+                value:
+                  handover[item].note === undefined ? (
+                    'Not recorded yet'
+                  ) : (
+                    <span>
+                      {handover[item].note} · <Instant iso={handover[item].recordedAt ?? ''} />
+                    </span>
+                  ),
+              }))}
+            />
+          </Container>
+        ) : null}
         <ColumnLayout columns={2}>
           <Container
             header={

@@ -28,6 +28,7 @@ const taskLabels: Record<string, string> = {
   'resolve-escalation': 'Resolve the escalation',
   'resolve-dispute': 'Answer the partner’s concern',
   'retry-workflow': 'Retry the workflow',
+  'record-handover': 'Record your handover',
 };
 
 /** What waits on the signed-in person: approvals for approvers, concerns and escalations for partner managers. */

@@ -19,6 +19,7 @@ import {
   rateChange,
   stageLabel,
 } from '../components/format.tsx';
+import { ReassignModal } from '../components/reassign-modal.tsx';
 import { StageMoveModal } from '../components/stage-move-modal.tsx';
 import { ErrorState, LoadingState } from '../components/states.tsx';
 import { useLoad } from '../components/use-api.ts';
@@ -41,6 +42,8 @@ export default function PartnerDetail() {
   const id = encodeURIComponent(partnerId);
   const [moving, setMoving] = useState(false);
   const [moved, setMoved] = useState<string>();
+  const [reassigning, setReassigning] = useState(false);
+  const [reassigned, setReassigned] = useState<string>();
   const [partner, reloadPartner] = useLoad(
     () => api.get<Partner>(`/api/partners/${id}`),
     `${partnerId}#${clockVersion}`,
@@ -81,6 +84,9 @@ export default function PartnerDetail() {
                 </Button>
               ) : null}
               {canWrite ? (
+                <Button onClick={() => setReassigning(true)}>Reassign alliance manager</Button>
+              ) : null}
+              {canWrite ? (
                 <Button href={`/partners/${id}/edit`} onFollow={follow}>
                   Edit
                 </Button>
@@ -113,6 +119,27 @@ export default function PartnerDetail() {
             </Link>
             : it follows the notice lifecycle, shown under Stage history.
           </Alert>
+        ) : null}
+        {reassigned ? (
+          <Alert type="success" statusIconAriaLabel="Success">
+            Reassignment submitted as{' '}
+            <Link href={`/changes/${encodeURIComponent(reassigned)}`} onFollow={follow}>
+              {reassigned}
+            </Link>
+            : the partner is told once it is approved.
+          </Alert>
+        ) : null}
+        {reassigning ? (
+          <ReassignModal
+            partnerId={view.partnerId}
+            currentManager={view.allianceManager}
+            onClose={() => setReassigning(false)}
+            onDone={(changeId) => {
+              setReassigning(false);
+              setReassigned(changeId);
+              reloadChanges();
+            }}
+          />
         ) : null}
         {moving ? (
           <StageMoveModal
