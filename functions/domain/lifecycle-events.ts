@@ -25,6 +25,8 @@ export interface ChangeFacts {
 
 /** The kind whose applied change moves a partner on the pyramid (its `change-applied` is also a stage move). */
 export const STAGE_MOVE_KIND = 'stage-move';
+/** The kind whose applied change gives a partner a new alliance manager (functions/reassignments/). */
+export const REASSIGNMENT_KIND = 'alliance-manager-reassignment';
 
 const id = z.string().min(1);
 const instant = z.string().describe('ISO 8601 instant (UTC)');
@@ -140,6 +142,13 @@ export const eventDetailSchemas = {
     changeId: id.describe('The stage-move change that moved it'),
     fromStage: stage,
     toStage: stage,
+    appliedFrom: isoDate,
+  }),
+  'partner.alliance-manager-reassigned': z.object({
+    partnerId: id,
+    changeId: id.describe('The alliance-manager-reassignment change that reassigned it'),
+    outgoingManager: id.describe('The staff userId who handed over'),
+    incomingManager: id.describe('The staff userId who is the partner’s alliance manager from appliedFrom'),
     appliedFrom: isoDate,
   }),
 } as const;
@@ -457,12 +466,29 @@ export const auditEntryPublication: Record<AuditEntryType, Publication> = {
     },
   },
   'change-applied': {
-    publishes: ['change.applied', 'partner.stage-moved'],
+    publishes: ['change.applied', 'partner.stage-moved', 'partner.alliance-manager-reassigned'],
     events: (source) => {
       // appliedFrom, then the kind's effect details (functions/notices/apply.ts); the trust events stay inside.
       const { appliedFrom, trustEvents: _trust, ...effect } = source.entry.details;
       const change = facts(source);
       const applied = changeEvent('change.applied', source, { appliedFrom, effect });
+      if (change.kind === REASSIGNMENT_KIND) {
+        // A reassignment's effect details carry both managers' userIds (functions/reassignments/kind.ts).
+        return [
+          applied,
+          {
+            type: 'partner.alliance-manager-reassigned',
+            subject: change.partnerId,
+            detail: {
+              partnerId: change.partnerId,
+              changeId: change.changeId,
+              outgoingManager: effect.outgoingManager,
+              incomingManager: effect.incomingManager,
+              appliedFrom,
+            },
+          },
+        ];
+      }
       if (change.kind !== STAGE_MOVE_KIND) return [applied];
       // A stage-move kind's effect details carry fromStage and toStage.
       return [

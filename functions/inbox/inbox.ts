@@ -2,6 +2,7 @@ import type { ChangeListQuery, StoredChange } from '../adapters/dynamodb/change-
 import type { Role } from '../config/roles.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
+import { REASSIGNMENT_KIND } from '../domain/lifecycle-events.ts';
 import type { Partner } from '../domain/partner.ts';
 import { kindOf } from '../notices/change-kind.ts';
 import { type OpenTask, openTasksOf } from '../notices/view.ts';
@@ -63,7 +64,6 @@ const handoverStatuses: readonly ChangeStatus[] = [
   'held',
   'applied',
 ];
-const HANDOVER_KIND = 'alliance-manager-reassignment';
 
 /** What waits on each role, as queues over the status index: one query each. */
 function queuesOf(role: Role, userId: string): Queue[] {
@@ -86,7 +86,7 @@ function queuesOf(role: Role, userId: string): Queue[] {
         })),
         ...handoverStatuses.map((status) => ({
           status,
-          filter: { kind: HANDOVER_KIND },
+          filter: { kind: REASSIGNMENT_KIND },
           tasks: ['record-handover' as const],
         })),
       ];

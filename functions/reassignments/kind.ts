@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
+import { REASSIGNMENT_KIND } from '../domain/lifecycle-events.ts';
 import type { ChangeKind, KindAssessment, KindRevision } from '../notices/change-kind.ts';
 import { PartnerMissing } from '../notices/send-notice.ts';
 import type { ChangeEnvelope } from '../notices/submit.ts';
@@ -17,7 +18,8 @@ import { reassignmentFieldsSchema, reassignmentRevisionSchema } from './schemas.
 type ReassignmentRequest = z.infer<typeof reassignmentFieldsSchema> & Pick<ChangeEnvelope, 'effectiveDate'>;
 type ReassignmentRevision = z.infer<typeof reassignmentRevisionSchema>;
 
-export const REASSIGNMENT_KIND = 'alliance-manager-reassignment';
+// One name, defined where the public events map it (the event mapping needs it without importing this kind).
+export { REASSIGNMENT_KIND };
 
 /**
  * The partner's alliance manager is no longer the one the reassignment was decided on (the directory was
@@ -144,9 +146,10 @@ export const reassignmentKind: ChangeKind<ReassignmentRequest, ReassignmentTerms
   },
 
   view(terms) {
+    // The terms are also published (change.submitted): staff email addresses never are, so names and ids only.
     return {
-      outgoing: terms.outgoing,
-      incoming: terms.incoming,
+      outgoing: { userId: terms.outgoing.userId, name: terms.outgoing.name },
+      incoming: { userId: terms.incoming.userId, name: terms.incoming.name },
       handoverDate: terms.handoverDate,
       ...(terms.lastReassignment ? { lastReassignment: terms.lastReassignment } : {}),
     };

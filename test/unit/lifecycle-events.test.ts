@@ -207,7 +207,7 @@ const expectedPublic: Partial<Record<AuditEntryType, IntegrationEventType[]>> = 
   'concern-raised': ['change.disputed'],
   'dispute-resolved': ['dispute.resolved', 'change.withdrawn'],
   'change-withdrawn': ['change.withdrawn'],
-  'change-applied': ['change.applied', 'partner.stage-moved'],
+  'change-applied': ['change.applied', 'partner.stage-moved', 'partner.alliance-manager-reassigned'],
   'partner-created': ['partner.created'],
   'partner-updated': ['partner.updated'],
 };
@@ -320,6 +320,34 @@ describe('the public events an audit entry maps to', () => {
     const commission = integrationEventsOf(samples['change-applied'], { ...change, status: 'applied' });
     expect(commission.map((e) => e.type)).toEqual(['change.applied']);
     expect(commission[0]?.detail.effect).toEqual({ previousRatePct: 12, newRatePct: 11, scopeKey: '*' });
+  });
+
+  it('announces an applied reassignment as change.applied and partner.alliance-manager-reassigned, by userIds only', () => {
+    const applied = entry('change-applied', {
+      appliedFrom: '2026-04-02',
+      kind: 'alliance-manager-reassignment',
+      partnerId: 'northwind-resellers',
+      outgoingManager: 'dana',
+      incomingManager: 'rita',
+      trustEvents: [{ rule: 'alliance-manager-reassigned', points: -1 }],
+    });
+    const events = integrationEventsOf(applied, {
+      ...change,
+      kind: 'alliance-manager-reassignment',
+      status: 'applied',
+    });
+    expect(events.map((e) => [e.type, e.subject])).toEqual([
+      ['change.applied', 'chg_1'],
+      ['partner.alliance-manager-reassigned', 'northwind-resellers'],
+    ]);
+    expect(events[1]?.detail).toEqual({
+      partnerId: 'northwind-resellers',
+      changeId: 'chg_1',
+      outgoingManager: 'dana',
+      incomingManager: 'rita',
+      appliedFrom: '2026-04-02',
+    });
+    expect(eventSchemaOf('partner.alliance-manager-reassigned').safeParse(events[1]).success).toBe(true);
   });
 
   it('announces a directory write with the partner’s public fields only: the profile on create, the changed fields on update', () => {
