@@ -338,9 +338,10 @@ describe('trust', () => {
     expect(
       trustEvent('alliance-manager-reassigned', {
         partnerId: northwind.partnerId,
-        stagePolicy: context.deps.policy.stages.transactional,
+        stage: 'transactional',
         at: context.clock.now(),
         cause: 'x',
+        source: { type: 'change-applied', id: 'x' },
       }).points,
     ).toBeLessThan(0);
   });
