@@ -64,6 +64,7 @@ export function Shell({ children }: { children: ReactNode }) {
     { type: 'link', text: 'Changes', href: '/changes' },
     ...(canSubmit ? [{ type: 'link' as const, text: 'Submit a change', href: '/changes/new' }] : []),
     { type: 'link', text: 'Partners', href: '/partners' },
+    { type: 'link', text: 'Trust portfolio', href: '/trust' },
     ...(canWriteDirectory
       ? [
           { type: 'link' as const, text: 'Add partner', href: '/add-partner' },

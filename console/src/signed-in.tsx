@@ -18,6 +18,8 @@ const PartnerDetail = lazy(() => import('./pages/partner-detail.tsx'));
 const PartnerEdit = lazy(() => import('./pages/partner-edit.tsx'));
 const PartnerNew = lazy(() => import('./pages/partner-new.tsx'));
 const PartnerImport = lazy(() => import('./pages/partner-import.tsx'));
+const PartnerTrust = lazy(() => import('./pages/partner-trust.tsx'));
+const TrustPortfolio = lazy(() => import('./pages/trust-portfolio.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 export default function SignedIn({
@@ -58,6 +60,8 @@ export default function SignedIn({
             <Route path="/partners" element={<Partners />} />
             <Route path="/partners/:partnerId" element={<PartnerDetail />} />
             <Route path="/partners/:partnerId/edit" element={<PartnerEdit />} />
+            <Route path="/partners/:partnerId/trust" element={<PartnerTrust />} />
+            <Route path="/trust" element={<TrustPortfolio />} />
             {/* Not under /partners/: "new" and "import" are partner ids the directory accepts. */}
             <Route path="/add-partner" element={<PartnerNew />} />
             <Route path="/import-partners" element={<PartnerImport />} />

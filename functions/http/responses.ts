@@ -15,6 +15,19 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** A CSV download (RFC 4180 text) with the same security headers as every answer. */
+export function csv(statusCode: number, body: string, filename: string): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      ...securityHeaders,
+    },
+    body,
+  };
+}
+
 export function html(statusCode: number, body: string): HttpResponse {
   return {
     statusCode,

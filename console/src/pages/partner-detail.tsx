@@ -174,7 +174,17 @@ export default function PartnerDetail() {
                   </span>
                 ),
               },
-              { label: 'Trust score', value: <span data-testid="trust-score">{view.trust.score}</span> },
+              {
+                label: 'Trust score',
+                value: (
+                  <SpaceBetween direction="horizontal" size="xs">
+                    <span data-testid="trust-score">{view.trust.score}</span>
+                    <Link href={`/partners/${id}/trust`} onFollow={follow}>
+                      Trust page
+                    </Link>
+                  </SpaceBetween>
+                ),
+              },
               { label: 'Version', value: <span data-testid="partner-version">{view.version}</span> },
               { label: 'Added', value: <Instant iso={view.createdAt} /> },
               { label: 'Last changed', value: <Instant iso={view.updatedAt} /> },

@@ -34,7 +34,11 @@ interface Preview {
   approvalsRequired: number;
   forecastTrustPoints: number;
   forecast: { rule: string; points: number; explanation: string }[];
-  trust: TrustOutlook;
+  /**
+   * The outlook, and (trust contract) the threshold under which a forecast must be acknowledged: when
+   * `requiresAcknowledgement`, the submission carries `trustForecastRead: true` or is refused.
+   */
+  trust: TrustOutlook & { threshold?: number; requiresAcknowledgement?: boolean };
 }
 
 interface Values {
@@ -69,6 +73,7 @@ const formFields = [
   'rationale',
   'internalNote',
   'justification',
+  'trustForecastRead',
 ];
 
 function formFieldOf(path: string): string | undefined {
@@ -103,6 +108,7 @@ export default function SubmitChange() {
   const current = partner.state === 'ready' && partner.data ? partner.data : undefined;
   const [submitting, setSubmitting] = useState(false);
   const [submitProblem, setSubmitProblem] = useState<Problem>();
+  const [forecastRead, setForecastRead] = useState(false);
   const request = requestOf(values, current?.currentRatePct);
   const complete = Boolean(values.partnerId && current && values.newRatePct.trim() && values.effectiveDate);
   // The last preview stays while the next is on its way, so the figures do not flicker as one types.
@@ -130,13 +136,33 @@ export default function SubmitChange() {
         : undefined;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => {
     setSubmitProblem(undefined);
+    // Another change means another forecast: what was read no longer holds.
+    setForecastRead(false);
     setValues((previous) => ({ ...previous, [key]: value }));
   };
   const leave = (field: string) => setTouched((previous) => new Set(previous).add(field));
 
+  const mustAcknowledge =
+    (preview.state === 'ready' && preview.data.trust.requiresAcknowledgement === true) ||
+    submitProblem?.error === 'trust-forecast-unread';
+
   async function submit() {
+    if (mustAcknowledge && !forecastRead) {
+      // The API would refuse it the same way (422 trust-forecast-unread): say so before asking.
+      const reason = 'must be ticked: the forecast is under the threshold';
+      setSubmitProblem({
+        status: 422,
+        error: 'trust-forecast-unread',
+        message: `trustForecastRead ${reason}.`,
+        fields: [{ field: 'trustForecastRead', reason }],
+        body: {},
+      });
+      return;
+    }
     setSubmitting(true);
-    const result = await api.post<{ changeId: string }>('/api/commission-changes', request, {
+    // Only on the submission, not the dry run: ticking the box changes nothing the preview computes.
+    const body = mustAcknowledge && forecastRead ? { ...request, trustForecastRead: true } : request;
+    const result = await api.post<{ changeId: string }>('/api/commission-changes', body, {
       'idempotency-key': idempotencyKey,
     });
     setSubmitting(false);
@@ -338,6 +364,23 @@ export default function SubmitChange() {
                       ))}
                     </ul>
                   </Alert>
+                ) : null}
+                {mustAcknowledge ? (
+                  <FormField
+                    label="Trust forecast"
+                    description={`The score after this change (${preview.data.trust.scoreAfter}) is under the threshold of ${preview.data.trust.threshold ?? '—'}: the audit trail records that you read this forecast.`}
+                    errorText={reasons.trustForecastRead}
+                  >
+                    <Checkbox
+                      checked={forecastRead}
+                      onChange={({ detail }) => {
+                        setSubmitProblem(undefined);
+                        setForecastRead(detail.checked);
+                      }}
+                    >
+                      <span data-testid="trust-forecast-read">I have read this forecast</span>
+                    </Checkbox>
+                  </FormField>
                 ) : null}
                 <ul aria-label="Trust forecast">
                   {preview.data.forecast.map((item) => (

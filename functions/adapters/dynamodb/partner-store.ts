@@ -9,7 +9,7 @@ import type { AuditEntry } from '../../domain/audit-chain.ts';
 import type { AllianceManager, Partner, PartnerProfile } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { RelationshipStage } from '../../domain/relationship-stage.ts';
-import { queryAll } from './all-items.ts';
+import { queryAll, scanAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
 
@@ -338,6 +338,18 @@ export class PartnerStore {
       ConsistentRead: true,
     });
     return entries.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Every partner's id, name and stage: one projected Scan across its pages, for views of the whole
+   * portfolio (GET /api/trust/portfolio) that join it with one scan of the trust summaries.
+   */
+  async headlines(): Promise<{ partnerId: string; name: string; stage: RelationshipStage }[]> {
+    return scanAll<{ partnerId: string; name: string; stage: RelationshipStage }>(this.documentClient, {
+      TableName: this.tables.partners,
+      ProjectionExpression: 'partnerId, #name, stage',
+      ExpressionAttributeNames: { '#name': 'name' },
+    });
   }
 
   async rateSchedule(partnerId: string): Promise<RateScheduleEntry[]> {
