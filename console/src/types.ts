@@ -11,12 +11,11 @@ import type {
   versionConflictSchema,
 } from '../../functions/directory/routes.ts';
 import type { RateScheduleEntry } from '../../functions/domain/rate-schedule.ts';
-import type { RelationshipStage } from '../../functions/domain/relationship-stage.ts';
 import type { TrustLedgerEvent, TrustScore } from '../../functions/domain/trust-rules.ts';
 import type { submissionPreviewSchema } from '../../functions/notices/submission-routes.ts';
 import type { changeSummary, changeView } from '../../functions/notices/view.ts';
 import type { stageHistorySchema } from '../../functions/stage-moves/routes.ts';
-import type { healthSchema, portfolioSchema } from '../../functions/trust/schemas.ts';
+import type { healthSchema, partnerTrustSchema, portfolioSchema } from '../../functions/trust/schemas.ts';
 
 export type ChangeSummary = ReturnType<typeof changeSummary>;
 export type ChangeView = Awaited<ReturnType<typeof changeView>>;
@@ -49,36 +48,5 @@ export type TrustPortfolio = z.infer<typeof portfolioSchema>;
 export type TrustPortfolioRow = TrustPortfolio['partners'][number];
 export type TrustHealth = z.infer<typeof healthSchema>;
 
-/**
- * GET /api/partners/{partnerId}/trust, as the trust contract between the helpers words it
- * (/work/trust-contract.md): written out here until the route's schema lands on this branch, then to be
- * replaced by z.infer of that schema.
- */
-export interface PartnerTrust {
-  partnerId: string;
-  name: string;
-  stage: RelationshipStage;
-  at: string;
-  rulesVersion: string;
-  rulesVersions: string[];
-  startingScore: number;
-  score: number;
-  contributions: {
-    eventId: string;
-    rule: string;
-    explanation: string;
-    at: string;
-    stage: RelationshipStage;
-    basePoints: number;
-    weight: number;
-    multiplier: number;
-    points: number;
-    decay: number;
-    pointsNow: number;
-    source: { type: string; id: string };
-    changeId?: string;
-  }[];
-  history: { at: string; score: number; eventIds: string[] }[];
-  openChanges: { changeId: string; kind: string; status: string; summary: string; effectiveDate: string }[];
-  openDisputes: { changeId: string; raisedAt: string; dueAt?: string }[];
-}
+/** GET /api/partners/{partnerId}/trust (functions/trust/schemas.ts). */
+export type PartnerTrust = z.infer<typeof partnerTrustSchema>;

@@ -12,6 +12,7 @@ import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
 import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
+import { trustRoutes } from '../trust/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { HttpResponse } from './responses.ts';
 import { json } from './responses.ts';
@@ -22,6 +23,7 @@ export const featureRoutes: readonly Route[] = [
   ...commissionChangeRoutes,
   ...stageMoveRoutes,
   ...reassignmentRoutes,
+  ...trustRoutes,
   ...noticeRoutes,
   ...inboxRoutes,
   ...approvalRoutes,

@@ -16,7 +16,9 @@ export function trustModelTable(): string {
         `Version **${set.version}** (a score can be recomputed under it with \`?version=${set.version}\`) halves every ${set.halfLifeDays} days and prices ${Object.entries(
           set.rules,
         )
-          .filter(([rule, definition]) => rules[rule as keyof typeof rules].basePoints !== definition.basePoints)
+          .filter(
+            ([rule, definition]) => rules[rule as keyof typeof rules].basePoints !== definition.basePoints,
+          )
           .map(([rule, definition]) => `\`${rule}\` at ${signed(definition.basePoints)}`)
           .join(', ')}.`,
     ),

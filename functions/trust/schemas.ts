@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { relationshipStages } from '../domain/relationship-stage.ts';
+import { trustRuleSet, trustRuleSets } from '../domain/trust-rules.ts';
+import { calendarDate } from '../http/schemas.ts';
 
 /**
  * What GET /api/trust/portfolio and GET /api/trust/health answer, declared once: the routes document
@@ -57,4 +59,60 @@ export const healthSchema = z.object({
   rulesVersion: z.string(),
   at: z.string(),
   stages: stageHealthSchema.array(),
+});
+
+export const partnerTrustQuerySchema = z
+  .object({
+    at: calendarDate.optional().describe('The score at the end of this day (default: now).'),
+    version: z
+      .string()
+      .max(20, 'is not a rules version')
+      .refine((value) => trustRuleSet(value) !== undefined, {
+        message: `is not a rules version (known: ${Object.keys(trustRuleSets).join(', ')})`,
+      })
+      .optional()
+      .describe('The rules version to compute the score under (default: the current one).'),
+  })
+  .strict();
+
+const contributionSchema = z.object({
+  eventId: z.string(),
+  rule: z.string(),
+  explanation: z.string(),
+  at: z.string(),
+  stage: z.enum(relationshipStages).optional(),
+  basePoints: z.number(),
+  weight: z.number().describe('The stage weight the points were priced with.'),
+  multiplier: z.number(),
+  points: z.number().describe('basePoints × multiplier × weight, under the rules version asked.'),
+  decay: z.number().describe('The share of the points left at `at` (1 on the day, ½ after a half-life).'),
+  pointsNow: z.number(),
+  source: z.object({ type: z.string(), id: z.string() }).optional(),
+  changeId: z.string().optional(),
+});
+
+export const partnerTrustSchema = z.object({
+  partnerId: z.string(),
+  name: z.string(),
+  stage: z.enum(relationshipStages),
+  at: z.string(),
+  rulesVersion: z.string(),
+  rulesVersions: z.array(z.string()),
+  startingScore: z.number(),
+  score: z.number().describe('0–100: the starting score plus every contribution’s pointsNow, clamped.'),
+  contributions: contributionSchema.array().describe('Every ledger event up to `at`, oldest first.'),
+  history: z
+    .object({ at: z.string(), score: z.number(), eventIds: z.array(z.string()) })
+    .array()
+    .describe('The score after each instant with events, and on the first of each month between.'),
+  openChanges: z
+    .object({
+      changeId: z.string(),
+      kind: z.string(),
+      status: z.string(),
+      summary: z.string(),
+      effectiveDate: z.string(),
+    })
+    .array(),
+  openDisputes: z.object({ changeId: z.string(), raisedAt: z.string(), dueAt: z.string() }).array(),
 });

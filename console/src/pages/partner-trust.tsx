@@ -26,17 +26,14 @@ function Source({
   item: Trust['contributions'][number];
   follow: ReturnType<typeof useFollow>;
 }) {
+  const type = item.source?.type ?? item.rule;
   if (item.changeId)
     return (
       <Link href={`/changes/${encodeURIComponent(item.changeId)}`} onFollow={follow}>
-        {item.source.type} · {item.changeId}
+        {type} · {item.changeId}
       </Link>
     );
-  return (
-    <span>
-      {item.source.type} · {item.source.id}
-    </span>
-  );
+  return <span>{item.source ? `${type} · ${item.source.id}` : type}</span>;
 }
 
 /** A partner's trust: the score over time with its events, the ledger that explains it, and what is open. */
