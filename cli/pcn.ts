@@ -31,6 +31,10 @@ Changes
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
   audit CHANGE                        the hash-chained audit entries, verified
+  (submit, stage-move and reassign take --trust-forecast-read: "I have read this" for a trust forecast
+   under the threshold, recorded in the audit trail)
+Trust
+  trust PARTNER [--at YYYY-MM-DD] [--version V]   the score explained: every ledger event and its points now
 ${partnersUsage}
   rate PARTNER --booked-on D [--product P] [--account A]   the rate for a sale booked that day
 Local mode
@@ -196,6 +200,45 @@ function submittedSummary(result: Record<string, unknown>): string {
   ].join('\n');
 }
 
+interface PartnerTrustAnswer {
+  name: string;
+  stage: string;
+  at: string;
+  rulesVersion: string;
+  startingScore: number;
+  score: number;
+  contributions: {
+    at: string;
+    rule: string;
+    points: number;
+    decay: number;
+    pointsNow: number;
+    explanation: string;
+  }[];
+}
+
+/** A partner's score as a table: each ledger event's points then and now, and how they add up. */
+function trustSummary(trust: PartnerTrustAnswer): string {
+  const signed = (value: number) => (value > 0 ? `+${value.toFixed(2)}` : value.toFixed(2));
+  const rows = trust.contributions.map((item) => [
+    item.at.slice(0, 10),
+    item.rule,
+    signed(item.points),
+    `${Math.round(item.decay * 100)}%`,
+    signed(item.pointsNow),
+  ]);
+  return [
+    `${trust.name} (${trust.stage}): trust ${trust.score} on ${trust.at.slice(0, 10)}, rules ${trust.rulesVersion}`,
+    '',
+    table([
+      ['DATE', 'RULE', 'POINTS', 'LEFT', 'NOW'],
+      ['', 'starting score', '', '', String(trust.startingScore)],
+      ...rows,
+      ['', 'score (0–100)', '', '', String(trust.score)],
+    ]),
+  ].join('\n');
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
@@ -292,6 +335,9 @@ function parseCommandLine(args: string[]) {
         'effective-date': { type: 'string' },
         on: { type: 'string' },
         'idempotency-key': { type: 'string' },
+        'trust-forecast-read': { type: 'boolean' },
+        version: { type: 'string' },
+        at: { type: 'string' },
       },
     });
   } catch (error) {
@@ -340,6 +386,8 @@ async function main(argv: string[]): Promise<void> {
     if (values['effective-date']) request.effectiveDate = await effectiveDateOf(values['effective-date']);
     else if (typeof request.effectiveDate === 'string')
       request.effectiveDate = await effectiveDateOf(request.effectiveDate);
+    // "I have read this": needed when the trust forecast falls under the threshold (the 422 says so).
+    if (values['trust-forecast-read']) request.trustForecastRead = true;
     return act(
       role,
       'POST',
@@ -532,6 +580,18 @@ async function main(argv: string[]): Promise<void> {
           ),
         ].join('\n'),
       );
+    }
+    case 'trust': {
+      const partner = argument(positionals, 0, 'PARTNER');
+      const query = new URLSearchParams();
+      if (values.at) query.set('at', values.at);
+      if (values.version) query.set('version', values.version);
+      const result = await act(
+        'finance',
+        'GET',
+        `/api/partners/${encodeURIComponent(partner)}/trust${query.size > 0 ? `?${query}` : ''}`,
+      );
+      return print(result, () => trustSummary(result as unknown as PartnerTrustAnswer));
     }
     case 'rate': {
       const partner = argument(positionals, 0, 'PARTNER');

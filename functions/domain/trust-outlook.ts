@@ -75,6 +75,38 @@ export function recentReassignments(ledger: readonly TrustLedgerEvent[], at: Dat
 }
 
 /**
+ * The score now and on the change's apply date with its forecast events, and whether that falls under the
+ * threshold that asks the submitter for an explicit "I have read this": one computation for the dry run's
+ * outlook and the submission's check.
+ */
+export function forecastScores(input: {
+  ledger: readonly TrustLedgerEvent[];
+  forecast: readonly TrustLedgerEvent[];
+  appliesAt: Date;
+  now: Date;
+  threshold: number;
+  ruleSet?: TrustRuleSet;
+}): Pick<TrustOutlook, 'scoreNow' | 'scoreAfter' | 'threshold' | 'requiresAcknowledgement'> {
+  const ruleSet = input.ruleSet ?? currentTrustRules;
+  const latestForecast = Math.max(
+    input.now.getTime(),
+    input.appliesAt.getTime(),
+    ...input.forecast.map((event) => Date.parse(event.at)),
+  );
+  const scoreAfter = trustScoreAt(
+    [...input.ledger, ...input.forecast],
+    new Date(latestForecast),
+    ruleSet,
+  ).score;
+  return {
+    scoreNow: trustScoreAt(input.ledger, input.now, ruleSet).score,
+    scoreAfter,
+    threshold: input.threshold,
+    requiresAcknowledgement: scoreAfter < input.threshold,
+  };
+}
+
+/**
  * The partner's trust score before and after a change it is about to receive, by the same rules and ledger
  * that compute the score itself (trustScoreAt), and the flags principle 6 asks for.
  */
@@ -139,21 +171,8 @@ export function trustOutlook(input: {
       message: 'Emergency short notice: it costs trust and needs a second approver.',
     });
   }
-  const latestForecast = Math.max(
-    now.getTime(),
-    input.appliesAt.getTime(),
-    ...input.forecast.map((e) => Date.parse(e.at)),
-  );
-  const scoreAfter = trustScoreAt(
-    [...input.ledger, ...input.forecast],
-    new Date(latestForecast),
-    ruleSet,
-  ).score;
   return {
-    scoreNow: trustScoreAt(input.ledger, now, ruleSet).score,
-    scoreAfter,
-    threshold: input.threshold,
-    requiresAcknowledgement: scoreAfter < input.threshold,
+    ...forecastScores({ ...input, ruleSet }),
     rulesVersion: ruleSet.version,
     flags,
   };

@@ -25,6 +25,12 @@ export const changeEnvelopeSchema = z.object({
     .strict()
     .optional()
     .describe('Short notice (down to the emergency minimum): needs a second approver and costs trust.'),
+  trustForecastRead: z
+    .boolean()
+    .optional()
+    .describe(
+      '"I have read this": required (true) when the dry run says the trust forecast falls under the threshold; recorded in the audit trail.',
+    ),
 });
 
 /** Workflow task inputs are external input too. */

@@ -13,6 +13,7 @@ import {
   evaluateTiming,
   type RuleViolation,
 } from '../domain/submission-rules.ts';
+import { forecastScores } from '../domain/trust-outlook.ts';
 import { forecastTrustImpact, type TrustLedgerEvent } from '../domain/trust-rules.ts';
 import { type ChangeKind, kindOf } from './change-kind.ts';
 import { commitChangeStep } from './commit.ts';
@@ -26,6 +27,8 @@ export interface ChangeEnvelope {
   rationale: string;
   internalNote?: string | undefined;
   emergency?: { justification: string } | undefined;
+  /** The submitter's "I have read this" for a forecast under the trust threshold (recorded in the audit). */
+  trustForecastRead?: boolean | undefined;
 }
 
 export type FieldProblem = { field: string; reason: string };
@@ -210,7 +213,27 @@ export async function submitChange(
 
   const evaluated = await evaluateSubmission(deps, kind, request, submittedBy, deps.clock.now());
   if (!evaluated.ok) return evaluated.refusal;
-  const { partner, change, conflictHolder } = evaluated.submission;
+  const { partner, change, conflictHolder, forecast, ledger } = evaluated.submission;
+  // Principle 6: a change forecast to leave the partner's trust under the threshold needs the submitter's
+  // explicit "I have read this"; the dry run shows the forecast and says so (requiresAcknowledgement).
+  const scores = forecastScores({
+    ledger,
+    forecast: forecast.ledgerEvents,
+    appliesAt: forecast.appliesAt,
+    now: new Date(change.submittedAt),
+    threshold: deps.policy.trustForecastThreshold,
+  });
+  if (scores.requiresAcknowledgement && request.trustForecastRead !== true) {
+    return {
+      outcome: 'policy-violation',
+      violations: [
+        {
+          field: 'trustForecastRead',
+          reason: `${partner.name}'s trust score is forecast to fall from ${scores.scoreNow} to ${scores.scoreAfter}, under ${scores.threshold}: read the forecast (a dry run shows it) and send trustForecastRead: true.`,
+        },
+      ],
+    };
+  }
   if (conflictHolder) {
     // The holder may be this very request, committed by a concurrent same-key attempt: that is a replay.
     const replay = idempotencyKey
@@ -267,6 +290,15 @@ export async function submitChange(
           rationale: change.rationale,
           ...(change.internalNote ? { internalNote: change.internalNote } : {}),
           ...(change.emergency ? { emergency: change.emergency } : {}),
+          ...(scores.requiresAcknowledgement
+            ? {
+                trustForecastRead: {
+                  scoreNow: scores.scoreNow,
+                  scoreAfter: scores.scoreAfter,
+                  threshold: scores.threshold,
+                },
+              }
+            : {}),
           approvalsRequired: change.approval.required,
           status: change.status,
         },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { runPcn } from '../support/cli.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -159,5 +160,14 @@ describe('the trust routes', () => {
     ]);
     expect(health.body.stages.reduce((total, stage) => total + stage.partners, 0)).toBe(rows.length);
     expect(health.body.stages.some((stage) => stage.noticeKeptPct === 100)).toBe(true);
+
+    // pcn trust prints the same score as a table, a row per ledger event.
+    const printed = await runPcn(system.baseUrl, 'trust', partnerId);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(`trust ${after.body.score} on`);
+    for (const rule of rules) expect(printed.stdout).toContain(rule);
+    const refused = await runPcn(system.baseUrl, 'trust', partnerId, '--version', 'v9');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('version');
   });
 });
