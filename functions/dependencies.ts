@@ -8,6 +8,7 @@ import { EventStore } from './adapters/dynamodb/event-store.ts';
 import { PartnerStore } from './adapters/dynamodb/partner-store.ts';
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
+import { TrustStore } from './adapters/dynamodb/trust-store.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
 import {
@@ -29,6 +30,8 @@ export interface Dependencies {
   changes: ChangeStore;
   partners: PartnerStore;
   staff: StaffStore;
+  /** The trust ledger and each partner's materialized score (written only with the step that caused them). */
+  trust: TrustStore;
   /** The public events' outbox and log (written only with their audit entries, by commitWithAudit). */
   events: EventStore;
   mailer: NoticeMailer;
@@ -47,6 +50,7 @@ export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableN
     changes: new ChangeStore(documentClient, tables),
     partners: new PartnerStore(documentClient, tables),
     staff: new StaffStore(documentClient, tables),
+    trust: new TrustStore(documentClient, tables),
     events: new EventStore(documentClient, tables.events),
   };
 }
@@ -74,18 +78,37 @@ const policyOverrideSchema = z
     openTaskReminderDays: positiveDays.min(1),
     maxWaitDays: positiveDays.min(1),
     linkValidAfterApplyDays: positiveDays,
+    trustForecastThreshold: z.number().min(0).max(100),
   })
   .partial()
   .strict();
 
-/** The lifecycle policy: the defaults, with any overrides given as JSON in LIFECYCLE_POLICY. */
-export function lifecyclePolicyFrom(text: string | undefined): LifecyclePolicy {
-  if (!text) return defaultLifecyclePolicy;
-  const parsed = policyOverrideSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    throw new MissingSetting(`${env.lifecyclePolicy} is not valid: ${z.prettifyError(parsed.error)}`);
+const thresholdSchema = z.coerce.number().min(0).max(100);
+
+/**
+ * The lifecycle policy: the defaults, with any overrides given as JSON in LIFECYCLE_POLICY, and the trust
+ * forecast's threshold from TRUST_FORECAST_THRESHOLD when set.
+ */
+export function lifecyclePolicyFrom(
+  text: string | undefined,
+  trustForecastThreshold?: string | undefined,
+): LifecyclePolicy {
+  let policy = defaultLifecyclePolicy;
+  if (text) {
+    const parsed = policyOverrideSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new MissingSetting(`${env.lifecyclePolicy} is not valid: ${z.prettifyError(parsed.error)}`);
+    }
+    policy = { ...policy, ...parsed.data };
   }
-  return { ...defaultLifecyclePolicy, ...parsed.data };
+  if (trustForecastThreshold !== undefined && trustForecastThreshold.trim() !== '') {
+    const parsed = thresholdSchema.safeParse(trustForecastThreshold);
+    if (!parsed.success) {
+      throw new MissingSetting(`${env.trustForecastThreshold} must be a number from 0 to 100`);
+    }
+    policy = { ...policy, trustForecastThreshold: parsed.data };
+  }
+  return policy;
 }
 
 /** The Lambda composition: real AWS clients, configuration from the function's environment. */
@@ -123,7 +146,7 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       return secret;
     },
     publicBaseUrl: (environment[env.publicBaseUrl] ?? '').replace(/\/$/, ''),
-    policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy]),
+    policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy], environment[env.trustForecastThreshold]),
     kinds: changeKinds,
     logger: new Logger({ serviceName: environment[env.serviceName] ?? serviceName }),
   };

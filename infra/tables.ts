@@ -7,10 +7,17 @@ import {
   deployedTables,
   type KeyAttribute,
   type TableDefinition,
+  trustLedgerTable,
 } from '../functions/adapters/dynamodb/table-definitions.ts';
 
-/** Tables whose items are never deleted: nobody gets DeleteItem/BatchWriteItem on them. */
-export const appendOnlyTables: ReadonlySet<string> = new Set([auditTrailTable.logicalName]);
+/**
+ * Tables whose items are never deleted: nobody gets DeleteItem/BatchWriteItem on them. The trust ledger is
+ * one of them: its entries are immutable and the materialized scores are their sums.
+ */
+export const appendOnlyTables: ReadonlySet<string> = new Set([
+  auditTrailTable.logicalName,
+  trustLedgerTable.logicalName,
+]);
 
 /** One deployed table together with the definition it was built from. */
 export interface DeployedTable {

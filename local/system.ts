@@ -202,7 +202,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
       publicBaseUrl: baseUrl,
       policy: {
-        ...lifecyclePolicyFrom(process.env[environmentVariables.lifecyclePolicy]),
+        ...lifecyclePolicyFrom(
+          process.env[environmentVariables.lifecyclePolicy],
+          process.env[environmentVariables.trustForecastThreshold],
+        ),
         ...options.policy,
       },
       kinds: changeKinds,

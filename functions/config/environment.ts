@@ -26,7 +26,12 @@ export const environmentVariables = {
   eventBusName: 'EVENT_BUS_NAME',
   /** Local mode: a loopback URL every public event is also POSTed to (for trying an integration). */
   webhookUrl: 'PCN_WEBHOOK_URL',
+  /** A forecast trust score below this (0–100) needs the submitter's "I have read this"; default 40. */
+  trustForecastThreshold: 'TRUST_FORECAST_THRESHOLD',
 } as const;
+
+/** The trust-forecast threshold when TRUST_FORECAST_THRESHOLD is not set. */
+export const DEFAULT_TRUST_FORECAST_THRESHOLD = 40;
 
 export type EnvironmentVariable = (typeof environmentVariables)[keyof typeof environmentVariables];
 

@@ -75,17 +75,16 @@ export async function raiseConcern(
             paused: change.adverse,
           },
         },
-        items: [
-          deps.partners.recordTrustEvent(
-            trustEvent('dispute-raised', {
-              partnerId: change.partnerId,
-              stagePolicy: deps.policy.stages[change.partnerStage],
-              at: now,
-              cause: `change#${change.changeId}#${dispute.disputeId}`,
-              changeId: change.changeId,
-            }),
-          ),
-        ],
+        items: deps.trust.recordEvents([
+          trustEvent('dispute-raised', {
+            partnerId: change.partnerId,
+            stage: change.partnerStage,
+            at: now,
+            cause: `change#${change.changeId}#${dispute.disputeId}`,
+            source: { type: 'concern-raised', id: dispute.disputeId },
+            changeId: change.changeId,
+          }),
+        ]),
         messages: [disputeRaisedEmail(deps, change, partner, dispute, contact?.name ?? claims.contactId)],
         result: dispute,
       };

@@ -68,15 +68,16 @@ export async function resolveDispute(
       const partner = await partnerOf(deps, change);
       const at = now.toISOString();
       const ledger = (rule: TrustRule) =>
-        deps.partners.recordTrustEvent(
+        deps.trust.recordEvents([
           trustEvent(rule, {
             partnerId: change.partnerId,
-            stagePolicy: deps.policy.stages[change.partnerStage],
+            stage: change.partnerStage,
             at: now,
             cause: `change#${changeId}#${dispute.disputeId}`,
+            source: { type: 'dispute-resolved', id: dispute.disputeId },
             changeId,
           }),
-        );
+        ]);
       const audit = (extra: Record<string, unknown>) => ({
         type: 'dispute-resolved' as const,
         actor: input.by,
@@ -97,7 +98,7 @@ export async function resolveDispute(
             },
           },
           audit: audit({ status: to }),
-          items: [ledger('dispute-answered')],
+          items: ledger('dispute-answered'),
           messages: answers('upheld'),
           result: { status: to },
         };
@@ -109,7 +110,7 @@ export async function resolveDispute(
           to: 'withdrawn',
           patch: plan.patch,
           audit: audit({ status: 'withdrawn' }),
-          items: [...plan.items, ledger('withdrawn-after-partner-input')],
+          items: [...plan.items, ...ledger('withdrawn-after-partner-input')],
           messages: [...answers('withdrawn'), ...plan.messages],
           result: { status: 'withdrawn' },
         };
@@ -186,7 +187,7 @@ export async function resolveDispute(
           effectiveDate,
           rationale: input.rationale,
         }),
-        items: [ledger('dispute-resolved-by-revision')],
+        items: ledger('dispute-resolved-by-revision'),
         messages: answers('revised'),
         result: { status: 'notice-due', comparedToPrevious: revised.comparedToPrevious },
       };

@@ -1,3 +1,4 @@
+import { DEFAULT_TRUST_FORECAST_THRESHOLD } from '../config/environment.ts';
 import { defaultStagePolicies, type RelationshipStage, type StagePolicy } from './relationship-stage.ts';
 
 /**
@@ -31,6 +32,11 @@ export interface LifecyclePolicy {
   maxWaitDays: number;
   /** Acknowledgement links stay valid this long after the apply date, so a late acknowledgement still lands. */
   linkValidAfterApplyDays: number;
+  /**
+   * A change whose forecast trust score is below this needs the submitter's explicit "I have read this"
+   * (TRUST_FORECAST_THRESHOLD, functions/config/environment.ts).
+   */
+  trustForecastThreshold: number;
 }
 
 export const defaultLifecyclePolicy: LifecyclePolicy = {
@@ -45,4 +51,5 @@ export const defaultLifecyclePolicy: LifecyclePolicy = {
   openTaskReminderDays: 7,
   maxWaitDays: 30,
   linkValidAfterApplyDays: 60,
+  trustForecastThreshold: DEFAULT_TRUST_FORECAST_THRESHOLD,
 };

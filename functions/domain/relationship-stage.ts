@@ -14,8 +14,6 @@ export interface StagePolicy {
   reminderDays: readonly number[];
   /** Day after delivery on which an unacknowledged notice escalates to the alliance manager. */
   escalationDay: number;
-  /** Multiplier for trust-ledger points: higher stages earn more care, and lose more when it is missing. */
-  trustWeight: number;
 }
 
 export const defaultStagePolicies: Readonly<Record<RelationshipStage, StagePolicy>> = {
@@ -24,28 +22,24 @@ export const defaultStagePolicies: Readonly<Record<RelationshipStage, StagePolic
     consultation: 'none',
     reminderDays: [3, 7],
     escalationDay: 10,
-    trustWeight: 1,
   },
   enhanced: {
     adverseNoticeDays: 45,
     consultation: 'none',
     reminderDays: [3, 7],
     escalationDay: 10,
-    trustWeight: 1.25,
   },
   collaborative: {
     adverseNoticeDays: 60,
     consultation: 'alliance-manager-call',
     reminderDays: [2, 5],
     escalationDay: 7,
-    trustWeight: 1.5,
   },
   partnership: {
     adverseNoticeDays: 90,
     consultation: 'joint-review',
     reminderDays: [2, 5],
     escalationDay: 7,
-    trustWeight: 2,
   },
 };
 

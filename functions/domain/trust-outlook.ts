@@ -1,11 +1,25 @@
 import { DAY_MS, toIsoDate } from './calendar.ts';
-import { type TrustLedgerEvent, type TrustRule, trustScore } from './trust-rules.ts';
+import {
+  currentTrustRules,
+  cutRules,
+  REPEATED_CUT_WINDOW_DAYS,
+  recentCuts,
+  type TrustLedgerEvent,
+  type TrustRule,
+  type TrustRuleSet,
+  trustScoreAt,
+} from './trust-rules.ts';
 
-/** Principle 6: repeated cuts within this many days are a trust cost, flagged before the next is submitted. */
-export const REPEATED_CUT_WINDOW_DAYS = 365;
+export { REPEATED_CUT_WINDOW_DAYS };
 
-/** Rules that mark an applied change as a cut in the ledger (the kinds' own rules for an adverse change). */
-const cutRules: ReadonlySet<TrustRule> = new Set(['commission-cut']);
+/** A reassignment of the alliance manager within this many days of the last one is flagged and costs more. */
+export const REPEATED_REASSIGNMENT_WINDOW_DAYS = 365;
+
+/** The ledger rules that record an alliance-manager reassignment. */
+export const reassignmentRules: ReadonlySet<TrustRule> = new Set([
+  'alliance-manager-reassigned',
+  'repeated-reassignment',
+]);
 
 export const trustFlagNames = [
   'repeated-cut',
@@ -34,48 +48,73 @@ export interface OpenChangeOfPartner {
 
 export interface TrustOutlook {
   scoreNow: number;
-  /** The score now with the change's forecast events counted as if recorded today (full weight, no decay). */
+  /**
+   * The score on the change's apply date if nothing else happens: the ledger decayed to that date plus the
+   * change's own events (the ones written when it is sent and applied), by the same rules that compute the
+   * score itself. It is the score the partner reaches when the change goes through unchanged.
+   */
   scoreAfter: number;
+  /** A forecast below this needs the submitter's explicit "I have read this" (trustForecastRead). */
+  threshold: number;
+  requiresAcknowledgement: boolean;
+  rulesVersion: string;
   flags: TrustFlag[];
+}
+
+/** The ledger's reassignments within REPEATED_REASSIGNMENT_WINDOW_DAYS before `at`, newest first. */
+export function recentReassignments(ledger: readonly TrustLedgerEvent[], at: Date): TrustLedgerEvent[] {
+  const since = at.getTime() - REPEATED_REASSIGNMENT_WINDOW_DAYS * DAY_MS;
+  return ledger
+    .filter(
+      (event) =>
+        reassignmentRules.has(event.rule) &&
+        Date.parse(event.at) >= since &&
+        Date.parse(event.at) <= at.getTime(),
+    )
+    .sort((a, b) => b.at.localeCompare(a.at));
 }
 
 /**
  * The partner's trust score before and after a change it is about to receive, by the same rules and ledger
- * that compute the score itself (trustScore), and the flags principle 6 asks for.
+ * that compute the score itself (trustScoreAt), and the flags principle 6 asks for.
  */
 export function trustOutlook(input: {
   ledger: readonly TrustLedgerEvent[];
-  /** The change's forecast ledger events (forecastTrustImpact). */
-  forecast: readonly Pick<TrustLedgerEvent, 'rule' | 'points' | 'explanation'>[];
+  /** The change's forecast ledger events, dated when they would be written (forecastTrustImpact). */
+  forecast: readonly TrustLedgerEvent[];
+  /** When the change would apply (its forecast events' latest instant, if later). */
+  appliesAt: Date;
   partnerId: string;
   partnerName: string;
   adverse: boolean;
   emergency: boolean;
   openChanges: readonly OpenChangeOfPartner[];
   now: Date;
+  threshold: number;
+  ruleSet?: TrustRuleSet;
 }): TrustOutlook {
   const { now } = input;
-  const at = now.toISOString();
-  const forecastEvents: TrustLedgerEvent[] = input.forecast.map((event, index) => ({
-    ...event,
-    partnerId: input.partnerId,
-    eventId: `forecast#${index}`,
-    at,
-  }));
+  const ruleSet = input.ruleSet ?? currentTrustRules;
   const flags: TrustFlag[] = [];
   if (input.forecast.some((event) => cutRules.has(event.rule))) {
-    const since = now.getTime() - REPEATED_CUT_WINDOW_DAYS * DAY_MS;
-    const recentCuts = input.ledger
-      .filter((event) => cutRules.has(event.rule) && Date.parse(event.at) >= since)
-      .sort((a, b) => b.at.localeCompare(a.at));
-    const last = recentCuts[0];
+    const cuts = recentCuts(input.ledger, now);
+    const last = cuts[0];
     if (last) {
       flags.push({
         flag: 'repeated-cut',
-        message: `${ordinal(recentCuts.length + 1)} cut in 12 months: ${input.partnerName} had a cut applied on ${toIsoDate(new Date(last.at))}.`,
+        message: `${ordinal(cuts.length + 1)} cut in 12 months: ${input.partnerName} had a cut applied on ${toIsoDate(new Date(last.at))}.`,
         ...(last.changeId ? { changeId: last.changeId } : {}),
       });
     }
+  }
+  const lastReassignment = recentReassignments(input.ledger, now)[0];
+  if (lastReassignment) {
+    const months = Math.max(0, Math.round((now.getTime() - Date.parse(lastReassignment.at)) / (30 * DAY_MS)));
+    flags.push({
+      flag: 'recent-reassignment',
+      message: `Alliance manager changed ${months === 0 ? 'this month' : months === 1 ? '1 month ago' : `${months} months ago`} (on ${toIsoDate(new Date(lastReassignment.at))}).`,
+      ...(lastReassignment.changeId ? { changeId: lastReassignment.changeId } : {}),
+    });
   }
   if (input.adverse) {
     for (const other of input.openChanges.filter((change) => change.adverse)) {
@@ -94,29 +133,28 @@ export function trustOutlook(input: {
       changeId: other.changeId,
     });
   }
-  // Frequent reassignment (issue 9): any change lands on a partner still getting to know its new manager, and
-  // a reassignment now would be the second within 12 months (repeated-reassignment in its forecast).
-  const since = now.getTime() - REPEATED_CUT_WINDOW_DAYS * DAY_MS;
-  const lastReassignment = input.ledger
-    .filter((event) => event.rule === 'alliance-manager-reassigned' && Date.parse(event.at) >= since)
-    .sort((a, b) => b.at.localeCompare(a.at))[0];
-  if (lastReassignment) {
-    const months = Math.floor((now.getTime() - Date.parse(lastReassignment.at)) / (30 * DAY_MS));
-    flags.push({
-      flag: 'recent-reassignment',
-      message: `Alliance manager changed ${months === 0 ? 'less than a month' : `${months} month${months === 1 ? '' : 's'}`} ago (${toIsoDate(new Date(lastReassignment.at))}).`,
-      ...(lastReassignment.changeId ? { changeId: lastReassignment.changeId } : {}),
-    });
-  }
   if (input.emergency) {
     flags.push({
       flag: 'emergency-notice',
       message: 'Emergency short notice: it costs trust and needs a second approver.',
     });
   }
+  const latestForecast = Math.max(
+    now.getTime(),
+    input.appliesAt.getTime(),
+    ...input.forecast.map((e) => Date.parse(e.at)),
+  );
+  const scoreAfter = trustScoreAt(
+    [...input.ledger, ...input.forecast],
+    new Date(latestForecast),
+    ruleSet,
+  ).score;
   return {
-    scoreNow: trustScore(input.ledger, now).score,
-    scoreAfter: trustScore([...input.ledger, ...forecastEvents], now).score,
+    scoreNow: trustScoreAt(input.ledger, now, ruleSet).score,
+    scoreAfter,
+    threshold: input.threshold,
+    requiresAcknowledgement: scoreAfter < input.threshold,
+    rulesVersion: ruleSet.version,
     flags,
   };
 }

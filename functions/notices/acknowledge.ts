@@ -242,17 +242,16 @@ export async function acknowledgeNotice(
       const firstReminderAt = Date.parse(deliveredAt) + (policy.reminderDays[0] ?? 0) * DAY_MS;
       const prompt =
         change.adverse && now.getTime() < firstReminderAt
-          ? [
-              deps.partners.recordTrustEvent(
-                trustEvent('prompt-acknowledgement', {
-                  partnerId: change.partnerId,
-                  stagePolicy: policy,
-                  at: now,
-                  cause: `notice#${notice.noticeId}`,
-                  changeId: change.changeId,
-                }),
-              ),
-            ]
+          ? deps.trust.recordEvents([
+              trustEvent('prompt-acknowledgement', {
+                partnerId: change.partnerId,
+                stage: change.partnerStage,
+                at: now,
+                cause: `notice#${notice.noticeId}`,
+                source: { type: 'acknowledged', id: notice.noticeId },
+                changeId: change.changeId,
+              }),
+            ])
           : [];
       return {
         event: 'acknowledge' as const,

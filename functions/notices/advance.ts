@@ -1,9 +1,10 @@
+import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { agendaOf, type DueAction } from '../domain/agenda.ts';
 import type { NoticeContent } from '../domain/notice.ts';
 import { fallbackContacts, type Partner } from '../domain/partner.ts';
-import { type TrustRule, trustEvent } from '../domain/trust-rules.ts';
+import { type TrustEventSource, type TrustRule, trustEvent } from '../domain/trust-rules.ts';
 import { type ActOutcome, act, type Decision } from './act.ts';
 import {
   approvalDecisionEmail,
@@ -70,17 +71,17 @@ async function decideDeadline(
   if (!agendaOf(change, deps.policy, now).due.some((due) => sameAction(due, action)))
     return { refuse: 'not-due' };
   const partner = await partnerOf(deps, change);
-  const stagePolicy = deps.policy.stages[change.partnerStage];
-  const ledger: LedgerWrite = (rule, cause) =>
-    deps.partners.recordTrustEvent(
+  const ledger: LedgerWrite = (rule, cause, source) =>
+    deps.trust.recordEvents([
       trustEvent(rule, {
         partnerId: change.partnerId,
-        stagePolicy,
+        stage: change.partnerStage,
         at: now,
         cause,
+        source,
         changeId: change.changeId,
       }),
-    );
+    ]);
   switch (action.action) {
     case 'expire-approval': {
       const submitter = await recipientOf(deps, change.submittedBy);
@@ -213,7 +214,10 @@ async function remind(
       actor: 'workflow',
       details: { noticeId: notice.noticeId, reminderNumber, recipients: recipients.map((r) => r.contactId) },
     },
-    items: [ledger('reminder-needed', `${notice.noticeId}#reminder-${reminderNumber}`)],
+    items: ledger('reminder-needed', `${notice.noticeId}#reminder-${reminderNumber}`, {
+      type: 'reminder-sent',
+      id: notice.noticeId,
+    }),
     messages: await noticeEmails(deps, change, content, recipients, new Date(notice.applyAt), {
       kind: 'reminder',
       tag: `reminder-${reminderNumber}`,
@@ -265,7 +269,10 @@ async function escalate(
         fallbackContacts: fallbacks.map((contact) => contact.contactId),
       },
     },
-    items: [ledger('escalation-needed', `${notice.noticeId}#escalation`)],
+    items: ledger('escalation-needed', `${notice.noticeId}#escalation`, {
+      type: 'escalated',
+      id: notice.noticeId,
+    }),
     messages: [
       escalationEmail(deps, change, partner),
       ...(await noticeEmails(deps, change, content, fallbacks, new Date(notice.applyAt), {
@@ -289,10 +296,8 @@ async function noticeInForce(deps: Dependencies, change: StoredChange): Promise<
   return stored.content;
 }
 
-type LedgerWrite = (
-  rule: TrustRule,
-  cause: string,
-) => ReturnType<Dependencies['partners']['recordTrustEvent']>;
+/** A step's one ledger entry (with its summary update): the items of its transaction. */
+type LedgerWrite = (rule: TrustRule, cause: string, source: TrustEventSource) => TransactItem[];
 
 /** A member of staff as an email recipient, if the directory knows them. */
 export async function recipientOf(deps: Dependencies, userId: string): Promise<Recipient | undefined> {

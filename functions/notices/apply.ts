@@ -34,13 +34,17 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
       const plannedFrom = toIsoDate(new Date(notice.applyAt));
       const appliedFrom = today <= plannedFrom ? plannedFrom : toIsoDate(firstFullDayFrom(now));
       const kind = kindOf(deps, change.kind);
-      const effect = await kind.apply(deps, change, { now, appliedFrom });
+      const [effect, ledger] = await Promise.all([
+        kind.apply(deps, change, { now, appliedFrom }),
+        deps.trust.ledger(change.partnerId),
+      ]);
       const ledgerEvents = eventsForAppliedChange({
         partnerId: change.partnerId,
         changeId,
         adverse: change.adverse,
         kindRules: kind.trustRules(change.terms),
-        stagePolicy: deps.policy.stages[change.partnerStage],
+        stage: change.partnerStage,
+        ledger,
         deliveredAt: new Date(notice.deliveredAt ?? notice.issuedAt),
         appliedAt: now,
         // An emergency is measured against the stage's normal period: short notice earns no credit.
@@ -60,11 +64,7 @@ export async function applyChange(deps: Dependencies, changeId: string): Promise
             trustEvents: ledgerEvents.map((event) => ({ rule: event.rule, points: event.points })),
           },
         },
-        items: [
-          ...effect.items,
-          ...ledgerEvents.map((event) => deps.partners.recordTrustEvent(event)),
-          ...releaseLock(deps, change),
-        ],
+        items: [...effect.items, ...deps.trust.recordEvents(ledgerEvents), ...releaseLock(deps, change)],
         result: undefined,
       };
     },

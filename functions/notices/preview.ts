@@ -39,9 +39,8 @@ export async function previewSubmission(
   if (!evaluated.ok) return evaluated.refusal;
   const { conflictHolder, ...submission } = evaluated.submission;
   if (conflictHolder) return conflicting(conflictHolder);
-  const { partner, change, forecast } = submission;
-  const [ledger, openChanges, schedule] = await Promise.all([
-    deps.partners.trustLedger(partner.partnerId),
+  const { partner, change, forecast, ledger } = submission;
+  const [openChanges, schedule] = await Promise.all([
     deps.changes.openOfPartner(partner.partnerId),
     deps.partners.rateSchedule(partner.partnerId),
   ]);
@@ -52,7 +51,9 @@ export async function previewSubmission(
       currentRatePct: rateInForce(schedule, toIsoDate(startOfUtcDay(now)), ALL_SCOPE)?.ratePct ?? null,
       trust: trustOutlook({
         ledger,
-        forecast: forecast.events,
+        forecast: forecast.ledgerEvents,
+        appliesAt: forecast.appliesAt,
+        threshold: deps.policy.trustForecastThreshold,
         partnerId: partner.partnerId,
         partnerName: partner.name,
         adverse: change.adverse,

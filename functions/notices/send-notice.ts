@@ -167,17 +167,16 @@ async function commitNotice(deps: Dependencies, known: StoredChange): Promise<St
       };
       const emergencyDebit =
         current.emergency && version === 1
-          ? [
-              deps.partners.recordTrustEvent(
-                trustEvent('emergency-short-notice', {
-                  partnerId: current.partnerId,
-                  stagePolicy: deps.policy.stages[current.partnerStage],
-                  at: now,
-                  cause: `change#${changeId}`,
-                  changeId,
-                }),
-              ),
-            ]
+          ? deps.trust.recordEvents([
+              trustEvent('emergency-short-notice', {
+                partnerId: current.partnerId,
+                stage: current.partnerStage,
+                at: now,
+                cause: `change#${changeId}`,
+                source: { type: 'notice-sent', id: noticeId },
+                changeId,
+              }),
+            ])
           : [];
       return {
         event: 'send-notice' as const,

@@ -70,7 +70,20 @@ export const submissionPreviewSchema = z.object({
         .describe('The partner’s trust score now (0–100), as GET /api/partners/{id} shows it.'),
       scoreAfter: z
         .number()
-        .describe('The same score with this change’s forecast events counted as if recorded today.'),
+        .describe(
+          'The score on the day the change would apply if nothing else happens: the ledger decayed to that day plus this change’s own events (sent and applied). It is the score reached when the change goes through unchanged.',
+        ),
+      threshold: z
+        .number()
+        .describe(
+          'A forecast below this (TRUST_FORECAST_THRESHOLD) needs trustForecastRead: true to submit.',
+        ),
+      requiresAcknowledgement: z
+        .boolean()
+        .describe(
+          'scoreAfter < threshold: the submission must carry trustForecastRead: true ("I have read this"), recorded in the audit trail.',
+        ),
+      rulesVersion: z.string().describe('The trust rules version both scores are computed under.'),
       flags: z.array(
         z.object({
           flag: z.enum(trustFlagNames),

@@ -7,7 +7,12 @@ import { addDays, parseIsoDate } from '../domain/calendar.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
 import type { Partner } from '../domain/partner.ts';
-import { earliestEffectiveDate, evaluateTiming, type RuleViolation } from '../domain/submission-rules.ts';
+import {
+  applyNotBefore,
+  earliestEffectiveDate,
+  evaluateTiming,
+  type RuleViolation,
+} from '../domain/submission-rules.ts';
 import { forecastTrustImpact, type TrustLedgerEvent } from '../domain/trust-rules.ts';
 import { type ChangeKind, kindOf } from './change-kind.ts';
 import { commitChangeStep } from './commit.ts';
@@ -29,6 +34,10 @@ export type FieldProblem = { field: string; reason: string };
 export interface Forecast {
   points: number;
   events: Pick<TrustLedgerEvent, 'rule' | 'points' | 'explanation'>[];
+  /** The same events as the ledger would hold them, dated when they would be written (not answered). */
+  ledgerEvents: TrustLedgerEvent[];
+  /** When the change would apply if its notice went out now. */
+  appliesAt: Date;
 }
 
 export type SubmissionOutcome =
@@ -65,20 +74,29 @@ export function firstStatus(change: Pick<StoredChange, 'approval' | 'consultatio
   return change.consultation ? 'awaiting-consultation' : 'notice-due';
 }
 
-function forecastOf(deps: Dependencies, kind: ChangeKind, change: StoredChange): Forecast {
+function forecastOf(kind: ChangeKind, change: StoredChange, ledger: readonly TrustLedgerEvent[]): Forecast {
+  const now = new Date(change.submittedAt);
+  // Where the notice going out now would put the apply date (send-notice.ts computes it the same way).
+  const appliesAt = parseIsoDate(change.effectiveDate)
+    ? applyNotBefore(change.effectiveDate, now, change.noticePeriodDays)
+    : now;
   const forecast = forecastTrustImpact({
     partnerId: change.partnerId,
     adverse: change.adverse,
     kindRules: kind.trustRules(change.terms),
     emergency: change.emergency !== undefined,
-    stagePolicy: deps.policy.stages[change.partnerStage],
-    now: new Date(change.submittedAt),
-    effectiveDate: parseIsoDate(change.effectiveDate) ?? new Date(change.submittedAt),
-    noticePeriodDays: change.noticePeriodDays,
+    stage: change.partnerStage,
+    now,
+    effectiveDate: appliesAt,
+    // As apply.ts measures it: an emergency against the stage's normal period.
+    noticePeriodDays: change.emergency?.standardNoticeDays ?? change.noticePeriodDays,
+    ledger,
   });
   return {
     points: forecast.points,
     events: forecast.events.map(({ rule, points, explanation }) => ({ rule, points, explanation })),
+    ledgerEvents: forecast.events,
+    appliesAt,
   };
 }
 
@@ -89,6 +107,8 @@ export interface EvaluatedSubmission {
   change: StoredChange;
   earliestEffectiveDate: string;
   forecast: Forecast;
+  /** The partner's trust ledger as the evaluation read it. */
+  ledger: TrustLedgerEvent[];
   /** The pending change holding this partner-and-scope lock, if any: a 409 (unless it is this very request). */
   conflictHolder?: string;
 }
@@ -151,6 +171,7 @@ export async function evaluateSubmission(
     ...assessed,
     noticePeriodDays: timing.noticePeriodDays,
   });
+  const ledger = await deps.trust.ledger(partner.partnerId);
   return {
     ok: true,
     submission: {
@@ -158,7 +179,8 @@ export async function evaluateSubmission(
       partner,
       change,
       earliestEffectiveDate: timing.earliestEffectiveDate,
-      forecast: forecastOf(deps, kind, change),
+      forecast: forecastOf(kind, change, ledger),
+      ledger,
       ...(conflictHolder ? { conflictHolder } : {}),
     },
   };
@@ -386,7 +408,12 @@ async function replayIfKnown(
         ? deps.policy.emergencyMinimumNoticeDays
         : deps.policy.stages[change.partnerStage].adverseNoticeDays,
     ),
-    forecast: forecastOf(deps, kind, change),
+    // Forecast from the ledger as it stood at submission, as the first answer was.
+    forecast: forecastOf(
+      kind,
+      change,
+      (await deps.trust.ledger(change.partnerId)).filter((event) => event.at < change.submittedAt),
+    ),
   };
 }
 

@@ -45,7 +45,7 @@ export const partnerRoutes: readonly Route[] = [
       const now = deps.clock.now();
       const [schedule, ledger] = await Promise.all([
         deps.partners.rateSchedule(params.partnerId),
-        deps.partners.trustLedger(params.partnerId),
+        deps.trust.ledger(params.partnerId),
       ]);
       const ordered = schedule
         .map(({ scopeKey, effectiveFrom, ratePct, recordedAt, changeId }) => ({

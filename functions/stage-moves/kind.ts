@@ -143,10 +143,10 @@ export const stageMoveKind: ChangeKind<StageMoveRequest, StageMoveTerms, StageMo
     };
   },
 
-  trustRules() {
-    // Issue 9 owns the trust rules of stage moves; until then a move earns only the lifecycle's own events
-    // (e.g. the credit for a full notice period on a move down).
-    return [];
+  trustRules(terms) {
+    // Written when the move applies, beside the lifecycle's own events (e.g. the credit for a full notice
+    // period on a move down).
+    return [terms.direction === 'down' ? 'stage-moved-down' : 'stage-moved-up'];
   },
 
   async apply(deps, change: StoredChange<StageMoveTerms>, { now }) {

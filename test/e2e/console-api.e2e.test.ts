@@ -110,9 +110,17 @@ describe('POST /api/commission-changes?dryRun=true', () => {
       consultation: 'alliance-manager-call',
       forecastTrustPoints: expect.any(Number),
       forecast: expect.arrayContaining([expect.objectContaining({ rule: 'commission-cut' })]),
-      trust: { scoreNow: 50, scoreAfter: expect.any(Number), flags: [] },
+      trust: {
+        scoreNow: 50,
+        scoreAfter: expect.any(Number),
+        threshold: 40,
+        requiresAcknowledgement: false,
+        rulesVersion: 'v1',
+        flags: [],
+      },
     });
     const trust = preview.body.trust as { scoreNow: number; scoreAfter: number };
+    // No ledger yet: the score on the apply date is the start plus this change's own events.
     expect(trust.scoreAfter).toBeCloseTo(50 + (preview.body.forecastTrustPoints as number), 1);
 
     // The dry run claimed no key: the same key now creates the change (201), it does not replay (200).

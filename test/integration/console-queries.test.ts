@@ -48,16 +48,17 @@ async function concernAbout(changeId: string, contact: string) {
 
 describe('a submission preview', () => {
   it('flags a second cut within 12 months and shows the trust score falling; a raise is not flagged', async () => {
-    const stagePolicy = context.deps.policy.stages.transactional;
     const earlierCut = trustEvent('commission-cut', {
       partnerId: northwind.partnerId,
-      stagePolicy,
+      stage: 'transactional',
       at: new Date(context.clock.now().getTime() - 100 * 86_400_000),
       cause: 'change#chg_earlier',
+      source: { type: 'change-applied', id: 'chg_earlier' },
       changeId: 'chg_earlier',
+      adverse: true,
     });
     await context.deps.documentClient.send(
-      new TransactWriteCommand({ TransactItems: [context.deps.partners.recordTrustEvent(earlierCut)] }),
+      new TransactWriteCommand({ TransactItems: context.deps.trust.recordEvents([earlierCut]) }),
     );
     const before = await context.snapshot();
 

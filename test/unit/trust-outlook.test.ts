@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import { REPEATED_CUT_WINDOW_DAYS, trustOutlook } from '../../functions/domain/trust-outlook.ts';
 import {
+  CURRENT_TRUST_RULES_VERSION,
   type TrustLedgerEvent,
   type TrustRule,
   trustRules,
@@ -16,13 +17,25 @@ function applied(rule: TrustRule, points: number, daysAgo: number, changeId = 'c
     eventId: `change#${changeId}#${rule}`,
     rule,
     at: new Date(NOW.getTime() - daysAgo * DAY_MS).toISOString(),
+    stage: 'transactional',
+    multiplier: 1,
+    rulesVersion: CURRENT_TRUST_RULES_VERSION,
+    basePoints: points,
+    weight: 1,
     points,
     explanation: trustRules[rule].explanation,
+    source: { type: 'change-applied', id: changeId },
     changeId,
+    adverse: points < 0,
   };
 }
 
-const cutForecast = [{ rule: 'commission-cut' as const, points: -3, explanation: 'cut' }];
+/** A forecast event of the change about to be submitted, dated now. */
+function forecastEvent(rule: TrustRule, points: number): TrustLedgerEvent {
+  return { ...applied(rule, points, 0, 'forecast'), eventId: `change#forecast#${rule}` };
+}
+
+const cutForecast = [forecastEvent('commission-cut', -3)];
 const base = {
   partnerId: 'p1',
   partnerName: 'Northwind',
@@ -30,6 +43,8 @@ const base = {
   emergency: false,
   openChanges: [],
   now: NOW,
+  appliesAt: NOW,
+  threshold: 40,
 };
 
 describe('the trust outlook of a change about to be submitted', () => {
@@ -63,7 +78,7 @@ describe('the trust outlook of a change about to be submitted', () => {
       ...base,
       adverse: false,
       ledger: [applied('commission-cut', -3, 10)],
-      forecast: [{ rule: 'commission-raise', points: 2, explanation: 'raise' }],
+      forecast: [forecastEvent('commission-raise', 2)],
     });
     expect(raise.flags).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import { defaultStagePolicies, relationshipStages } from '../../functions/domain/relationship-stage.ts';
 import {
+  CURRENT_TRUST_RULES_VERSION,
   eventsForAppliedChange,
   forecastTrustImpact,
   STARTING_TRUST_SCORE,
@@ -10,6 +11,7 @@ import {
   type TrustLedgerEvent,
   type TrustRule,
   trustEvent,
+  trustRuleSets,
   trustRules,
   trustScore,
 } from '../../functions/domain/trust-rules.ts';
@@ -17,6 +19,7 @@ import { instantArb, stageArb } from './arbitraries.ts';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 const RULES = Object.keys(trustRules) as TrustRule[];
+const SOURCE = { type: 'test', id: 'step' };
 
 function ledgerEvent(rule: TrustRule, points: number, at: Date, id = `e-${Math.random()}`): TrustLedgerEvent {
   return {
@@ -24,8 +27,14 @@ function ledgerEvent(rule: TrustRule, points: number, at: Date, id = `e-${Math.r
     eventId: id,
     rule,
     at: at.toISOString(),
+    stage: 'transactional',
+    multiplier: 1,
+    rulesVersion: CURRENT_TRUST_RULES_VERSION,
+    basePoints: points,
+    weight: 1,
     points,
     explanation: trustRules[rule].explanation,
+    source: SOURCE,
   };
 }
 
@@ -97,7 +106,8 @@ describe('trustScore', () => {
     const events = RULES.map((rule, i) =>
       trustEvent(rule, {
         partnerId: 'p1',
-        stagePolicy: defaultStagePolicies.enhanced,
+        stage: 'enhanced',
+        source: SOURCE,
         at: NOW,
         cause: `cause${i}`,
       }),
@@ -116,7 +126,7 @@ describe('trustScore', () => {
 
 describe('trustEvent', () => {
   it.each(relationshipStages)('%s: a cut costs points and a raise earns them', (stage) => {
-    const input = { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'change#c1' };
+    const input = { partnerId: 'p1', stage, source: SOURCE, at: NOW, cause: 'change#c1' };
     expect(trustEvent('commission-cut', input).points).toBeLessThan(0);
     expect(trustEvent('commission-raise', input).points).toBeGreaterThan(0);
     expect(trustEvent('reminder-needed', input).points).toBeLessThan(0);
@@ -137,16 +147,11 @@ describe('trustEvent', () => {
     '%s weighs strictly more at each higher stage',
     (rule) => {
       const magnitudes = relationshipStages.map((stage) =>
-        Math.abs(
-          trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
-            .points,
-        ),
+        Math.abs(trustEvent(rule, { partnerId: 'p1', stage, source: SOURCE, at: NOW, cause: 'x' }).points),
       );
       for (let i = 1; i < magnitudes.length; i++) expect(magnitudes[i]).toBeGreaterThan(magnitudes[i - 1]!);
       const [transactional, , , partnership] = relationshipStages.map(
-        (stage) =>
-          trustEvent(rule, { partnerId: 'p1', stagePolicy: defaultStagePolicies[stage], at: NOW, cause: 'x' })
-            .points,
+        (stage) => trustEvent(rule, { partnerId: 'p1', stage, source: SOURCE, at: NOW, cause: 'x' }).points,
       );
       expect(Math.sign(partnership!)).toBe(Math.sign(transactional!));
     },
@@ -155,7 +160,8 @@ describe('trustEvent', () => {
   it('the event id is deterministic per cause and rule, so a retried step cannot count twice', () => {
     const input = {
       partnerId: 'p1',
-      stagePolicy: defaultStagePolicies.transactional,
+      stage: 'transactional' as const,
+      source: SOURCE,
       at: NOW,
       cause: 'change#c1',
     };
@@ -197,7 +203,7 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
             partnerId: 'p1',
             ...commission(direction),
             emergency: false,
-            stagePolicy: policy,
+            stage,
             now,
             effectiveDate,
             noticePeriodDays,
@@ -206,7 +212,8 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
             partnerId: 'p1',
             changeId: 'chg_1',
             ...commission(direction),
-            stagePolicy: policy,
+            stage,
+            ledger: [],
             deliveredAt: now,
             appliedAt: effectiveDate,
             noticePeriodDays,
@@ -231,7 +238,8 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
           partnerId: 'p1',
           changeId: 'c',
           ...commission('cut'),
-          stagePolicy: policy,
+          stage,
+          ledger: [],
           deliveredAt,
           appliedAt: new Date(deliveredAt.getTime() + lead),
           noticePeriodDays: notice,
@@ -247,7 +255,7 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
         } else {
           expect(extra).toBeDefined();
           expect(extra!.points).toBeCloseTo(
-            trustRules['extra-lead-time'].basePoints * extraMonths * policy.trustWeight,
+            trustRules['extra-lead-time'].basePoints * extraMonths * trustRuleSets.v1!.stageWeights[stage],
             9,
           );
         }
@@ -258,13 +266,13 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
   });
 
   it('extra lead time: 29 days beyond notice earns nothing extra, 30 days earns one step, capped at three', () => {
-    const policy = defaultStagePolicies.transactional;
     const extraFor = (days: number) =>
       eventsForAppliedChange({
         partnerId: 'p1',
         changeId: 'c',
         ...commission('cut'),
-        stagePolicy: policy,
+        stage: 'transactional',
+        ledger: [],
         deliveredAt: NOW,
         appliedAt: new Date(NOW.getTime() + days * DAY_MS),
         noticePeriodDays: 30,
@@ -280,7 +288,8 @@ describe('eventsForAppliedChange and forecastTrustImpact', () => {
     const base = {
       partnerId: 'p1',
       changeId: 'c',
-      stagePolicy: defaultStagePolicies.partnership,
+      stage: 'partnership' as const,
+      ledger: [],
       deliveredAt: NOW,
       appliedAt: new Date(NOW.getTime() + 90 * DAY_MS),
     };
@@ -299,7 +308,7 @@ describe('forecastTrustImpact for an emergency', () => {
       const base = {
         partnerId: 'p1',
         ...commission('cut'),
-        stagePolicy: defaultStagePolicies[stage],
+        stage,
         now: NOW,
         effectiveDate: new Date(NOW.getTime() + 10 * DAY_MS),
         noticePeriodDays: defaultStagePolicies[stage].adverseNoticeDays,

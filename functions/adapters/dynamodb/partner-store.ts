@@ -9,7 +9,6 @@ import type { AuditEntry } from '../../domain/audit-chain.ts';
 import type { AllianceManager, Partner, PartnerProfile } from '../../domain/partner.ts';
 import { entryKeyOf, type RateScheduleEntry } from '../../domain/rate-schedule.ts';
 import type { RelationshipStage } from '../../domain/relationship-stage.ts';
-import type { TrustLedgerEvent } from '../../domain/trust-rules.ts';
 import { queryAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import type { TableNames } from './table-names.ts';
@@ -329,17 +328,6 @@ export class PartnerStore {
     };
   }
 
-  /** A trust-ledger event, written at most once: its id names its cause. */
-  recordTrustEvent(event: TrustLedgerEvent): TransactItem {
-    return {
-      Put: {
-        TableName: this.tables.trustLedger,
-        Item: event,
-        ConditionExpression: 'attribute_not_exists(eventId)',
-      },
-    };
-  }
-
   /** The partner's directory audit entries (created, updated, stage moves), oldest first. */
   async auditEntries(partnerId: string): Promise<AuditEntry[]> {
     const entries = await queryAll<AuditEntry>(this.documentClient, {
@@ -354,11 +342,6 @@ export class PartnerStore {
 
   async rateSchedule(partnerId: string): Promise<RateScheduleEntry[]> {
     return this.byPartner<RateScheduleEntry>(this.tables.rateSchedule, partnerId);
-  }
-
-  async trustLedger(partnerId: string): Promise<TrustLedgerEvent[]> {
-    const events = await this.byPartner<TrustLedgerEvent>(this.tables.trustLedger, partnerId);
-    return events.sort((a, b) => a.at.localeCompare(b.at));
   }
 
   private byPartner<T>(tableName: string, partnerId: string): Promise<T[]> {

@@ -102,6 +102,17 @@ export const trustLedgerTable: TableDefinition = {
   sortKey: { name: 'eventId', type: 'S' },
 };
 
+/**
+ * Each partner's materialized trust score: one item per partner, updated (ADD) in the same transaction as
+ * the ledger entries it sums, so reading a score or the whole portfolio needs no ledger query
+ * (functions/adapters/dynamodb/trust-store.ts owns the item shape).
+ */
+export const trustScoresTable: TableDefinition = {
+  logicalName: 'TrustScores',
+  environmentVariable: 'TRUST_SCORES_TABLE',
+  partitionKey: { name: 'partnerId', type: 'S' },
+};
+
 /** Append-only, hash-chained audit entries; `seq` 0 of each stream is its head (last seq and hash). */
 export const auditTrailTable: TableDefinition = {
   logicalName: 'AuditTrail',
@@ -159,6 +170,7 @@ export const allTables: readonly TableDefinition[] = [
   changesTable,
   rateScheduleTable,
   trustLedgerTable,
+  trustScoresTable,
   auditTrailTable,
   eventsTable,
   localOutboxTable,

@@ -8,6 +8,7 @@ import {
   staffTable,
   type TableDefinition,
   trustLedgerTable,
+  trustScoresTable,
 } from './table-definitions.ts';
 
 /** The deployed tables' names, as handlers find them in their environment. */
@@ -17,6 +18,8 @@ export interface TableNames {
   changes: string;
   rateSchedule: string;
   trustLedger: string;
+  /** One materialized trust summary per partner. */
+  trustScores: string;
   auditTrail: string;
   /** The public events' outbox and log. */
   events: string;
@@ -41,6 +44,7 @@ export function tableNamesFromEnvironment(environment: Record<string, string | u
     changes: required(environment, changesTable),
     rateSchedule: required(environment, rateScheduleTable),
     trustLedger: required(environment, trustLedgerTable),
+    trustScores: required(environment, trustScoresTable),
     auditTrail: required(environment, auditTrailTable),
     events: required(environment, eventsTable),
     ...(localOutbox ? { localOutbox } : {}),
