@@ -135,11 +135,13 @@ export const trustRoutes: readonly Route[] = [
       const now = deps.clock.now();
       const { rows } = await portfolio(deps, now);
       const filtered = query.stage ? rows.filter((row) => row.stage === query.stage) : rows;
-      const page = portfolioPage(
-        filtered,
-        query.cursor === undefined ? 0 : Number(query.cursor),
-        query.limit,
-      );
+      const start = query.cursor === undefined ? 0 : Number(query.cursor);
+      // A cursor past the end was never issued for this list (the last page carries none).
+      if (start > 0 && start >= filtered.length)
+        return problem(400, 'invalid-request', 'cursor is past the end of this list.', {
+          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
+        });
+      const page = portfolioPage(filtered, start, query.limit);
       return json(200, {
         rulesVersion: currentTrustRules.version,
         at: now.toISOString(),
