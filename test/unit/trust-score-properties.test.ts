@@ -12,6 +12,7 @@ import {
   type TrustLedgerEvent,
   type TrustRule,
   trustEvent,
+  trustHistory,
   trustRuleNames,
   trustRuleSets,
   trustScoreAt,
@@ -186,6 +187,24 @@ describe('trust score properties', () => {
           expect(outlook.requiresAcknowledgement).toBe(outlook.scoreAfter < 40);
         },
       ),
+    );
+  });
+
+  it('the score over time is, point by point, the score recomputed from the ledger at that instant', () => {
+    fc.assert(
+      fc.property(ledgerArb, versionArb, (ledger, version) => {
+        const ruleSet = trustRuleSets[version]!;
+        const to = lastInstant(ledger);
+        const history = trustHistory(ledger, new Date(START), to, ruleSet);
+        expect(history.at(-1)?.score).toBe(trustScoreAt(ledger, to, ruleSet).score);
+        for (const point of history) {
+          // Within one display step: the two sums differ by float error only, which can flip a rounding.
+          expect(
+            Math.abs(point.score - trustScoreAt(ledger, new Date(point.at), ruleSet).score),
+          ).toBeLessThanOrEqual(0.1 + 1e-9);
+        }
+        expect(history.map((point) => point.at)).toEqual([...history.map((point) => point.at)].sort());
+      }),
     );
   });
 });
