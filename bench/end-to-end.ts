@@ -30,7 +30,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { importFile } from '../cli/partners-import.ts';
-import { scanAll } from '../functions/adapters/dynamodb/all-items.ts';
+import { queryAll, scanAll } from '../functions/adapters/dynamodb/all-items.ts';
 import { EventStore, logKeyOf } from '../functions/adapters/dynamodb/event-store.ts';
 import { allTables, eventsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
@@ -39,6 +39,7 @@ import { syntheticPartners } from '../functions/directory/synthetic.ts';
 import { createPartner } from '../functions/directory/write.ts';
 import { systemClock } from '../functions/domain/clock.ts';
 import type { IntegrationEvent } from '../functions/domain/lifecycle-events.ts';
+import { summarize, type TrustLedgerEvent, trustEvent } from '../functions/domain/trust-rules.ts';
 import { publishPendingEvents } from '../functions/events/publish.ts';
 import { createTables } from '../local/create-tables.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
@@ -58,6 +59,13 @@ const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1
 const FLOOR_CALLS = small ? 200 : 1000;
 const PARTNERS = 20;
 const PUBLISHED_EVENTS = small ? 1000 : 5000;
+/** A partner's ledger for the trust-score figure: the issue's 10,000 events at every size (they load in seconds). */
+const TRUST_LEDGER_EVENTS = 10_000;
+/** Timed calls per trust figure (medians). */
+const TRUST_RUNS = 5;
+/** Items per BatchWriteItem (DynamoDB's limit), and the bound on re-sending unprocessed ones. */
+const BATCH_ITEMS = 25;
+const MAX_BATCH_ATTEMPTS = 8;
 const IMPORT_PARTNERS = Number(process.env.BENCH_IMPORT_PARTNERS ?? (small ? 1000 : 10_000));
 /**
  * Items in the transaction of one imported partner with one opening rate: partner, rate, audit head, audit
@@ -342,6 +350,8 @@ async function main() {
 
     const transitions = await stateTransitions(system, api, token, changeIds[0]!);
     const directoryImport = await importDirectory(system, api);
+    const trustLedger = await trustScoreOfLongLedger(system, api);
+    const portfolio = await trustPortfolio(system, api);
     const rawTransactions = await rawTransactionRate(system.dynamodbEndpoint);
     // The import's own floor: raw transactions the size of one imported row.
     const rawImportRows = await rawTransactionRate(system.dynamodbEndpoint, ITEMS_PER_IMPORTED_ROW);
@@ -392,6 +402,16 @@ async function main() {
         floorRowsPerSecond: rawImportRows,
         shareOfWriteFloor: IMPORT_PARTNERS / directoryImport.seconds / rawImportRows,
       },
+      trust: {
+        ledgerEvents: trustLedger.events,
+        scoreMs: trustLedger.routeMs,
+        rawQueryMs: trustLedger.rawMs,
+        scoreShareOfRawQuery: trustLedger.routeMs / trustLedger.rawMs,
+        portfolioPartners: portfolio.partners,
+        portfolioMs: portfolio.routeMs,
+        rawScansMs: portfolio.rawMs,
+        portfolioShareOfRawScans: portfolio.routeMs / portfolio.rawMs,
+      },
       console: await measureConsoleBundle(),
     };
 
@@ -407,6 +427,127 @@ async function main() {
   } finally {
     await system.stop();
   }
+}
+
+/** Writes items with BatchWriteItem, re-sending what DynamoDB Local leaves unprocessed (a bounded number of times). */
+async function batchPut(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly object[],
+): Promise<void> {
+  for (let start = 0; start < items.length; start += BATCH_ITEMS) {
+    let pending: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [tableName]: items
+        .slice(start, start + BATCH_ITEMS)
+        .map((item) => ({ PutRequest: { Item: { ...item } } })),
+    };
+    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${tableName}: writes left unprocessed`);
+      pending = (await documentClient.send(new BatchWriteCommand({ RequestItems: pending })))
+        .UnprocessedItems as typeof pending;
+    }
+  }
+}
+
+async function median(runs: number, call: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    await call();
+    times.push(performance.now() - start);
+  }
+  return percentile(times, 50);
+}
+
+/**
+ * A partner with TRUST_LEDGER_EVENTS ledger events (one a day back from now, rules cycling): GET
+ * /api/partners/{id}/trust, which reads them all, re-prices, decays and charts them, timed beside a raw
+ * DynamoDB Local Query of the same items (the read it cannot avoid), medians of TRUST_RUNS.
+ */
+async function trustScoreOfLongLedger(system: LocalSystem, api: ApiClient) {
+  const { documentClient, tables } = system.deps;
+  const partnerId = 'northwind-resellers';
+  const now = (await api.now()).getTime();
+  const rules = ['prompt-acknowledgement', 'reminder-needed', 'commission-raise', 'dispute-raised'] as const;
+  const events: TrustLedgerEvent[] = Array.from({ length: TRUST_LEDGER_EVENTS }, (_, index) =>
+    trustEvent(rules[index % rules.length]!, {
+      partnerId,
+      stage: 'transactional',
+      at: new Date(now - (index + 1) * 3_600_000),
+      cause: `bench-${index}`,
+      source: { type: 'bench', id: `bench-${index}` },
+    }),
+  );
+  await batchPut(documentClient, tables.trustLedger, events);
+  const token = await api.token('approver', 'amara');
+  const routeMs = await median(TRUST_RUNS, async () => {
+    const answer = await api.request('GET', `/api/partners/${partnerId}/trust`, { token });
+    if (answer.status !== 200) throw new Error(`trust: ${answer.status} ${answer.text}`);
+  });
+  const rawMs = await median(TRUST_RUNS, () =>
+    queryAll(documentClient, {
+      TableName: tables.trustLedger,
+      KeyConditionExpression: 'partnerId = :partnerId',
+      ExpressionAttributeValues: { ':partnerId': partnerId },
+      ConsistentRead: true,
+    }),
+  );
+  return { events: TRUST_LEDGER_EVENTS, routeMs, rawMs };
+}
+
+/**
+ * The trust portfolio over the imported directory: every partner without a summary gets the one an applied
+ * cut with full notice would leave (summarize of those entries), then GET /api/trust/portfolio is timed beside
+ * the raw reads it rests on, the same two Scans (partners projected, TrustScores), medians of TRUST_RUNS.
+ */
+async function trustPortfolio(system: LocalSystem, api: ApiClient) {
+  const { documentClient, tables } = system.deps;
+  const partners = await scanAll<{ partnerId: string; stage: 'transactional' }>(documentClient, {
+    TableName: tables.partners,
+    ProjectionExpression: 'partnerId, stage',
+  });
+  const scored = new Set(
+    (
+      await scanAll<{ partnerId: string }>(documentClient, {
+        TableName: tables.trustScores,
+        ProjectionExpression: 'partnerId',
+      })
+    ).map((item) => item.partnerId),
+  );
+  const at = await api.now();
+  const summaries = partners
+    .filter((partner) => !scored.has(partner.partnerId))
+    .map((partner, index) => {
+      const common = {
+        partnerId: partner.partnerId,
+        stage: partner.stage,
+        at: new Date(at.getTime() - (index % 400) * 86_400_000),
+        cause: `bench-${partner.partnerId}`,
+        source: { type: 'change-applied', id: `bench-${partner.partnerId}` },
+        adverse: true,
+      };
+      return {
+        partnerId: partner.partnerId,
+        ...summarize([trustEvent('commission-cut', common), trustEvent('notice-full-period', common)]),
+      };
+    });
+  await batchPut(documentClient, tables.trustScores, summaries);
+  const token = await api.token('approver', 'amara');
+  const routeMs = await median(TRUST_RUNS, async () => {
+    const answer = await api.request('GET', '/api/trust/portfolio?limit=100', { token });
+    if (answer.status !== 200) throw new Error(`portfolio: ${answer.status} ${answer.text}`);
+  });
+  const rawMs = await median(TRUST_RUNS, () =>
+    Promise.all([
+      scanAll(documentClient, {
+        TableName: tables.partners,
+        ProjectionExpression: 'partnerId, #name, stage',
+        ExpressionAttributeNames: { '#name': 'name' },
+      }),
+      scanAll(documentClient, { TableName: tables.trustScores }),
+    ]),
+  );
+  return { partners: partners.length, routeMs, rawMs };
 }
 
 /** The synthetic directory imported over HTTP as the CLI does it, then imported again (all unchanged). */
@@ -534,6 +675,16 @@ function printTable(
       itemsPerRow: number;
       floorRowsPerSecond: number;
       shareOfWriteFloor: number;
+    };
+    trust: {
+      ledgerEvents: number;
+      scoreMs: number;
+      rawQueryMs: number;
+      scoreShareOfRawQuery: number;
+      portfolioPartners: number;
+      portfolioMs: number;
+      rawScansMs: number;
+      portfolioShareOfRawScans: number;
     };
     console: BundleFigures;
     bootSeconds: number;
@@ -664,6 +815,20 @@ function printTable(
         before(`console.pageChunksGzipKb.${page}`),
       ],
     ),
+    [
+      `trust score, ${figures.trust.ledgerEvents} ledger events, ms`,
+      fixed(figures.trust.scoreMs),
+      `${fixed(figures.trust.rawQueryMs)} (raw Query of the same items)`,
+      `× ${fixed(figures.trust.scoreShareOfRawQuery)} the raw read`,
+      before('trust.scoreMs'),
+    ],
+    [
+      `trust portfolio, ${figures.trust.portfolioPartners} partners, ms`,
+      fixed(figures.trust.portfolioMs),
+      `${fixed(figures.trust.rawScansMs)} (raw Scans of the same items)`,
+      `× ${fixed(figures.trust.portfolioShareOfRawScans)} the raw reads`,
+      before('trust.portfolioMs'),
+    ],
     ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],
     ...Object.entries(figures.phasesSeconds).map(
       ([phase, seconds]): [string, string, string, string, string] => [
