@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvHeader, formatCsvRow, formatJsonLine } from '../../functions/directory/import-format.ts';
@@ -8,7 +6,13 @@ import { syntheticPartners } from '../../functions/directory/synthetic.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, realRationale } from '../support/api-client.ts';
 import { fitsScreen, launchChromium, PHONE } from '../support/browser.ts';
-import { consoleContext, DESKTOP, expectNoSeriousAxeViolations, signIn } from '../support/console.ts';
+import {
+  consoleContext,
+  DESKTOP,
+  expectNoSeriousAxeViolations,
+  readmeScreenshot,
+  signIn,
+} from '../support/console.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -18,7 +22,6 @@ import { startTestSystem } from '../support/test-system.ts';
  * its line and field; the import creates the others); finance only reads. Each page is checked with axe and
  * for sideways scrolling on a phone and a desk.
  */
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 let system: LocalSystem;
 let api: ApiClient;
@@ -27,21 +30,12 @@ let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
   ({ system, api } = await startTestSystem());
-  mkdirSync(screenshots, { recursive: true });
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
   await system?.stop();
 });
-
-/** A full-page screenshot from the top (scrolled, the sticky top bar would be drawn mid-page). */
-async function screenshot(page: Page, file: string): Promise<void> {
-  await page.evaluate(() =>
-    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
-  );
-  await page.screenshot({ path: `${screenshots}${file}`, fullPage: true });
-}
 
 /** The partner names the list shows now, once it has loaded. */
 async function listedNames(page: Page): Promise<string[]> {
@@ -81,7 +75,7 @@ describe('the console’s partner directory', () => {
       'Northwind Resellers',
       'Tailspin MSP Alliance',
     ]);
-    await screenshot(page, 'console-partners.png');
+    await readmeScreenshot(page, 'console-partners.png');
 
     // Search, then filters: each lands in the address, so the view can be shared.
     await page.getByPlaceholder('Name or id').fill('north');
@@ -107,7 +101,7 @@ describe('the console’s partner directory', () => {
     await page.getByRole('heading', { name: 'Contoso Value Partners', level: 1 }).waitFor();
     expect(await page.getByTestId('partner-version').textContent()).toBe('1');
     await page.getByRole('heading', { name: 'Stage history' }).waitFor();
-    await screenshot(page, 'console-partner-detail.png');
+    await readmeScreenshot(page, 'console-partner-detail.png');
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByRole('heading', { name: 'Edit Contoso Value Partners', level: 1 }).waitFor();
 
@@ -153,7 +147,7 @@ describe('the console’s partner directory', () => {
     await conflict.waitFor();
     await page.getByText('Contoso Value Partners Ltd').first().waitFor();
     await expectNoSeriousAxeViolations(page, 'edit form after a conflict');
-    await screenshot(page, 'console-partner-edit-conflict.png');
+    await readmeScreenshot(page, 'console-partner-edit-conflict.png');
     await page.getByRole('button', { name: 'Reload their version' }).click();
     await expect.poll(() => conflict.count()).toBe(0);
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Contoso Value Partners Ltd');
@@ -240,7 +234,7 @@ describe('the console’s partner directory', () => {
       'bad-email-co',
     ]);
     await expectNoSeriousAxeViolations(page, 'import preview');
-    await screenshot(page, 'console-import-preview.png');
+    await readmeScreenshot(page, 'console-import-preview.png');
     expect((await api.request('GET', '/api/partners/wingtip-toys', { token: other })).status).toBe(404);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('heading', { name: 'Import finished' }).waitFor();
@@ -351,7 +345,7 @@ describe('the console’s partner directory', () => {
         await expectNoSeriousAxeViolations(page, `${path} at ${viewport.width}`);
         expect(await fitsScreen(page), `${path} at ${viewport.width}`).toBe(true);
         if (shot && viewport === PHONE) {
-          await screenshot(page, `console-${shot}-${name}.png`);
+          await readmeScreenshot(page, `console-${shot}-${name}.png`);
         }
       }
       // The import preview with a bad row, on this screen.
@@ -369,7 +363,7 @@ describe('the console’s partner directory', () => {
       await expectNoSeriousAxeViolations(page, `import preview at ${viewport.width}`);
       expect(await fitsScreen(page), `import preview at ${viewport.width}`).toBe(true);
       if (viewport === PHONE) {
-        await screenshot(page, 'console-import-preview-phone.png');
+        await readmeScreenshot(page, 'console-import-preview-phone.png');
       }
       await context.close();
     }

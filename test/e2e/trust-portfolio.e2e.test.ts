@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { healthSchema, portfolioSchema } from '../../functions/trust/schemas.ts';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import type { ApiClient } from '../support/api-client.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -60,22 +60,8 @@ async function partnerScore(partnerId: string): Promise<number> {
   return answer.body.trust.score;
 }
 
-async function approvedCut(partnerId: string, currentRatePct: number, days: number) {
-  const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
-    token: finance,
-    json: {
-      partnerId,
-      currentRatePct,
-      newRatePct: currentRatePct - 1,
-      effectiveDate: isoDateAfter(await api.now(), days),
-      rationale: realRationale,
-    },
-  });
-  expect(submitted.status, submitted.text).toBe(201);
-  await api.approve(submitted.body.changeId);
-  const [notice] = await api.messagesOf(submitted.body.changeId, ['notice']);
-  return { changeId: submitted.body.changeId, link: new URL(notice!.links[0]!) };
-}
+const approvedCut = (partnerId: string, currentRatePct: number, days: number) =>
+  api.approvedCut(finance, partnerId, currentRatePct, days);
 
 describe('the trust portfolio', () => {
   it('lists every partner once, lowest score first, each score the one its partner page shows', async () => {
@@ -89,9 +75,7 @@ describe('the trust portfolio', () => {
   it('a cut applied with its full notice: the partner has a last change, and its stage keeps notice 100 %', async () => {
     const before = await rowOf('northwind-resellers');
     const { changeId, link } = await approvedCut('northwind-resellers', 12, 31);
-    const acknowledged = await api.request('POST', `${link.pathname}/acknowledgement`, {
-      form: { token: link.searchParams.get('token')! },
-    });
+    const acknowledged = await api.acknowledgeLink(link);
     expect(acknowledged.status).toBe(200);
     await api.advance(33);
     await api.settle();

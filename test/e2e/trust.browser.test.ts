@@ -1,11 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import type { ApiClient } from '../support/api-client.ts';
 import { fitsScreen, launchChromium, PHONE } from '../support/browser.ts';
-import { consoleContext, DESKTOP, expectNoSeriousAxeViolations } from '../support/console.ts';
+import {
+  consoleContext,
+  DESKTOP,
+  expectNoSeriousAxeViolations,
+  readmeScreenshot,
+} from '../support/console.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -14,7 +17,6 @@ import { startTestSystem } from '../support/test-system.ts';
  * with a marker per event and lists the ledger beside it; the portfolio lists every partner lowest score first
  * under the per-stage health. Each page is checked with axe and for sideways scrolling on a phone and a desk.
  */
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const partnerId = 'northwind-resellers';
 
 let system: LocalSystem;
@@ -25,27 +27,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   let finance: string;
   ({ system, api, finance } = await startTestSystem());
-  mkdirSync(screenshots, { recursive: true });
   // A cut through the whole lifecycle: it leaves a prompt acknowledgement, the cut and the full notice.
-  const start = await api.now();
-  const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
-    token: finance,
-    json: {
-      partnerId,
-      currentRatePct: 12,
-      newRatePct: 11,
-      effectiveDate: isoDateAfter(start, 31),
-      rationale: realRationale,
-    },
-  });
-  expect(submitted.status).toBe(201);
-  await api.approve(submitted.body.changeId);
-  await api.settle();
-  const notice = (await api.messagesOf(submitted.body.changeId, ['notice']))[0]!;
-  const link = new URL(notice.links[0]!);
-  await api.request('POST', `${link.pathname}/acknowledgement`, {
-    form: { token: link.searchParams.get('token')! },
-  });
+  const { link } = await api.approvedCut(finance, partnerId, 12, 31);
+  await api.acknowledgeLink(link);
   await api.advance(32);
   await api.settle();
 }, 120_000);
@@ -54,13 +38,6 @@ afterAll(async () => {
   await browser?.close();
   await system?.stop();
 });
-
-async function screenshot(page: Page, file: string): Promise<void> {
-  await page.evaluate(() =>
-    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
-  );
-  await page.screenshot({ path: `${screenshots}${file}`, fullPage: true });
-}
 
 describe('the console’s trust pages', () => {
   it('draw a partner’s score with its event markers beside the ledger, and the portfolio by score, on a phone and a desk', async () => {
@@ -88,7 +65,7 @@ describe('the console’s trust pages', () => {
         await expect.poll(() => ledger.getByText(rule).count()).toBeGreaterThan(0);
       await expectNoSeriousAxeViolations(page, `trust page at ${viewport.width}`);
       expect(await fitsScreen(page), `trust page at ${viewport.width}`).toBe(true);
-      await screenshot(page, `console-partner-trust-${name}.png`);
+      await readmeScreenshot(page, `console-partner-trust-${name}.png`);
 
       await page.goto(`${system.baseUrl}/trust`);
       await page.getByRole('heading', { name: 'Trust portfolio', level: 1 }).waitFor();
@@ -99,7 +76,7 @@ describe('the console’s trust pages', () => {
       await page.getByRole('button', { name: 'Download CSV' }).waitFor();
       await expectNoSeriousAxeViolations(page, `portfolio at ${viewport.width}`);
       expect(await fitsScreen(page), `portfolio at ${viewport.width}`).toBe(true);
-      await screenshot(page, `console-trust-portfolio-${name}.png`);
+      await readmeScreenshot(page, `console-trust-portfolio-${name}.png`);
       await context.close();
     }
   }, 120_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
+import { type ApiClient, isoDateAfter } from '../support/api-client.ts';
 import { runPcn } from '../support/cli.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
@@ -73,28 +73,12 @@ describe('the trust routes', () => {
       [...rowsBefore.map((row) => row.score)].sort((a, b) => a - b),
     );
 
-    const submitted = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
-      token: finance,
-      json: {
-        partnerId,
-        currentRatePct: 12,
-        newRatePct: 11,
-        effectiveDate: isoDateAfter(start, 31),
-        rationale: realRationale,
-      },
-    });
-    expect(submitted.status).toBe(201);
-    const { changeId } = submitted.body;
-    await api.approve(changeId);
+    const { changeId, link } = await api.approvedCut(finance, partnerId, 12, 31);
     await api.settle();
     const pending = await trust();
     expect(pending.body.openChanges.map((change) => change.changeId)).toContain(changeId);
 
-    const notice = (await api.messagesOf(changeId, ['notice']))[0]!;
-    const link = new URL(notice.links[0]!);
-    const acknowledged = await api.request('POST', `${link.pathname}/acknowledgement`, {
-      form: { token: link.searchParams.get('token')! },
-    });
+    const acknowledged = await api.acknowledgeLink(link);
     expect(acknowledged.status).toBe(200);
     await api.advance(32);
     await api.settle();

@@ -1,4 +1,5 @@
 import type { OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
+import { isoDateAfter, realRationale } from './fixtures.ts';
 
 /** A small client for the local system's real HTTP API, as a person with curl would use it. */
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -91,6 +92,35 @@ export class ApiClient {
     if (response.status !== 200) throw new Error(`approve: ${response.status} ${response.text}`);
     await this.settle();
     return response.body;
+  }
+
+  /**
+   * A commission cut of one point submitted by `submitter` (a finance token) for `days` ahead and approved: its
+   * notice is out. Returns the change and the notice's link, as the partner's email holds it.
+   */
+  async approvedCut(submitter: string, partnerId: string, currentRatePct: number, days: number) {
+    const submitted = await this.request<{ changeId: string }>('POST', '/api/commission-changes', {
+      token: submitter,
+      json: {
+        partnerId,
+        currentRatePct,
+        newRatePct: currentRatePct - 1,
+        effectiveDate: isoDateAfter(await this.now(), days),
+        rationale: realRationale,
+      },
+    });
+    if (submitted.status !== 201) throw new Error(`submit: ${submitted.status} ${submitted.text}`);
+    await this.approve(submitted.body.changeId);
+    const [notice] = await this.messagesOf(submitted.body.changeId, ['notice']);
+    if (!notice) throw new Error(`no notice for ${submitted.body.changeId}`);
+    return { changeId: submitted.body.changeId, link: new URL(notice.links[0]!) };
+  }
+
+  /** The partner presses Acknowledge on the notice's page (the form POST the page sends). */
+  acknowledgeLink(link: URL) {
+    return this.request('POST', `${link.pathname}/acknowledgement`, {
+      form: { token: link.searchParams.get('token') ?? '' },
+    });
   }
 
   /** The local event log (GET /dev/events), after the workflows and the publisher settled. */

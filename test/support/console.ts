@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { seriousAxeViolations } from './browser.ts';
@@ -30,4 +32,16 @@ export async function signIn(page: Page, baseUrl: string, person: string, role: 
 export async function expectNoSeriousAxeViolations(page: Page, where: string): Promise<void> {
   const violations = await seriousAxeViolations(page);
   expect(violations, `${where}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
+
+/** Where the README's console screenshots are written. */
+export const README_SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/** A full-page screenshot for the README, from the top (scrolled, the sticky top bar would be drawn mid-page). */
+export async function readmeScreenshot(page: Page, file: string): Promise<void> {
+  mkdirSync(README_SCREENSHOTS, { recursive: true });
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
+  await page.screenshot({ path: `${README_SCREENSHOTS}${file}`, fullPage: true });
 }
