@@ -238,7 +238,9 @@ async function main() {
   console.log(
     `Partner Change Notice — local benchmark (${small ? 'small' : 'full'} size: ${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
   );
-  const boot = await timed(() => startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z') }));
+  const boot = await timed(() =>
+    startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true }),
+  );
   const system = boot.result;
   try {
     await createBenchPartners(system);

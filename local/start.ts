@@ -28,6 +28,7 @@ export async function startLocal(): Promise<void> {
   const system = await startLocalSystem({
     ...(dataDir ? { dataDir: resolve(repositoryRoot, dataDir) } : {}),
     port: Number(process.env.PORT ?? 3000),
+    longLived: true,
   });
   const serverFile = serverFilePath();
   const announcement: ServerAnnouncement = {

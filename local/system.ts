@@ -63,6 +63,11 @@ export interface LocalSystemOptions {
   webhookUrl?: string;
   /** Test only: fault injection into the product's clients, mailer and task handlers (see LocalFaults). */
   faults?: LocalFaults;
+  /**
+   * A long-lived system (`npm start`, the bench): DynamoDB Local compiles hot code fully, writing faster once
+   * warm at the cost of a slower start (DynamoDbLocalOptions.optimizingCompiler). Tests leave it off.
+   */
+  longLived?: boolean;
 }
 
 /** A workflow task's handler, as the local Step Functions runtime calls it. */
@@ -118,7 +123,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const webhookUrl = webhookText
     ? loopbackWebhookUrl(webhookText, options.webhookUrl ? 'webhookUrl' : environmentVariables.webhookUrl)
     : undefined;
-  const dynamodb = await startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {});
+  const dynamodb = await startDynamoDbLocal({
+    ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    optimizingCompiler: options.longLived ?? false,
+  });
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop()];
   try {
     const clientConfig = {

@@ -151,7 +151,7 @@ export const importRoutes: readonly Route[] = [
     roles: directoryWriters,
     tag: 'partners',
     summary:
-      'Bulk import of the directory from CSV or JSON Lines: each row created, updated (from the version read) or left unchanged, each in its own transaction; refused rows are reported with their line and fields. dryRun=true predicts the same report and writes nothing',
+      'Bulk import of the directory from CSV or JSON Lines: each row created, updated (from the version read) or left unchanged, whole or not at all with its audit entry and event (new partners several to a transaction, a cancelled one redone row by row); refused rows are reported with their line and fields. dryRun=true predicts the same report and writes nothing',
     query: importQuerySchema,
     body: { mediaType: mediaTypes, schema: importBodySchema, maxBytes: MAX_IMPORT_BYTES },
     responses: {

@@ -1,4 +1,4 @@
-import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
+import { commitAuditedTogether, commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
 import { partnerAuditStream } from '../adapters/dynamodb/partner-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -49,17 +49,8 @@ export interface AlreadyRead {
   current: Partner | undefined;
 }
 
-/**
- * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
- * transaction (and no read before it). Idempotent by the partner's external id: if it exists, nothing is
- * written and the stored partner is returned ('exists'), whatever the input says.
- */
-export async function createPartner(
-  deps: DirectoryDeps,
-  input: NewPartner,
-  actor: string,
-): Promise<CreatePartnerOutcome> {
-  const at = deps.clock.now().toISOString();
+/** A new partner's write: the partner (version 1), its opening rates and its `partner-created` audit entry. */
+function creationOf(deps: DirectoryDeps, input: NewPartner, actor: string, at: string) {
   const partner: Partner = {
     partnerId: input.partnerId,
     stage: input.stage,
@@ -75,30 +66,43 @@ export async function createPartner(
     ratePct: rate.ratePct,
     recordedAt: at,
   }));
+  const entry: AuditEntryDraft = {
+    type: 'partner-created',
+    at,
+    actor,
+    details: {
+      partnerId: partner.partnerId,
+      stage: partner.stage,
+      profile: profileOf(partner),
+      openingRates: openingRates.map(({ scopeKey, effectiveFrom, ratePct }) => ({
+        scopeKey,
+        effectiveFrom,
+        ratePct,
+      })),
+      version: 1,
+    },
+  };
+  const items = [
+    deps.partners.newPartner(partner),
+    ...openingRates.map((rate) => deps.partners.addRateEntry(rate)),
+  ];
+  return { partner, entry, items };
+}
+
+/**
+ * Creates a partner (version 1) with its opening rate schedule, and its `partner-created` audit entry, in one
+ * transaction (and no read before it). Idempotent by the partner's external id: if it exists, nothing is
+ * written and the stored partner is returned ('exists'), whatever the input says.
+ */
+export async function createPartner(
+  deps: DirectoryDeps,
+  input: NewPartner,
+  actor: string,
+): Promise<CreatePartnerOutcome> {
+  const { partner, entry, items } = creationOf(deps, input, actor, deps.clock.now().toISOString());
   try {
-    await commitPartnerWrite(
-      deps,
-      partner.partnerId,
-      {
-        type: 'partner-created',
-        at,
-        actor,
-        details: {
-          partnerId: partner.partnerId,
-          stage: partner.stage,
-          profile: profileOf(partner),
-          openingRates: openingRates.map(({ scopeKey, effectiveFrom, ratePct }) => ({
-            scopeKey,
-            effectiveFrom,
-            ratePct,
-          })),
-          version: 1,
-        },
-      },
-      [deps.partners.newPartner(partner), ...openingRates.map((entry) => deps.partners.addRateEntry(entry))],
-      // A new partner's stream is new too: one transaction, no read first (an import creates thousands).
-      null,
-    );
+    // A new partner's stream is new too: one transaction, no read first (an import creates thousands).
+    await commitPartnerWrite(deps, partner.partnerId, entry, items, null);
     return { outcome: 'created', partner };
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
@@ -107,6 +111,41 @@ export async function createPartner(
     if (current) return { outcome: 'exists', current };
     throw error;
   }
+}
+
+/** Each partner of createPartnersTogether: created, or not written (its transaction was cancelled). */
+export type GroupedCreateOutcome = { outcome: 'created'; partner: Partner } | { outcome: 'not-written' };
+
+/**
+ * Creates new partners (distinct ids) several to a transaction, each exactly as createPartner writes it
+ * (partner, opening rates, audit head and entry, event): a bulk import's many creations in far fewer
+ * requests. A transaction is cancelled whole when any of its partners cannot be created (one exists
+ * already): its partners are 'not-written', and the caller creates each of them with createPartner to learn
+ * its own outcome. So each partner is still written whole or not at all, and one bad row costs its
+ * neighbours a retry, never their write.
+ */
+export async function createPartnersTogether(
+  deps: DirectoryDeps,
+  inputs: readonly NewPartner[],
+  actor: string,
+): Promise<GroupedCreateOutcome[]> {
+  const at = deps.clock.now().toISOString();
+  const creations = inputs.map((input) => creationOf(deps, input, actor, at));
+  const outcomes = await commitAuditedTogether(
+    deps.documentClient,
+    deps.tables,
+    creations.map(({ partner, entry, items }) => ({
+      stream: partnerAuditStream(partner.partnerId),
+      drafts: [entry],
+      items,
+      head: null,
+    })),
+  );
+  return outcomes.map((outcome, index) =>
+    outcome.committed
+      ? { outcome: 'created', partner: creations[index]!.partner }
+      : { outcome: 'not-written' },
+  );
 }
 
 /**

@@ -2,12 +2,17 @@
  * The directory's bulk import against the real DynamoDB Local: a re-run changes nothing in any table; a bad
  * row is reported with its line and fields and nothing of it is written while the rows around it are; a dry
  * run writes nothing and predicts exactly what the real run then does; a row that moves a stage is refused;
- * an update bumps the version once and is audited on the partner's chain.
+ * an update bumps the version once and is audited on the partner's chain; new partners written several to a
+ * transaction keep every row's own outcome when one of them cancels the group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
 import { partnerAuditStream } from '../../functions/adapters/dynamodb/partner-store.ts';
-import { type ImportReport, importPartners } from '../../functions/directory/import.ts';
+import {
+  IMPORT_ROWS_PER_TRANSACTION,
+  type ImportReport,
+  importPartners,
+} from '../../functions/directory/import.ts';
 import {
   csvHeader,
   formatCsvRow,
@@ -18,6 +23,7 @@ import {
 } from '../../functions/directory/import-format.ts';
 import { type NewPartner, newPartnerSchema } from '../../functions/directory/profile.ts';
 import { syntheticPartners } from '../../functions/directory/synthetic.ts';
+import { createPartner, createPartnersTogether } from '../../functions/directory/write.ts';
 import { verifyChain } from '../../functions/domain/audit-chain.ts';
 import { createIntegrationContext, type IntegrationContext } from '../support/integration-deps.ts';
 import { snapshotAllTables } from '../support/table-snapshot.ts';
@@ -215,5 +221,73 @@ describe('importing the directory', () => {
     ]);
     const again = await importPartners(context.deps, await csvRows(file), { dryRun: false, actor: 'dana' });
     expect(again).toMatchObject({ created: 0, unchanged: 2, rejected: 1 });
+  });
+
+  it('a group of new partners cancelled by one row that exists meanwhile writes every other row and reports that one', async () => {
+    const partners = directory('group', IMPORT_ROWS_PER_TRANSACTION);
+    const taken = partners[6]!;
+    // Another editor creates partner group-7, in another stage, after the import read it as new and before
+    // the group's transaction: the real engine cancels the whole group on that partner's condition.
+    const rival = { ...taken, stage: otherStage(taken.stage), name: 'Created meanwhile' };
+    const client = context.deps.documentClient;
+    const name = 'createRivalBeforeTheGroup';
+    let groupsSent = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const items = (args.input as { TransactItems?: unknown[] }).TransactItems ?? [];
+        if (items.length > 5 && groupsSent++ === 0) await createPartner(context.deps, rival, 'rival');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    let report: ImportReport;
+    try {
+      report = await run(jsonl(partners));
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+    expect(groupsSent).toBe(1);
+    expect(report).toEqual({
+      dryRun: false,
+      created: IMPORT_ROWS_PER_TRANSACTION - 1,
+      updated: 0,
+      unchanged: 0,
+      rejected: 1,
+      rows: [
+        {
+          line: 7,
+          partnerId: 'group-7',
+          fields: [{ field: 'stage', reason: 'stage moves are changes: submit a stage move' }],
+        },
+      ],
+    });
+    expect(await context.deps.partners.get('group-7')).toMatchObject({
+      name: 'Created meanwhile',
+      version: 1,
+    });
+    expect(
+      (await context.deps.partners.auditEntries('group-7')).map((entry) => [entry.type, entry.actor]),
+    ).toEqual([['partner-created', 'rival']]);
+    const events = await context.scan('Events');
+    for (const partner of partners) {
+      if (partner === taken) continue;
+      expect(await context.deps.partners.get(partner.partnerId)).toMatchObject({ name: partner.name });
+      expect(
+        (await context.deps.partners.auditEntries(partner.partnerId)).map((entry) => entry.type),
+      ).toEqual(['partner-created']);
+      expect(
+        events.filter((event) => event.subject === partner.partnerId).map((event) => event.type),
+      ).toEqual(['partner.created']);
+    }
+    expect(events.filter((event) => event.subject === 'group-7')).toHaveLength(1);
+  });
+
+  it('a group transaction is all or nothing: one partner that exists cancels it and nothing of the others is written', async () => {
+    const partners = directory('all-or-none', 5);
+    await createPartner(context.deps, partners[2]!, 'dana');
+    const before = await snapshot();
+    const outcomes = await createPartnersTogether(context.deps, partners, 'dana');
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(Array(5).fill('not-written'));
+    expect(await snapshot()).toEqual(before);
   });
 });

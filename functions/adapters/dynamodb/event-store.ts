@@ -11,9 +11,8 @@ import type { IntegrationEvent } from '../../domain/lifecycle-events.ts';
 import { scanAll } from './all-items.ts';
 import type { TransactItem } from './audited-transaction.ts';
 import { isConditionFailed } from './transaction-errors.ts';
+import { MAX_TRANSACTION_ITEMS } from './transaction-limits.ts';
 
-/** DynamoDB's limit on the items of one TransactWriteItems request. */
-const MAX_TRANSACTION_ITEMS = 100;
 const UNPUBLISHED = 'pending';
 
 /** An event as the Events table holds it: the envelope, its log position and whether it was published. */

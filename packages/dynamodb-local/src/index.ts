@@ -195,6 +195,13 @@ export interface DynamoDbLocalOptions {
   dataDir?: string;
   /** Fixed port; a free loopback port when omitted. */
   port?: number;
+  /**
+   * Let the JVM compile hot code with its optimizing compiler (C2) too. By default the engine stops at the
+   * quick compiler (C1): it starts sooner and spends less CPU compiling, which suits the tests' many short-
+   * lived engines on two cores. A long-lived engine (`npm start`, the bench) writes about 1.4× faster once
+   * warm with C2 (measured 2026-12-03 on the directory import: 172 → 245 rows/s).
+   */
+  optimizingCompiler?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -284,7 +291,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
     try {
-      return await launch(emulatorDir, port, dataDir);
+      return await launch(emulatorDir, port, dataDir, options.optimizingCompiler ?? false);
     } catch (error) {
       if (
         !(error instanceof EngineStartError && error.portInUse && options.port === undefined && attempt < 3)
@@ -299,11 +306,12 @@ async function launch(
   emulatorDir: string,
   port: number,
   dataDir: string | undefined,
+  optimizingCompiler: boolean,
 ): Promise<DynamoDbLocal> {
   await assertPortFree(port);
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const args = [
-    '-XX:TieredStopAtLevel=1',
+    ...(optimizingCompiler ? [] : ['-XX:TieredStopAtLevel=1']),
     `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(emulatorDir, 'DynamoDBLocal.jar'),
