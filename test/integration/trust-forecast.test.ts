@@ -22,7 +22,11 @@ describe('a trust forecast under the threshold', () => {
 
   it('is refused without trustForecastRead, naming the field and writing nothing', async () => {
     const before = await context.snapshot();
-    const refused = await submitCommission(context, validCut(northwind, context.clock.now()), 'fiona');
+    const refused = await submitCommission(
+      context,
+      { ...validCut(northwind, context.clock.now()), trustForecastRead: false },
+      'fiona',
+    );
     expect(refused.outcome).toBe('policy-violation');
     if (refused.outcome !== 'policy-violation') return;
     expect(refused.violations.map((item) => item.field)).toEqual(['trustForecastRead']);
@@ -57,7 +61,11 @@ describe('a trust forecast above the threshold', () => {
   afterAll(() => context?.close());
 
   it('needs no "I have read this" and records none', async () => {
-    const created = await submitCommission(context, validCut(northwind, context.clock.now()), 'fiona');
+    const created = await submitCommission(
+      context,
+      { ...validCut(northwind, context.clock.now()), trustForecastRead: false },
+      'fiona',
+    );
     if (created.outcome !== 'created') throw new Error(JSON.stringify(created));
     const [submitted] = await context.auditEntries(created.change.changeId);
     expect(submitted?.details).not.toHaveProperty('trustForecastRead');
