@@ -31,8 +31,9 @@ Changes
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
   audit CHANGE                        the hash-chained audit entries, verified
-  (submit, stage-move and reassign take --trust-forecast-read: "I have read this" for a trust forecast
-   under the threshold, recorded in the audit trail)
+  (submit, stage-move and reassign take --dry-run: the API's preview with the trust score now → after and
+   its flags, nothing recorded; and --trust-forecast-read: "I have read this" for a forecast under the
+   threshold, recorded in the audit trail)
 Trust
   trust PARTNER [--at YYYY-MM-DD] [--version V]   the score explained: every ledger event and its points now
 ${partnersUsage}
@@ -191,7 +192,27 @@ async function readRequestFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /** What a submission of any kind answered, for a person. */
+interface PreviewTrust {
+  scoreNow: number;
+  scoreAfter: number;
+  threshold: number;
+  requiresAcknowledgement: boolean;
+  flags: { message: string }[];
+}
+
+/** A dry run's answer: what would happen, the trust forecast before → after and the flags to weigh first. */
+function previewSummary(result: Record<string, unknown>): string {
+  const trust = result.trust as PreviewTrust;
+  return [
+    `Dry run (nothing recorded): ${String(result.summary)} would start ${String(result.status)}`,
+    `  notice period ${result.noticePeriodDays} days; earliest effective date ${result.earliestEffectiveDate}; approvals needed: ${result.approvalsRequired}`,
+    `  trust ${trust.scoreNow} → ${trust.scoreAfter} on the apply date (threshold ${trust.threshold})${trust.requiresAcknowledgement ? ': under it, submit with --trust-forecast-read once you have read this' : ''}`,
+    ...trust.flags.map((flag) => `  ! ${flag.message}`),
+  ].join('\n');
+}
+
 function submittedSummary(result: Record<string, unknown>): string {
+  if (result.dryRun === true) return previewSummary(result);
   return [
     `${result.replayed ? 'Already submitted' : 'Submitted'}: ${result.changeId} (${result.status})`,
     `  notice period ${result.noticePeriodDays} days; earliest effective date ${result.earliestEffectiveDate}`,
@@ -336,6 +357,7 @@ function parseCommandLine(args: string[]) {
         on: { type: 'string' },
         'idempotency-key': { type: 'string' },
         'trust-forecast-read': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         version: { type: 'string' },
         at: { type: 'string' },
       },
@@ -391,7 +413,7 @@ async function main(argv: string[]): Promise<void> {
     return act(
       role,
       'POST',
-      path,
+      values['dry-run'] ? `${path}?dryRun=true` : path,
       request,
       values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : undefined,
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, isoDateAfter } from '../support/api-client.ts';
+import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { runPcn } from '../support/cli.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
@@ -150,6 +150,22 @@ describe('the trust routes', () => {
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain(`trust ${after.body.score} on`);
     for (const rule of rules) expect(printed.stdout).toContain(rule);
+    // And a dry run from the terminal shows the forecast before → after, recording nothing.
+    const preview = await runPcn(
+      system.baseUrl,
+      'reassign',
+      partnerId,
+      '--to',
+      'rita',
+      '--on',
+      '+60',
+      '--rationale',
+      realRationale,
+      '--dry-run',
+    );
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(new RegExp(`trust ${after.body.score} → \\d+(\\.\\d)? on the apply date`));
+    expect(preview.stdout).toContain('nothing recorded');
     const refused = await runPcn(system.baseUrl, 'trust', partnerId, '--version', 'v9');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('version');
