@@ -184,6 +184,8 @@ describe('the console’s partner directory', () => {
     await expectNoSeriousAxeViolations(page, 'stage move dialog');
     await dialog.getByRole('button', { name: 'Move stage' }).click();
     await page.getByText(/Stage move submitted as/).waitFor();
+    // The dialog closes on success; until it has, it covers the navigation the next step clicks.
+    await dialog.waitFor({ state: 'hidden' });
     const history = page.getByRole('table', { name: 'Stage history' });
     await history.getByRole('row', { name: /Enhanced → Transactional.*Awaiting approval/ }).waitFor();
 
