@@ -147,17 +147,11 @@ async function publicationRate(endpoint: string): Promise<{ perSecond: number; d
     detail: { changeId: `bench-${index % 200}`, partnerId: 'bench-partner-0', kind: 'commission-change' },
     auditRef: { stream: `change#bench-${index % 200}`, seq: Math.floor(index / 200) + 1, hash: 'sha256:x' },
   }));
-  await inParallel(Math.ceil(events.length / 25), CONCURRENCY, (batch) =>
-    documentClient.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [table]: events.slice(batch * 25, batch * 25 + 25).map((event) => ({
-            // The shape EventStore.record commits with the audit entry.
-            PutRequest: { Item: { ...event, logKey: logKeyOf(event), unpublished: 'pending' } },
-          })),
-        },
-      }),
-    ),
+  // The shape EventStore.record commits with the audit entry.
+  await batchPut(
+    documentClient,
+    table,
+    events.map((event) => ({ ...event, logKey: logKeyOf(event), unpublished: 'pending' })),
   );
   const receiver = await startWebhookReceiver();
   const deps = {

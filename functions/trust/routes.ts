@@ -40,20 +40,21 @@ const csvQuerySchema = portfolioQuerySchema.pick({ stage: true }).strict();
  */
 async function portfolio(deps: Dependencies, now: Date) {
   const [partners, summaries] = await Promise.all([deps.partners.headlines(), deps.trust.summaries()]);
-  const byPartner = new Map<string, PortfolioSummary & { rulesVersion: string; weightedPoints: number }>(
+  const byPartner = new Map<string, PortfolioSummary>(
     summaries.map((summary) => [summary.partnerId, summary]),
   );
-  const stale = summaries.filter((summary) => summary.rulesVersion !== currentTrustRules.version);
-  const recomputed = new Map<string, number>();
-  for (const summary of stale)
-    recomputed.set(summary.partnerId, trustScoreAt(await deps.trust.ledger(summary.partnerId), now).score);
+  // One score per summary: from the summary itself under the current rules, else recomputed from its ledger.
+  const scores = new Map<string, number>();
+  for (const summary of summaries)
+    scores.set(
+      summary.partnerId,
+      scoreFromSummary(summary, now)?.score ??
+        trustScoreAt(await deps.trust.ledger(summary.partnerId), now).score,
+    );
   const rows = portfolioRows(
     partners,
     byPartner,
-    (summary) =>
-      (summary && recomputed.get(summary.partnerId)) ??
-      scoreFromSummary(summary && byPartner.get(summary.partnerId), now)?.score ??
-      currentTrustRules.startingScore,
+    (summary) => (summary && scores.get(summary.partnerId)) ?? currentTrustRules.startingScore,
   );
   return { rows, byPartner };
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { partnerTrustSchema, portfolioRowSchema } from '../../functions/trust/schemas.ts';
 import type { LocalSystem } from '../../local/system.ts';
 import { type ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { runPcn } from '../support/cli.ts';
@@ -21,26 +23,9 @@ afterAll(async () => {
   await system?.stop();
 });
 
-interface Contribution {
-  rule: string;
-  points: number;
-  pointsNow: number;
-  decay: number;
-  source?: { type: string; id: string };
-}
-interface PartnerTrust {
-  score: number;
-  rulesVersion: string;
-  startingScore: number;
-  contributions: Contribution[];
-  history: { at: string; score: number; eventIds: string[] }[];
-  openChanges: { changeId: string; status: string }[];
-}
-interface PortfolioRow {
-  partnerId: string;
-  score: number;
-  lastChangeAt: string | null;
-}
+/** The answers as the routes declare them (functions/trust/schemas.ts). */
+type PartnerTrust = z.infer<typeof partnerTrustSchema>;
+type PortfolioRow = z.infer<typeof portfolioRowSchema>;
 
 const partnerId = 'northwind-resellers';
 
