@@ -6,6 +6,7 @@ import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
 import { EventStore } from './adapters/dynamodb/event-store.ts';
 import { PartnerStore } from './adapters/dynamodb/partner-store.ts';
+import { PolicyChangeStore } from './adapters/dynamodb/policy-change-store.ts';
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import { TrustStore } from './adapters/dynamodb/trust-store.ts';
@@ -29,6 +30,8 @@ export interface Dependencies {
   tables: TableNames;
   changes: ChangeStore;
   partners: PartnerStore;
+  /** Program policy changes (to a segment of partners), kept in the Changes table under their own prefix. */
+  policyChanges: PolicyChangeStore;
   staff: StaffStore;
   /** The trust ledger and each partner's materialized score (written only with the step that caused them). */
   trust: TrustStore;
@@ -49,6 +52,7 @@ export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableN
   return {
     changes: new ChangeStore(documentClient, tables),
     partners: new PartnerStore(documentClient, tables),
+    policyChanges: new PolicyChangeStore(documentClient, tables),
     staff: new StaffStore(documentClient, tables),
     trust: new TrustStore(documentClient, tables),
     events: new EventStore(documentClient, tables.events),

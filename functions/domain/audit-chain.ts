@@ -34,6 +34,10 @@ export const auditEntryTypes = [
   // The partner directory (stream partner#<partnerId>).
   'partner-created',
   'partner-updated',
+  // Program policy changes (stream change#<pol_id>: functions/adapters/dynamodb/policy-change-store.ts).
+  'policy-change-submitted',
+  'policy-change-approved',
+  'policy-change-rejected',
 ] as const;
 export type AuditEntryType = (typeof auditEntryTypes)[number];
 

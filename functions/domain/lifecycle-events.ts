@@ -297,6 +297,15 @@ export const auditEntryPublication: Record<AuditEntryType, Publication> = {
       ];
     },
   },
+  'policy-change-submitted': {
+    private: 'a program policy change recorded; its public events come with its sending workflow (issue 10)',
+  },
+  'policy-change-approved': {
+    private: 'a second person approved a program policy change; published with its workflow (issue 10)',
+  },
+  'policy-change-rejected': {
+    private: 'a program policy change rejected before any notice; published with its workflow (issue 10)',
+  },
   'self-approval-refused': { private: 'a refused attempt, kept for security review; nothing changed' },
   'change-rejected': {
     publishes: ['change.rejected'],

@@ -64,6 +64,17 @@ const samples: Record<AuditEntryType, AuditEntry> = {
     'amara',
   ),
   'self-approval-refused': entry('self-approval-refused', { comment: 'mine' }, 'fiona'),
+  'policy-change-submitted': entry(
+    'policy-change-submitted',
+    { title: 'Deal registration', adverse: true, targeted: 40, status: 'awaiting-approval' },
+    'dana',
+  ),
+  'policy-change-approved': entry(
+    'policy-change-approved',
+    { comment: 'Checked.', status: 'approved' },
+    'amara',
+  ),
+  'policy-change-rejected': entry('policy-change-rejected', { comment: 'Not yet.' }, 'amara'),
   'change-rejected': entry('change-rejected', { comment: 'no' }, 'amara'),
   'approval-expired': entry('approval-expired', { expiresAt: at }),
   'consultation-reminder-sent': entry('consultation-reminder-sent', {
@@ -213,6 +224,9 @@ const expectedPublic: Partial<Record<AuditEntryType, IntegrationEventType[]>> = 
 };
 const expectedPrivate: AuditEntryType[] = [
   'self-approval-refused',
+  'policy-change-submitted',
+  'policy-change-approved',
+  'policy-change-rejected',
   'consultation-reminder-sent',
   'consultation-recorded',
   'notice-sent',

@@ -352,6 +352,19 @@ export class PartnerStore {
     });
   }
 
+  /**
+   * Every partner's segment facts (id, stage, region, tier, tags): one projected Scan across its pages, for
+   * resolving a policy change's segment. A full read for now; the policy-change workflow resolves its manifest
+   * the same way, once per change.
+   */
+  async segmentFacts(): Promise<Pick<Partner, 'partnerId' | 'stage' | 'region' | 'tier' | 'tags'>[]> {
+    return scanAll<Pick<Partner, 'partnerId' | 'stage' | 'region' | 'tier' | 'tags'>>(this.documentClient, {
+      TableName: this.tables.partners,
+      ProjectionExpression: 'partnerId, stage, #region, tier, tags',
+      ExpressionAttributeNames: { '#region': 'region' },
+    });
+  }
+
   async rateSchedule(partnerId: string): Promise<RateScheduleEntry[]> {
     return this.byPartner<RateScheduleEntry>(this.tables.rateSchedule, partnerId);
   }

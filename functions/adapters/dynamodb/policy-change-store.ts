@@ -1,0 +1,215 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { RelationshipStage } from '../../domain/relationship-stage.ts';
+import {
+  isPolicyTransitionAllowed,
+  type PolicyChangeEvent,
+  type PolicyChangeStatus,
+} from '../../policy-changes/rules.ts';
+import type { Segment } from '../../policy-changes/segment.ts';
+import type { TransactItem } from './audited-transaction.ts';
+import { auditStreamOf } from './change-store.ts';
+import type { TableNames } from './table-names.ts';
+
+/**
+ * Program policy changes live in the Changes table beside the changes to one partner, under their own key
+ * prefix (`policy-change#<id>`), so no new table, environment variable or IAM grant is needed. They carry
+ * `kind: 'policy-change'` and `submittedAt`, so the table's byKind index lists them newest first; their status
+ * is `policyStatus`, not `status`, so they stay out of the byStatus index the one-partner inboxes read.
+ * Their audit stream is `change#<id>` like a change's (ids start `pol_`, a change's `chg_`), so
+ * GET /api/audit?changeId=pol_… serves it unchanged.
+ */
+export const POLICY_CHANGE_KIND = 'policy-change';
+
+export const policyChangeKeys = {
+  policyChange: (policyChangeId: string) => ({ pk: `policy-change#${policyChangeId}`, sk: 'policy-change' }),
+  /** Its own namespace: a key a person used for a one-partner change can never point at a policy change. */
+  idempotency: (caller: string, key: string) => ({
+    pk: `policy-idempotency#${caller}#${key}`,
+    sk: 'idempotency',
+  }),
+};
+
+export const policyAuditStreamOf = auditStreamOf;
+
+export interface PolicyDecision {
+  outcome: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  comment: string;
+}
+
+export interface PolicyChange {
+  policyChangeId: string;
+  status: PolicyChangeStatus;
+  revision: number;
+  title: string;
+  summary: string;
+  policyText?: string;
+  document?: { uri: string; sha256: string };
+  rationale: string;
+  adverse: boolean;
+  effectiveDate: string;
+  segment: Segment;
+  /** The segment as resolved at submission (the workflow resolves it again to its manifest when it sends). */
+  targeted: number;
+  byStage: Record<RelationshipStage, number>;
+  noticeDays: number;
+  submittedBy: string;
+  submittedAt: string;
+  decision?: PolicyDecision;
+}
+
+export interface PolicyIdempotencyRecord {
+  policyChangeId: string;
+  requestFingerprint: string;
+}
+
+type StoredItem = Omit<PolicyChange, 'status'> & {
+  pk: string;
+  sk: string;
+  kind: typeof POLICY_CHANGE_KIND;
+  policyStatus: PolicyChangeStatus;
+};
+
+function fromItem(item: StoredItem): PolicyChange {
+  const { pk: _pk, sk: _sk, kind: _kind, policyStatus, ...rest } = item;
+  return { ...rest, status: policyStatus };
+}
+
+export class TransitionRefused extends Error {
+  override readonly name = 'TransitionRefused';
+}
+
+export interface PolicyChangePage {
+  items: PolicyChange[];
+  cursor?: Record<string, NativeAttributeValue>;
+}
+
+export class PolicyChangeStore {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tables: Pick<TableNames, 'changes'>,
+  ) {}
+
+  async get(policyChangeId: string): Promise<PolicyChange | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: policyChangeKeys.policyChange(policyChangeId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem(Item as StoredItem) : undefined;
+  }
+
+  async idempotencyRecord(caller: string, key: string): Promise<PolicyIdempotencyRecord | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.changes,
+        Key: policyChangeKeys.idempotency(caller, key),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return {
+      policyChangeId: Item.policyChangeId as string,
+      requestFingerprint: Item.requestFingerprint as string,
+    };
+  }
+
+  /** Newest first, through the byKind index; `cursor` is a page's last key as returned here. */
+  async list(limit: number, cursor?: Record<string, NativeAttributeValue>): Promise<PolicyChangePage> {
+    const page = await this.documentClient.send(
+      new QueryCommand({
+        TableName: this.tables.changes,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': POLICY_CHANGE_KIND },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    const items = ((page.Items ?? []) as StoredItem[]).map(fromItem);
+    return { items, ...(page.LastEvaluatedKey ? { cursor: page.LastEvaluatedKey } : {}) };
+  }
+
+  /** Whether a cursor can start `list`: exactly the keys of one of its pages' last items. */
+  static cursorFits(cursor: Record<string, NativeAttributeValue>): boolean {
+    const names = ['pk', 'sk', 'kind', 'submittedAt'];
+    const keys = Object.keys(cursor);
+    return (
+      keys.length === names.length &&
+      names.every((name) => typeof cursor[name] === 'string' && cursor[name].length > 0) &&
+      cursor.kind === POLICY_CHANGE_KIND &&
+      typeof cursor.pk === 'string' &&
+      cursor.pk.startsWith('policy-change#') &&
+      cursor.sk === 'policy-change'
+    );
+  }
+
+  // ---- named writes: each returns one transaction item ----
+
+  /** A new policy change (written once: a second write of the same id fails its condition). */
+  create(change: PolicyChange): TransactItem {
+    if (!isPolicyTransitionAllowed('submit', undefined, change.status)) {
+      throw new TransitionRefused(`submit may not start a policy change in ${change.status}`);
+    }
+    const { status, ...rest } = change;
+    const item: StoredItem = {
+      ...policyChangeKeys.policyChange(change.policyChangeId),
+      ...rest,
+      kind: POLICY_CHANGE_KIND,
+      policyStatus: status,
+    };
+    return {
+      Put: { TableName: this.tables.changes, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+  }
+
+  /**
+   * Moves `change` by `event` to `to` (allowed by the transition table, or this throws), recording `decision`;
+   * conditioned on the status and revision it was decided on, and bumping the revision.
+   */
+  decide(
+    change: Pick<PolicyChange, 'policyChangeId' | 'status' | 'revision'>,
+    event: PolicyChangeEvent,
+    to: PolicyChangeStatus,
+    decision: PolicyDecision,
+  ): TransactItem {
+    if (!isPolicyTransitionAllowed(event, change.status, to)) {
+      throw new TransitionRefused(`${event} may not move a policy change from ${change.status} to ${to}`);
+    }
+    return {
+      Update: {
+        TableName: this.tables.changes,
+        Key: policyChangeKeys.policyChange(change.policyChangeId),
+        UpdateExpression: 'SET policyStatus = :to, revision = :next, #decision = :decision',
+        ConditionExpression: 'policyStatus = :from AND revision = :revision',
+        ExpressionAttributeNames: { '#decision': 'decision' },
+        ExpressionAttributeValues: {
+          ':to': to,
+          ':from': change.status,
+          ':revision': change.revision,
+          ':next': change.revision + 1,
+          ':decision': decision,
+        },
+      },
+    };
+  }
+
+  claimIdempotencyKey(caller: string, key: string, record: PolicyIdempotencyRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.changes,
+        Item: { ...policyChangeKeys.idempotency(caller, key), ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+}

@@ -1,0 +1,126 @@
+import { addDays, parseIsoDate, startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
+import { judgeRationale } from '../domain/rationale.ts';
+import { earliestEffectiveDate, MAX_EFFECTIVE_YEARS } from '../domain/submission-rules.ts';
+import type { SegmentPreview } from './segment.ts';
+
+/**
+ * A policy change's statuses and the steps between them, as data (like functions/domain/lifecycle.ts for a
+ * change to one partner). This slice covers submission and approval; the sending workflow (issue 10) adds
+ * the statuses after `approved`.
+ */
+export const policyChangeStatuses = ['awaiting-approval', 'approved', 'rejected'] as const;
+export type PolicyChangeStatus = (typeof policyChangeStatuses)[number];
+
+export const policyChangeTransitions = [
+  // An adverse change waits for a second person; a favourable one needs no approval (as for one partner).
+  { event: 'submit', from: [], to: ['awaiting-approval', 'approved'] },
+  { event: 'approve', from: ['awaiting-approval'], to: ['approved'] },
+  { event: 'reject', from: ['awaiting-approval'], to: ['rejected'] },
+] as const satisfies readonly {
+  event: string;
+  from: readonly PolicyChangeStatus[];
+  to: readonly PolicyChangeStatus[];
+}[];
+export type PolicyChangeEvent = (typeof policyChangeTransitions)[number]['event'];
+
+export function isPolicyTransitionAllowed(
+  event: PolicyChangeEvent,
+  from: PolicyChangeStatus | undefined,
+  to: PolicyChangeStatus,
+): boolean {
+  return policyChangeTransitions.some(
+    (rule) =>
+      rule.event === event &&
+      (from === undefined
+        ? rule.from.length === 0
+        : (rule.from as readonly PolicyChangeStatus[]).includes(from)) &&
+      (rule.to as readonly PolicyChangeStatus[]).includes(to),
+  );
+}
+
+/** Where a submitted policy change starts: adverse needs a second person's approval (maker-checker). */
+export function initialPolicyStatus(adverse: boolean): PolicyChangeStatus {
+  return adverse ? 'awaiting-approval' : 'approved';
+}
+
+export interface PolicyRuleViolation {
+  field: string;
+  rule:
+    | 'empty-segment'
+    | 'unknown-partners'
+    | 'notice-period'
+    | 'retroactive'
+    | 'too-far-ahead'
+    | 'rationale';
+  reason: string;
+}
+
+export interface PolicyVerdict {
+  violations: PolicyRuleViolation[];
+  noticeDays: number;
+  earliestEffectiveDate: string;
+}
+
+/**
+ * The rules a policy change must meet before it is recorded: it reaches somebody, every partner it names
+ * exists, its effective date leaves the longest notice any stage in the segment requires (and is neither in
+ * the past nor beyond the horizon every kind of change has), and its rationale explains.
+ */
+export function evaluatePolicyChange(input: {
+  adverse: boolean;
+  effectiveDate: string;
+  rationale: string;
+  now: Date;
+  preview: Pick<SegmentPreview, 'targeted' | 'noticeDays' | 'unknownPartnerIds'>;
+}): PolicyVerdict {
+  const { preview, now } = input;
+  const violations: PolicyRuleViolation[] = [];
+  if (preview.unknownPartnerIds.length > 0) {
+    const shown = preview.unknownPartnerIds.slice(0, 10).join(', ');
+    const more =
+      preview.unknownPartnerIds.length > 10 ? ` and ${preview.unknownPartnerIds.length - 10} more` : '';
+    violations.push({
+      field: 'segment.partnerIds',
+      rule: 'unknown-partners',
+      reason: `Not in the directory: ${shown}${more}. Fix or remove them, so nobody meant to be told is left out.`,
+    });
+  } else if (preview.targeted === 0) {
+    violations.push({
+      field: 'segment',
+      rule: 'empty-segment',
+      reason: 'The segment reaches no partner: a policy change must reach at least one.',
+    });
+  }
+  const earliest = earliestEffectiveDate(input.adverse, now, preview.noticeDays);
+  const today = toIsoDate(startOfUtcDay(now));
+  const latest = toIsoDate(addDays(startOfUtcDay(now), 365 * MAX_EFFECTIVE_YEARS));
+  if (parseIsoDate(input.effectiveDate) === undefined) {
+    // The schema already refuses it; kept so the rule holds for any caller.
+    violations.push({
+      field: 'effectiveDate',
+      rule: 'retroactive',
+      reason: `The effective date ${JSON.stringify(input.effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
+    });
+  } else if (input.effectiveDate < today) {
+    violations.push({
+      field: 'effectiveDate',
+      rule: 'retroactive',
+      reason: `The effective date ${input.effectiveDate} is in the past (earliest ${earliest}).`,
+    });
+  } else if (input.effectiveDate > latest) {
+    violations.push({
+      field: 'effectiveDate',
+      rule: 'too-far-ahead',
+      reason: `The effective date ${input.effectiveDate} is more than ${MAX_EFFECTIVE_YEARS} years ahead (latest ${latest}).`,
+    });
+  } else if (input.effectiveDate < earliest) {
+    violations.push({
+      field: 'effectiveDate',
+      rule: 'notice-period',
+      reason: `The segment's longest notice period is ${preview.noticeDays} days: the earliest effective date is ${earliest}.`,
+    });
+  }
+  const rationale = judgeRationale(input.rationale);
+  if (!rationale.ok) violations.push({ field: 'rationale', rule: 'rationale', reason: rationale.reason });
+  return { violations, noticeDays: preview.noticeDays, earliestEffectiveDate: earliest };
+}
