@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type PartnersCli, partnersCommand, partnersUsage } from './partners.ts';
+import { policyCommand, policyUsage } from './policy.ts';
 
 const usage = `usage: pcn <command> [options]        (npm run pcn -- <command> …)
 
@@ -38,6 +39,7 @@ Trust
   trust PARTNER [--at YYYY-MM-DD] [--version V]   the score explained: every ledger event and its points now
 ${partnersUsage}
   rate PARTNER --booked-on D [--product P] [--account A]   the rate for a sale booked that day
+${policyUsage}
 Local mode
   start                               run everything locally (what \`npm start\` does)
   clock [advance --days N --hours N]  show or move the virtual clock
@@ -387,6 +389,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   // The directory's commands have options of their own: they parse their arguments themselves.
   if (command === 'partners') return partnersCommand(partnersCli, rest);
+  if (command === 'policy') return policyCommand(partnersCli, rest);
   const { values, positionals } = parseCommandLine(rest);
   const json = values.json === true;
   const print = (payload: unknown, human: () => string) =>
