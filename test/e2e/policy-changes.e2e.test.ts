@@ -253,6 +253,29 @@ describe('submitting a policy change', () => {
     expect(await auditTypes(id)).toEqual(['policy-change-submitted', 'policy-change-rejected']);
   });
 
+  it('records one change for simultaneous retries with one Idempotency-Key, and one decision for simultaneous approvals', async () => {
+    const before = await listed();
+    const body = request({ segment: { by: 'tier', tiers: ['gold'] } });
+    const answers = await Promise.all([1, 2, 3].map(() => submit(body, { key: 'policy-burst' })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+    const ids = new Set(answers.map((answer) => answer.body.policyChangeId));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect((await listed()).filter((item) => !before.includes(item))).toEqual([id]);
+
+    const bea = await api.token('approver', 'bea');
+    const decisions = await Promise.all(
+      [amara, bea].map((token) =>
+        api.request('POST', `/api/policy-changes/${id}/approve`, {
+          token,
+          json: { comment: 'Checked the gold tier list.' },
+        }),
+      ),
+    );
+    expect(decisions.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect((await auditTypes(id!)).filter((type) => type === 'policy-change-approved')).toHaveLength(1);
+  });
+
   it('answers 404 for an unknown policy change', async () => {
     const response = await api.request<Problem>('GET', '/api/policy-changes/pol_nope', { token: compliance });
     expect(response.status).toBe(404);
