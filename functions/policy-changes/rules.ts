@@ -48,6 +48,7 @@ export interface PolicyRuleViolation {
   rule:
     | 'empty-segment'
     | 'unknown-partners'
+    | 'invalid-date'
     | 'notice-period'
     | 'retroactive'
     | 'too-far-ahead'
@@ -98,7 +99,7 @@ export function evaluatePolicyChange(input: {
     // The schema already refuses it; kept so the rule holds for any caller.
     violations.push({
       field: 'effectiveDate',
-      rule: 'retroactive',
+      rule: 'invalid-date',
       reason: `The effective date ${JSON.stringify(input.effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
     });
   } else if (input.effectiveDate < today) {

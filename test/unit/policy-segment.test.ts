@@ -1,5 +1,10 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  PolicyChangeStore,
+  TransitionRefused,
+} from '../../functions/adapters/dynamodb/policy-change-store.ts';
 import { addDays, startOfUtcDay, toIsoDate } from '../../functions/domain/calendar.ts';
 import { defaultLifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
 import { relationshipStages } from '../../functions/domain/relationship-stage.ts';
@@ -241,5 +246,46 @@ describe('the policy change request schema', () => {
     expect(fieldsOf({ ...base, document, segment: { by: 'partners', partnerIds: ['bad id'] } })).toEqual([
       'segment.partnerIds.0',
     ]);
+  });
+});
+
+describe('the policy change store’s named writes', () => {
+  const store = new PolicyChangeStore({} as DynamoDBDocumentClient, { changes: 'Changes' });
+  const decision = {
+    outcome: 'approved' as const,
+    by: 'amara',
+    at: '2026-12-03T10:00:00.000Z',
+    comment: 'ok',
+  };
+
+  it('guards a decision by the status and revision it was made on, and refuses a step the table does not allow', () => {
+    const item = store.decide(
+      { policyChangeId: 'pol_1', status: 'awaiting-approval', revision: 3 },
+      'approve',
+      'approved',
+      decision,
+    );
+    expect(item.Update?.ConditionExpression).toBe('policyStatus = :from AND revision = :revision');
+    expect(item.Update?.ExpressionAttributeValues).toMatchObject({
+      ':from': 'awaiting-approval',
+      ':revision': 3,
+      ':next': 4,
+    });
+    expect(() =>
+      store.decide(
+        { policyChangeId: 'pol_1', status: 'approved', revision: 4 },
+        'approve',
+        'approved',
+        decision,
+      ),
+    ).toThrow(TransitionRefused);
+    expect(() =>
+      store.decide(
+        { policyChangeId: 'pol_1', status: 'rejected', revision: 4 },
+        'approve',
+        'approved',
+        decision,
+      ),
+    ).toThrow(TransitionRefused);
   });
 });
