@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { externalPartnerId } from '../directory/profile.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
-import { calendarDate, errorResponseSchema, idText, prose } from '../http/schemas.ts';
+import { calendarDate, idText, prose } from '../http/schemas.ts';
 import { policyChangeStatuses } from './rules.ts';
 
 /** A tier, region or tag as the directory stores them (functions/directory/profile.ts: trimmed, printable). */
@@ -142,4 +142,3 @@ export const policyDecisionSchema = z.strictObject({
   comment: prose(3, 2000).describe('Why: recorded in the audit trail.'),
 });
 
-export const policyErrors = { schema: errorResponseSchema };
