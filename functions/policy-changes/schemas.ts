@@ -141,4 +141,3 @@ export const policyChangeViewSchema = z.object({
 export const policyDecisionSchema = z.strictObject({
   comment: prose(3, 2000).describe('Why: recorded in the audit trail.'),
 });
-
