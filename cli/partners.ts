@@ -84,8 +84,17 @@ function wholeNumber(
   return Number(value);
 }
 
-async function readObjectFile(cli: PartnersCli, path: string | undefined): Promise<Record<string, unknown>> {
-  if (!path) return cli.fail(`FILE is required.\n\n${partnersUsage}`, 2);
+/**
+ * Reads FILE (JSON, or YAML by its extension) holding one object; `what` says what it must hold, `usage` is
+ * printed when FILE is missing. Shared by the directory's and the policy changes' commands.
+ */
+export async function readObjectFile(
+  cli: PartnersCli,
+  path: string | undefined,
+  usage: string,
+  what: string,
+): Promise<Record<string, unknown>> {
+  if (!path) return cli.fail(`FILE is required.\n\n${usage}`, 2);
   const yaml = /\.ya?ml$/i.test(path);
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
     cli.fail(`Cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`),
@@ -97,7 +106,7 @@ async function readObjectFile(cli: PartnersCli, path: string | undefined): Promi
     return cli.fail(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return cli.fail(`${path} must hold one partner (an object with name, contacts, …).`);
+    return cli.fail(`${path} must hold ${what}.`);
   return parsed as Record<string, unknown>;
 }
 
@@ -151,7 +160,12 @@ const generate: PartnerCommand = async (cli, { values, positionals }) => {
 };
 
 const create: PartnerCommand = async (cli, { values, positionals }, print) => {
-  const body = await readObjectFile(cli, positionals[1]);
+  const body = await readObjectFile(
+    cli,
+    positionals[1],
+    partnersUsage,
+    'one partner (an object with name, contacts, …)',
+  );
   const created = await cli.request<PartnerRecord>('partner-manager', 'POST', '/api/partners', {
     user: values.user,
     body,
@@ -168,7 +182,12 @@ const update: PartnerCommand = async (cli, { values, positionals }, print) => {
   const version = wholeNumber(cli, values.version, 'version', 1);
   if (version === undefined)
     return cli.fail(`--version is required (the version you edited: see pcn partners).`, 2);
-  const profile = await readObjectFile(cli, positionals[2]);
+  const profile = await readObjectFile(
+    cli,
+    positionals[2],
+    partnersUsage,
+    'one partner (an object with name, contacts, …)',
+  );
   const updated = await cli.request<PartnerRecord>(
     'partner-manager',
     'PUT',

@@ -3,12 +3,10 @@
  * with its arguments untouched (they have options of their own) and what it knows of the server (the same
  * `PartnersCli` the directory's commands use). A new subcommand is one more entry in `policyCommands`.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { policyChangeViewSchema, previewResponseSchema } from '../functions/policy-changes/schemas.ts';
-import type { PartnersCli } from './partners.ts';
+import { type PartnersCli, readObjectFile } from './partners.ts';
 
 export const policyUsage = `Policy changes (to a segment of partners)
   policy preview SEGMENT [--favourable]
@@ -92,25 +90,13 @@ const preview: PolicyCommand = async (cli, { values }, print) => {
   );
 };
 
-async function readRequest(cli: PartnersCli, path: string | undefined): Promise<Record<string, unknown>> {
-  if (!path) return cli.fail(`FILE is required.\n\n${policyUsage}`, 2);
-  const yaml = /\.ya?ml$/i.test(path);
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
-    cli.fail(`Cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`),
-  );
-  let parsed: unknown;
-  try {
-    parsed = yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    return cli.fail(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return cli.fail(`${path} must hold one policy change (an object with title, segment, …).`);
-  return parsed as Record<string, unknown>;
-}
-
 const submit: PolicyCommand = async (cli, { values, positionals }, print) => {
-  const request = await readRequest(cli, positionals[1]);
+  const request = await readObjectFile(
+    cli,
+    positionals[1],
+    policyUsage,
+    'one policy change (an object with title, segment, …)',
+  );
   const effectiveDate = values['effective-date'] ?? request.effectiveDate;
   if (effectiveDate === 'earliest') {
     const { earliestEffectiveDate } = await cli.request<Preview>(

@@ -51,6 +51,37 @@ export interface TimingVerdict {
 }
 
 /**
+ * The window every change kind's effective date must fall in: a calendar date, not in the past (a change never
+ * applies retroactively), not more than MAX_EFFECTIVE_YEARS ahead. The notice period is checked after it.
+ */
+export function effectiveDateWindowViolation(
+  effectiveDate: string,
+  now: Date,
+): (RuleViolation & { rule: 'invalid-date' | 'retroactive' | 'too-far-ahead' }) | undefined {
+  const today = toIsoDate(startOfUtcDay(now));
+  const latest = toIsoDate(addDays(startOfUtcDay(now), 365 * MAX_EFFECTIVE_YEARS));
+  if (!parseIsoDate(effectiveDate))
+    return {
+      field: 'effectiveDate',
+      rule: 'invalid-date',
+      reason: `The effective date ${JSON.stringify(effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
+    };
+  if (effectiveDate < today)
+    return {
+      field: 'effectiveDate',
+      rule: 'retroactive',
+      reason: `The effective date ${effectiveDate} is in the past: a change never applies retroactively to sales already booked.`,
+    };
+  if (effectiveDate > latest)
+    return {
+      field: 'effectiveDate',
+      rule: 'too-far-ahead',
+      reason: `The effective date ${effectiveDate} is more than ${MAX_EFFECTIVE_YEARS} years ahead (latest ${latest}).`,
+    };
+  return undefined;
+}
+
+/**
  * The lifecycle's own rules for any kind of change (principles 1–3): a real date, not in the past, not absurdly
  * far ahead; an adverse change only after the stage's notice period — or, as an emergency with a written
  * justification, after the emergency floor; and a rationale that explains.
@@ -68,27 +99,9 @@ export function evaluateTiming(input: TimingInput): TimingVerdict {
       ? input.policy.emergencyMinimumNoticeDays
       : stagePolicy.adverseNoticeDays;
 
-  const effective = parseIsoDate(input.effectiveDate);
-  const today = toIsoDate(startOfUtcDay(now));
-  const latest = toIsoDate(addDays(startOfUtcDay(now), 365 * MAX_EFFECTIVE_YEARS));
-  if (!effective) {
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'invalid-date',
-      reason: `The effective date ${JSON.stringify(input.effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
-    });
-  } else if (input.effectiveDate < today) {
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'retroactive',
-      reason: `The effective date ${input.effectiveDate} is in the past: a change never applies retroactively to sales already booked.`,
-    });
-  } else if (input.effectiveDate > latest) {
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'too-far-ahead',
-      reason: `The effective date ${input.effectiveDate} is more than ${MAX_EFFECTIVE_YEARS} years ahead (latest ${latest}).`,
-    });
+  const window = effectiveDateWindowViolation(input.effectiveDate, now);
+  if (window) {
+    violations.push(window);
   } else if (adverse && input.effectiveDate < earliest) {
     violations.push({
       field: 'effectiveDate',
@@ -144,3 +157,9 @@ export function applyDateReason(effectiveDate: string, deliveredAt: Date, notice
   if (toIsoDate(applyAt) === effectiveDate) return `On the requested effective date ${effectiveDate}.`;
   return `Moved from ${effectiveDate} to ${toIsoDate(applyAt)}: the notice reached the partner on ${toIsoDate(deliveredAt)}, and the ${noticePeriodDays}-day notice period counts from delivery.`;
 }
+
+/** A submission retried with an Idempotency-Key that an earlier, different request used (any change kind). */
+export const idempotencyKeyReused = {
+  field: 'Idempotency-Key',
+  reason: 'This Idempotency-Key was already used for a different request: use a new key for a new change.',
+} as const;

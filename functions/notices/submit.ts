@@ -11,6 +11,7 @@ import {
   applyNotBefore,
   earliestEffectiveDate,
   evaluateTiming,
+  idempotencyKeyReused,
   type RuleViolation,
 } from '../domain/submission-rules.ts';
 import { forecastScores } from '../domain/trust-outlook.ts';
@@ -416,13 +417,7 @@ async function replayIfKnown(
   if (known.requestFingerprint !== requestFingerprint) {
     return {
       outcome: 'idempotency-key-reused',
-      violations: [
-        {
-          field: 'Idempotency-Key',
-          reason:
-            'This Idempotency-Key was already used for a different request: use a new key for a new change.',
-        },
-      ],
+      violations: [idempotencyKeyReused],
     };
   }
   const change = await deps.changes.get(known.changeId);

@@ -1,6 +1,5 @@
-import { addDays, parseIsoDate, startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import { judgeRationale } from '../domain/rationale.ts';
-import { earliestEffectiveDate, MAX_EFFECTIVE_YEARS } from '../domain/submission-rules.ts';
+import { earliestEffectiveDate, effectiveDateWindowViolation } from '../domain/submission-rules.ts';
 import type { SegmentPreview } from './segment.ts';
 
 /**
@@ -93,27 +92,9 @@ export function evaluatePolicyChange(input: {
     });
   }
   const earliest = earliestEffectiveDate(input.adverse, now, preview.noticeDays);
-  const today = toIsoDate(startOfUtcDay(now));
-  const latest = toIsoDate(addDays(startOfUtcDay(now), 365 * MAX_EFFECTIVE_YEARS));
-  if (parseIsoDate(input.effectiveDate) === undefined) {
-    // The schema already refuses it; kept so the rule holds for any caller.
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'invalid-date',
-      reason: `The effective date ${JSON.stringify(input.effectiveDate)} is not a calendar date (YYYY-MM-DD).`,
-    });
-  } else if (input.effectiveDate < today) {
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'retroactive',
-      reason: `The effective date ${input.effectiveDate} is in the past (earliest ${earliest}).`,
-    });
-  } else if (input.effectiveDate > latest) {
-    violations.push({
-      field: 'effectiveDate',
-      rule: 'too-far-ahead',
-      reason: `The effective date ${input.effectiveDate} is more than ${MAX_EFFECTIVE_YEARS} years ahead (latest ${latest}).`,
-    });
+  const window = effectiveDateWindowViolation(input.effectiveDate, now);
+  if (window) {
+    violations.push(window);
   } else if (input.effectiveDate < earliest) {
     violations.push({
       field: 'effectiveDate',

@@ -4,7 +4,7 @@ import { type PolicyChange, policyAuditStreamOf } from '../adapters/dynamodb/pol
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import { earliestEffectiveDate } from '../domain/submission-rules.ts';
+import { earliestEffectiveDate, idempotencyKeyReused } from '../domain/submission-rules.ts';
 import { evaluatePolicyChange, initialPolicyStatus, type PolicyRuleViolation } from './rules.ts';
 import type { PolicyChangeRequest } from './schemas.ts';
 import { type Segment, type SegmentPreview, segmentPreview } from './segment.ts';
@@ -163,13 +163,7 @@ async function replayIfKnown(
   if (known.requestFingerprint !== requestFingerprint) {
     return {
       outcome: 'idempotency-key-reused',
-      violations: [
-        {
-          field: 'Idempotency-Key',
-          reason:
-            'This Idempotency-Key was already used for a different request: use a new key for a new change.',
-        },
-      ],
+      violations: [idempotencyKeyReused],
     };
   }
   const change = await deps.policyChanges.get(known.policyChangeId);
