@@ -1,37 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalSystem } from '../../local/system.ts';
-import { type ApiClient, realRationale } from '../support/api-client.ts';
-import { type CliResult, runPcn } from '../support/cli.ts';
-import { startTestSystem } from '../support/test-system.ts';
+import { describe, expect, it } from 'vitest';
+import { realRationale } from '../support/api-client.ts';
+import { cliTestSystem } from '../support/cli.ts';
 
 /** `pcn` as a person runs it: a real child process against the real local system, over HTTP. */
 
-let system: LocalSystem;
-let api: ApiClient;
-let dir: string;
-
-beforeAll(async () => {
-  ({ system, api } = await startTestSystem());
-  dir = await mkdtemp(join(tmpdir(), 'pcn-cli-'));
-}, 90_000);
-
-afterAll(async () => {
-  await system?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function pcn(...args: string[]): Promise<CliResult> {
-  return runPcn(system.baseUrl, ...args);
-}
+const cli = cliTestSystem('pcn-cli-');
+const { pcn } = cli;
 
 describe('the pcn command line', () => {
   it('submits from YAML, shows, approves, lists, moves the clock and answers the rate on a date', {
     timeout: 60_000,
   }, async () => {
-    const file = join(dir, 'cut.yaml');
+    const file = join(cli.dir, 'cut.yaml');
     await writeFile(
       file,
       `partnerId: adventure-works\ncurrentRatePct: 10\nnewRatePct: 9\neffectiveDate: "+31"\nrationale: >-\n  ${realRationale}\n`,
@@ -48,7 +30,7 @@ describe('the pcn command line', () => {
     const approved = await pcn('approve', changeId, '--comment', 'Numbers check out.');
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toMatch(/Approved \(1\/1\).*notice-due/);
-    await api.settle();
+    await cli.api.settle();
 
     const shown = await pcn('show', changeId);
     expect(shown.stdout).toContain('NOTICE-SENT');
@@ -87,7 +69,7 @@ describe('the pcn command line', () => {
     );
     expect(up.code, up.stderr).toBe(0);
     const { changeId } = JSON.parse(up.stdout) as { changeId: string };
-    await api.settle();
+    await cli.api.settle();
     const shown = await pcn('show', changeId);
     expect(shown.stdout).toMatch(/relationship stage Transactional → Enhanced \(up\)/);
     expect(shown.stdout).toContain('SCHEDULED');
@@ -113,7 +95,7 @@ describe('the pcn command line', () => {
   });
 
   it('explains what is wrong: the API’s field reasons, a missing flag, an unknown command', async () => {
-    const file = join(dir, 'bad.json');
+    const file = join(cli.dir, 'bad.json');
     await writeFile(
       file,
       JSON.stringify({ partnerId: 'northwind-resellers', currentRatePct: 12, newRatePct: 'eleven' }),
@@ -130,7 +112,7 @@ describe('the pcn command line', () => {
     const unknown = await pcn('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
-    const notYaml = join(dir, 'broken.yaml');
+    const notYaml = join(cli.dir, 'broken.yaml');
     await writeFile(notYaml, 'partnerId: [unclosed');
     expect((await pcn('submit', notYaml)).stderr).toMatch(/not valid YAML/);
   });

@@ -1,37 +1,20 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newPartnerSchema } from '../../functions/directory/profile.ts';
 import { syntheticPartners } from '../../functions/directory/synthetic.ts';
-import type { LocalSystem } from '../../local/system.ts';
-import { type CliResult, runPcn } from '../support/cli.ts';
-import { startTestSystem } from '../support/test-system.ts';
+import { cliTestSystem } from '../support/cli.ts';
 
 /** `pcn partners …` as a person runs it: a real child process against the real local system. */
 
-let system: LocalSystem;
-let dir: string;
-
-beforeAll(async () => {
-  ({ system } = await startTestSystem());
-  dir = await mkdtemp(join(tmpdir(), 'pcn-partners-'));
-}, 90_000);
-
-afterAll(async () => {
-  await system?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function pcn(...args: string[]): Promise<CliResult> {
-  return runPcn(system.baseUrl, ...args);
-}
+const cli = cliTestSystem('pcn-partners-');
+const { pcn } = cli;
 
 describe('pcn partners', () => {
   it('generates a synthetic directory as JSON Lines of the import format, the same for a seed', {
     timeout: 60_000,
   }, async () => {
-    const out = join(dir, 'partners.jsonl');
+    const out = join(cli.dir, 'partners.jsonl');
     const written = await pcn('partners', 'generate', '25', '--seed', '9', '--out', out);
     expect(written.code, written.stderr).toBe(0);
     const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
@@ -50,7 +33,7 @@ describe('pcn partners', () => {
     timeout: 60_000,
   }, async () => {
     const [partner] = syntheticPartners(1, 77);
-    const file = join(dir, 'new.json');
+    const file = join(cli.dir, 'new.json');
     await writeFile(file, JSON.stringify({ ...partner, partnerId: 'cli-partner', tags: ['cli-made'] }));
     const created = await pcn('partners', 'create', file);
     expect(created.code, created.stderr).toBe(0);
@@ -66,7 +49,7 @@ describe('pcn partners', () => {
     expect(all.stdout).toContain('northwind-resellers');
 
     const { partnerId: _id, stage: _stage, openingRates: _rates, ...profile } = partner!;
-    const profileFile = join(dir, 'profile.json');
+    const profileFile = join(cli.dir, 'profile.json');
     await writeFile(profileFile, JSON.stringify({ ...profile, name: 'Renamed From The CLI' }));
     const updated = await pcn('partners', 'update', 'cli-partner', profileFile, '--version', '1');
     expect(updated.code, updated.stderr).toBe(0);

@@ -1,30 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalSystem } from '../../local/system.ts';
+import { describe, expect, it } from 'vitest';
 import { realRationale } from '../support/api-client.ts';
-import { type CliResult, runPcn } from '../support/cli.ts';
-import { startTestSystem } from '../support/test-system.ts';
+import { cliTestSystem } from '../support/cli.ts';
 
 /** `pcn policy …` as a person runs it: a real child process against the real local system (the seed directory). */
 
-let system: LocalSystem;
-let dir: string;
-
-beforeAll(async () => {
-  ({ system } = await startTestSystem());
-  dir = await mkdtemp(join(tmpdir(), 'pcn-policy-'));
-}, 90_000);
-
-afterAll(async () => {
-  await system?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function pcn(...args: string[]): Promise<CliResult> {
-  return runPcn(system.baseUrl, ...args);
-}
+const cli = cliTestSystem('pcn-policy-');
+const { pcn } = cli;
 
 describe('pcn policy', () => {
   it('previews a segment: partners per stage and the longest notice; refuses two segments with usage', {
@@ -43,7 +26,7 @@ describe('pcn policy', () => {
   it('submits from a YAML file at the earliest date the notice allows, idempotently, and lists it', {
     timeout: 60_000,
   }, async () => {
-    const file = join(dir, 'policy.yaml');
+    const file = join(cli.dir, 'policy.yaml');
     await writeFile(
       file,
       [
@@ -77,7 +60,7 @@ describe('pcn policy', () => {
   });
 
   it('reports a refused submission with the field and exits 1', { timeout: 60_000 }, async () => {
-    const file = join(dir, 'early.json');
+    const file = join(cli.dir, 'early.json');
     await writeFile(
       file,
       JSON.stringify({

@@ -1,6 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
+import type { LocalSystem } from '../../local/system.ts';
+import type { ApiClient } from './api-client.ts';
+import { startTestSystem } from './test-system.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -27,4 +34,40 @@ export async function runPcn(baseUrl: string, ...args: string[]): Promise<CliRes
     const failed = error as CliResult;
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/**
+ * One local system and one scratch folder for a CLI test file (started before its tests, stopped and removed
+ * after), and `pcn(...)` bound to that system.
+ */
+type TestSystem = Awaited<ReturnType<typeof startTestSystem>>;
+
+export function cliTestSystem(dirPrefix: string) {
+  let started: TestSystem | undefined;
+  let scratch: string | undefined;
+  beforeAll(async () => {
+    started = await startTestSystem();
+    scratch = await mkdtemp(join(tmpdir(), dirPrefix));
+  }, 90_000);
+  afterAll(async () => {
+    await started?.system.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+  const ready = (): TestSystem => {
+    if (!started) throw new Error('The CLI test system is used before beforeAll started it');
+    return started;
+  };
+  return {
+    get system(): LocalSystem {
+      return ready().system;
+    },
+    get api(): ApiClient {
+      return ready().api;
+    },
+    get dir(): string {
+      ready();
+      return scratch!;
+    },
+    pcn: (...args: string[]): Promise<CliResult> => runPcn(ready().system.baseUrl, ...args),
+  };
 }
