@@ -3,9 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type LocalS3, startLocalS3 } from '@pcn/local-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalStepFunctions, VirtualClock } from '../src/index.ts';
-import { createExecutionsTable } from './executions-table.ts';
-import { fixture, type Harness, startHarness, T0 } from './harness.ts';
+import { fixture, type Harness, startHarness } from './harness.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 const BUCKET = 'partner-runs';
@@ -71,12 +69,7 @@ describe('Distributed Map', () => {
     s3 = await startLocalS3({ buckets: [BUCKET] });
     s3Client = new S3Client(s3.clientConfig());
     processor = batchProcessor();
-    const tables = await createExecutionsTable();
-    const clock = await VirtualClock.open({ frozenAt: T0 });
-    const sfn = await createLocalStepFunctions({
-      clock,
-      documentClient: tables.documentClient,
-      executionsTableName: tables.tableName,
+    harness = await startHarness({
       s3: s3.clientConfig(),
       instantRetries: true,
       stateMachines: [
@@ -88,30 +81,23 @@ describe('Distributed Map', () => {
         },
       ],
     });
-    harness = { tables, clock, sfn } as Harness;
   });
 
   afterAll(async () => {
-    await harness?.sfn.stop();
+    await harness?.close();
     s3Client?.destroy();
     await s3?.stop();
   });
 
   async function start(key: string) {
-    const { SFNClient } = await import('@aws-sdk/client-sfn');
-    const client = new SFNClient({
-      endpoint: harness.sfn.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const { executionArn } = await client.send(
+    const { executionArn } = await harness.client.send(
       new StartExecutionCommand({
         stateMachineArn: harness.sfn.stateMachineArn('PartnerRun'),
         name: `run-${randomBytes(4).toString('hex')}`,
         input: JSON.stringify({ bucket: BUCKET, key }),
       }),
     );
-    return { client, executionArn: executionArn! };
+    return executionArn!;
   }
 
   it('reads 250 items from a JSONL manifest, runs 13 batches of 20 three at a time after each waits an hour, tolerates one failed batch and writes the results to S3', async () => {
@@ -119,19 +105,18 @@ describe('Distributed Map', () => {
       'tolerated.jsonl',
       partners(250, (i) => i === 100),
     );
-    const { client, executionArn } = await start('tolerated.jsonl');
-    const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
-    const describe = () => client.send(new DescribeExecutionCommand({ executionArn }));
+    const executionArn = await start('tolerated.jsonl');
+    const describeRun = () => harness.describe(executionArn);
 
     await harness.sfn.idle();
     // Every child is parked on its one-hour Wait, on the virtual clock: no batch processed yet.
     expect(processor.batches).toHaveLength(0);
     await harness.sfn.advanceAndSettle(HOUR_MS);
     expect(processor.batches).toHaveLength(3);
-    expect((await describe()).status).toBe('RUNNING');
+    expect((await describeRun()).status).toBe('RUNNING');
 
     await harness.sfn.advanceAndSettle(4 * HOUR_MS);
-    const execution = await describe();
+    const execution = await describeRun();
     expect(execution.status).toBe('SUCCEEDED');
     expect(processor.batches).toHaveLength(13);
     expect(processor.maxActive()).toBe(3);
@@ -182,7 +167,6 @@ describe('Distributed Map', () => {
     expect(failed[0]!.Status).toBe('FAILED');
     expect(failed[0]!.Error).toBe('PartnerRejected');
     expect((JSON.parse(failed[0]!.Input) as BatchInput).Items[0]!.partner.partnerId).toBe('p-0100');
-    client.destroy();
   });
 
   it('fails the Map with States.ExceedToleratedFailureThreshold, which a Catch takes, when more than 10 % of the items fail', async () => {
@@ -192,10 +176,9 @@ describe('Distributed Map', () => {
       'intolerable.jsonl',
       partners(250, (i) => i < 60),
     );
-    const { client, executionArn } = await start('intolerable.jsonl');
-    const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
+    const executionArn = await start('intolerable.jsonl');
     await harness.sfn.advanceAndSettle(6 * HOUR_MS);
-    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const execution = await harness.describe(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
     const output = JSON.parse(execution.output!) as {
       failure: { Error: string; Cause: string };
@@ -205,7 +188,6 @@ describe('Distributed Map', () => {
     expect(output.mapRun).toBeUndefined();
     // The first three (failing) batches ran; the map run stopped before starting the rest.
     expect(processor.batches.length - before).toBe(3);
-    client.destroy();
   });
 });
 
