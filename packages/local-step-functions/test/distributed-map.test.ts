@@ -192,8 +192,10 @@ describe('Distributed Map', () => {
 });
 
 describe('Distributed Map without S3', () => {
-  it('maps the items at ItemsPath into child executions and returns their outputs in order', async () => {
+  it('maps the items at ItemsPath into child executions, with Retry and Catch inside each child, and returns their outputs in order', async () => {
+    let flakyCalls = 0;
     const harness = await startHarness({
+      instantRetries: true,
       stateMachines: [
         {
           name: 'Doubler',
@@ -202,6 +204,9 @@ describe('Distributed Map without S3', () => {
           handlers: {
             Double: async (input) => {
               const { n, i } = input as { n: number; i: number };
+              if (n < 0) throw Object.assign(new Error('negative'), { name: 'Unprocessable' });
+              if (n === 2 && flakyCalls++ === 0)
+                throw Object.assign(new Error('try again'), { name: 'Flaky' });
               return { doubled: n * 2, i };
             },
           },
@@ -212,7 +217,7 @@ describe('Distributed Map without S3', () => {
       const { executionArn } = await harness.client.send(
         new StartExecutionCommand({
           stateMachineArn: harness.sfn.stateMachineArn('Doubler'),
-          input: JSON.stringify({ numbers: [1, 2, 3] }),
+          input: JSON.stringify({ numbers: [1, 2, 3, -1] }),
         }),
       );
       await harness.sfn.idle();
@@ -222,7 +227,9 @@ describe('Distributed Map without S3', () => {
         { doubled: 2, i: 0 },
         { doubled: 4, i: 1 },
         { doubled: 6, i: 2 },
+        { skipped: true },
       ]);
+      expect(flakyCalls).toBe(2);
     } finally {
       await harness.close();
     }
