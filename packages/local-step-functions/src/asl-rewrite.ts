@@ -24,6 +24,10 @@ import type { StateMachineDefinition } from './interpreter.ts';
 export const LOCAL_KEY = '__local';
 /** The Resource of a rewritten Wait state. */
 export const TIMER_RESOURCE = 'local:virtual-clock-wait';
+/** The Resource of a rewritten Distributed Map state (see ./distributed-map.ts). */
+export const DISTRIBUTED_MAP_RESOURCE = 'local:distributed-map';
+export const S3_GET_OBJECT = 'arn:aws:states:::s3:getObject';
+export const S3_PUT_OBJECT = 'arn:aws:states:::s3:putObject';
 /** What every Task gets as the interpreter's own (real-time) timeout unless it keeps a shorter one. */
 export const INTERPRETER_TASK_TIMEOUT_SECONDS = 1_999_999;
 
@@ -32,7 +36,7 @@ const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([^:]+)(:[^:]+)?$/;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 /**
  * How a rewritten Task's Parameters reach the handler:
@@ -43,8 +47,28 @@ type JsonObject = { [key: string]: Json };
  */
 export type ParametersShape = 'as-is' | 'object' | 'input' | 'value';
 
+/**
+ * The static part of a Distributed Map state; what may be a path (`...Path`, `.$` Parameters) is resolved by
+ * the interpreter into the rewritten Task's `__local` Parameters (see `DistributedMapParameters`).
+ */
+export interface DistributedMapSpec {
+  /** `Label`, else the state name: the map run's and the child executions' names use it. */
+  label: string;
+  /** The ItemProcessor's states, rewritten like any others: what each child execution runs. */
+  processor: JsonObject;
+  /** `ItemSelector` (or the older `Parameters`), evaluated per item with `$$.Map.Item`. */
+  itemSelector: JsonObject | undefined;
+  reader: { inputType: 'JSON' | 'JSONL'; maxItems: number | undefined } | undefined;
+  batcher: { maxItemsPerBatch: number | undefined } | undefined;
+  writer: boolean;
+  maxConcurrency: number | undefined;
+  toleratedFailurePercentage: number | undefined;
+  toleratedFailureCount: number | undefined;
+}
+
 export type TaskPlan =
   | { kind: 'timer'; stateName: string; returnsInput: boolean }
+  | { kind: 'distributed-map'; stateName: string; resource: string; spec: DistributedMapSpec }
   | {
       kind: 'invoke';
       stateName: string;
@@ -130,6 +154,10 @@ class Rewriter {
       case 'Task':
         return this.task(name, state);
       case 'Map': {
+        const processor = state.ItemProcessor;
+        if (isObject(processor) && isObject(processor.ProcessorConfig)) {
+          if (processor.ProcessorConfig.Mode === 'DISTRIBUTED') return this.distributedMap(name, state);
+        }
         const out = { ...state };
         for (const key of ['ItemProcessor', 'Iterator'] as const) {
           const inner = state[key];
@@ -150,6 +178,133 @@ class Rewriter {
       default:
         return state;
     }
+  }
+
+  /**
+   * A Distributed Map becomes a Task served by the local map runner (./distributed-map.ts). Its Parameters
+   * carry, under `__local`, everything the interpreter must resolve against the state's effective input:
+   * the input itself, the items (`ItemsPath`), the ItemReader/ResultWriter Parameters, `BatchInput` and
+   * every `...Path` field. InputPath, ResultSelector, ResultPath, OutputPath, Retry, Catch, Next/End stay.
+   */
+  private distributedMap(name: string, state: JsonObject): JsonObject {
+    const fail = (why: string): never => {
+      throw new Error(`${this.where}: Distributed Map ${name}: ${why}`);
+    };
+    const processor = state.ItemProcessor as JsonObject;
+    const { ProcessorConfig: _config, ...processorStates } = processor;
+    const rewrittenProcessor = this.machine(processorStates, `${name}.ItemProcessor`);
+    const local: JsonObject = { 'input.$': '$' };
+    const number = (value: Json | undefined, field: string): number | undefined => {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'number' || value < 0) fail(`${field} must be a number >= 0`);
+      return value as number;
+    };
+    const pathInto = (value: Json | undefined, key: string, field: string) => {
+      if (value === undefined) return;
+      if (typeof value !== 'string') fail(`${field} must be a path`);
+      local[`${key}.$`] = value;
+    };
+
+    let reader: DistributedMapSpec['reader'];
+    const itemReader = state.ItemReader;
+    if (itemReader !== undefined) {
+      if (!isObject(itemReader)) return fail('ItemReader must be an object');
+      if (itemReader.Resource !== S3_GET_OBJECT) {
+        fail(
+          `ItemReader Resource ${JSON.stringify(itemReader.Resource)} is not supported locally (only ${S3_GET_OBJECT})`,
+        );
+      }
+      const config = isObject(itemReader.ReaderConfig) ? itemReader.ReaderConfig : {};
+      const inputType = config.InputType ?? 'JSON';
+      if (inputType !== 'JSON' && inputType !== 'JSONL') {
+        fail(
+          `ItemReader ReaderConfig.InputType ${JSON.stringify(inputType)} is not supported locally (JSON, JSONL)`,
+        );
+      }
+      if (!isObject(itemReader.Parameters)) fail('ItemReader needs Parameters with Bucket and Key');
+      local.reader = itemReader.Parameters as JsonObject;
+      pathInto(config.MaxItemsPath, 'maxItems', 'ReaderConfig.MaxItemsPath');
+      reader = {
+        inputType: inputType as 'JSON' | 'JSONL',
+        maxItems: number(config.MaxItems, 'ReaderConfig.MaxItems'),
+      };
+    } else {
+      local['items.$'] = typeof state.ItemsPath === 'string' ? state.ItemsPath : '$';
+    }
+
+    let batcher: DistributedMapSpec['batcher'];
+    const itemBatcher = state.ItemBatcher;
+    if (itemBatcher !== undefined) {
+      if (!isObject(itemBatcher)) return fail('ItemBatcher must be an object');
+      if (
+        itemBatcher.MaxInputBytesPerBatch !== undefined ||
+        itemBatcher.MaxInputBytesPerBatchPath !== undefined
+      ) {
+        fail('ItemBatcher MaxInputBytesPerBatch(Path) is not supported locally');
+      }
+      pathInto(itemBatcher.MaxItemsPerBatchPath, 'maxItemsPerBatch', 'ItemBatcher.MaxItemsPerBatchPath');
+      if (itemBatcher.BatchInput !== undefined) local.batchInput = itemBatcher.BatchInput;
+      batcher = { maxItemsPerBatch: number(itemBatcher.MaxItemsPerBatch, 'ItemBatcher.MaxItemsPerBatch') };
+    }
+
+    const resultWriter = state.ResultWriter;
+    if (resultWriter !== undefined) {
+      if (!isObject(resultWriter)) return fail('ResultWriter must be an object');
+      if (resultWriter.Resource !== S3_PUT_OBJECT) {
+        fail(
+          `ResultWriter Resource ${JSON.stringify(resultWriter.Resource)} is not supported locally (only ${S3_PUT_OBJECT})`,
+        );
+      }
+      if (resultWriter.WriterConfig !== undefined) fail('ResultWriter WriterConfig is not supported locally');
+      if (!isObject(resultWriter.Parameters)) fail('ResultWriter needs Parameters with Bucket (and Prefix)');
+      local.writer = resultWriter.Parameters as JsonObject;
+    }
+    pathInto(state.MaxConcurrencyPath, 'maxConcurrency', 'MaxConcurrencyPath');
+    pathInto(
+      state.ToleratedFailurePercentagePath,
+      'toleratedFailurePercentage',
+      'ToleratedFailurePercentagePath',
+    );
+    pathInto(state.ToleratedFailureCountPath, 'toleratedFailureCount', 'ToleratedFailureCountPath');
+
+    const selector = state.ItemSelector ?? state.Parameters;
+    if (selector !== undefined && !isObject(selector)) fail('ItemSelector must be an object');
+    const spec: DistributedMapSpec = {
+      label: typeof state.Label === 'string' ? state.Label : name,
+      processor: rewrittenProcessor,
+      itemSelector: selector as JsonObject | undefined,
+      reader,
+      batcher,
+      writer: resultWriter !== undefined,
+      maxConcurrency: number(state.MaxConcurrency, 'MaxConcurrency'),
+      toleratedFailurePercentage: number(state.ToleratedFailurePercentage, 'ToleratedFailurePercentage'),
+      toleratedFailureCount: number(state.ToleratedFailureCount, 'ToleratedFailureCount'),
+    };
+
+    const task: JsonObject = { Type: 'Task' };
+    if (state.Comment !== undefined) task.Comment = state.Comment;
+    task.Resource = DISTRIBUTED_MAP_RESOURCE;
+    for (const key of [
+      'InputPath',
+      'ResultSelector',
+      'ResultPath',
+      'OutputPath',
+      'Retry',
+      'Catch',
+    ] as const) {
+      if (state[key] !== undefined) task[key] = state[key];
+    }
+    task.Parameters = { [LOCAL_KEY]: local };
+    task.TimeoutSeconds = INTERPRETER_TASK_TIMEOUT_SECONDS;
+    if (state.Next !== undefined) task.Next = state.Next;
+    if (state.End !== undefined) task.End = state.End;
+    this.plans.set(name, {
+      kind: 'distributed-map',
+      stateName: name,
+      resource: DISTRIBUTED_MAP_RESOURCE,
+      spec,
+    });
+    return task;
   }
 
   private wait(name: string, state: JsonObject): JsonObject {

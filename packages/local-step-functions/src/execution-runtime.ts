@@ -9,6 +9,7 @@
  * state is reached again; `Timestamp` waits are absolute and unaffected) and history events.
  */
 import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   executionArn as buildExecutionArn,
   isValidName,
@@ -36,6 +37,8 @@ export interface ExecutionRuntimeOptions {
   registry: CallbackRegistry;
   machines: readonly LocalStateMachine[];
   newTimeoutError: (message?: string) => Error;
+  /** The S3 client Distributed Maps read items from and write results to. */
+  s3?: S3Client | undefined;
   /** Retry intervals are real time (a few seconds); true makes every retry immediate. */
   instantRetries?: boolean;
   /** Histories of finished executions kept in memory (oldest dropped first). */
@@ -305,11 +308,6 @@ export class ExecutionRuntime {
     this.live.set(record.executionArn, live);
     this.keepHistory(record.executionArn, history);
 
-    const scope: ExecutionScope = {
-      executionArn: record.executionArn,
-      signal: controller.signal,
-      track: (work, kind) => (kind === 'running' ? this.track(work) : this.park(work)),
-    };
     const context = {
       Execution: {
         Id: record.executionArn,
@@ -326,9 +324,26 @@ export class ExecutionRuntime {
         },
       },
     };
+    const scope: ExecutionScope = {
+      executionArn: record.executionArn,
+      signal: controller.signal,
+      track: (work, kind) => (kind === 'running' ? this.track(work) : this.park(work)),
+      context,
+      // A Distributed Map's child: its failures count like the execution's own (a retry may be sleeping).
+      observe: (events) => void this.consumeEvents(live, events as AsyncGenerator<InterpreterEvent>, false),
+    };
+    const retryIntervalOverrides = this.options.instantRetries ? machine.instantRetryOverrides : undefined;
     const handlers = createTaskHandlers(
       machine.plans,
-      { handlers: machine.handlers, clock, registry, newTimeoutError: this.options.newTimeoutError },
+      {
+        handlers: machine.handlers,
+        clock,
+        registry,
+        newTimeoutError: this.options.newTimeoutError,
+        distributedMaps: machine.distributedMaps,
+        s3: this.options.s3,
+        retryIntervalOverrides: retryIntervalOverrides ? { ...retryIntervalOverrides } : undefined,
+      },
       scope,
     );
     const run = machine.run(JSON.parse(record.input) as Json, {
@@ -413,25 +428,36 @@ export class ExecutionRuntime {
     }
   }
 
-  private async consumeEvents(live: LiveExecution, events: AsyncGenerator<InterpreterEvent>): Promise<void> {
+  /** `recordHistory` false: a child execution's events (counted for retries, not in this history). */
+  private async consumeEvents(
+    live: LiveExecution,
+    events: AsyncGenerator<InterpreterEvent>,
+    recordHistory = true,
+  ): Promise<void> {
+    // This event stream's own unresolved failures (a child's are taken back when the child ends).
+    let own = 0;
     for await (const event of events) {
       this.bump();
       switch (event.type) {
         case 'StateFailed':
           live.unresolvedFailures++;
+          own++;
           break;
         case 'StateRetried':
         case 'StateCaught':
         case 'MapIterationFailed':
         case 'ParallelBranchFailed':
+          if (own > 0) own--;
           live.unresolvedFailures = Math.max(0, live.unresolvedFailures - 1);
           break;
         case 'ExecutionFailed':
         case 'ExecutionSucceeded':
         case 'ExecutionAborted':
-          live.unresolvedFailures = 0;
+          live.unresolvedFailures = recordHistory ? 0 : Math.max(0, live.unresolvedFailures - own);
+          own = 0;
           break;
       }
+      if (!recordHistory) continue;
       // Aborted/timed-out events are written by stopExecution/settle with their details.
       if (event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout') continue;
       if (live.stop?.kind === 'abandon') continue;

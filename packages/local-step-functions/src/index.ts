@@ -7,6 +7,7 @@
  * Operations: StartExecution, DescribeExecution, StopExecution, GetExecutionHistory, ListExecutions,
  * SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeStateMachine, ListStateMachines.
  */
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CallbackRegistry } from './callback-registry.ts';
 import { apiErrors } from './errors.ts';
@@ -43,6 +44,11 @@ export interface LocalStepFunctionsOptions {
   historyLimit?: number;
   /** Errors with no API caller to go to; default console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * S3 for Distributed Map states (ItemReader `s3:getObject`, ResultWriter `s3:putObject`), e.g.
+   * `startLocalS3().clientConfig()` from @pcn/local-s3. Without it, such a state fails at load time.
+   */
+  s3?: S3ClientConfig;
 }
 
 export interface LocalStepFunctions {
@@ -96,7 +102,10 @@ export async function createLocalStepFunctions(
     names.add(config.name);
   }
   const onError = options.onError ?? ((error: unknown) => console.error('local Step Functions:', error));
-  const machines = await Promise.all(options.stateMachines.map((config) => LocalStateMachine.load(config)));
+  const machines = await Promise.all(
+    options.stateMachines.map((config) => LocalStateMachine.load(config, options.s3 !== undefined)),
+  );
+  const s3 = options.s3 ? new S3Client(options.s3) : undefined;
   const newTimeoutError = await statesTimeoutErrorFactory();
   const registry = new CallbackRegistry(options.clock, newTimeoutError);
   const runtime = new ExecutionRuntime({
@@ -106,6 +115,7 @@ export async function createLocalStepFunctions(
     machines,
     newTimeoutError,
     onError,
+    s3,
     ...(options.instantRetries !== undefined ? { instantRetries: options.instantRetries } : {}),
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
   });
@@ -203,6 +213,7 @@ export async function createLocalStepFunctions(
       stopping ??= (async () => {
         await server.close();
         await runtime.stop();
+        s3?.destroy();
       })();
       return stopping;
     },

@@ -7,7 +7,8 @@
 import { stateMachineArn } from './arns.ts';
 import { type Json, rewriteDefinition, type TaskPlan } from './asl-rewrite.ts';
 import { loadDefinition, unresolvedPlaceholders } from './definition.ts';
-import { type RunOptions, StateMachine } from './interpreter.ts';
+import type { DistributedMapProgram } from './distributed-map.ts';
+import { type RunOptions, StateMachine, type StateMachineDefinition } from './interpreter.ts';
 import type { LocalHandler } from './task-handlers.ts';
 
 export interface StateMachineConfig {
@@ -34,11 +35,14 @@ export class LocalStateMachine {
     /** Retryable state name → 0 ms, for `instantRetries`. */
     readonly instantRetryOverrides: Readonly<Record<string, number>>,
     private readonly machine: StateMachine,
+    /** Distributed Map state name → its child machine and ItemSelector machine (built once, here). */
+    readonly distributedMaps: ReadonlyMap<string, DistributedMapProgram>,
   ) {
     this.arn = stateMachineArn(name);
   }
 
-  static async load(config: StateMachineConfig): Promise<LocalStateMachine> {
+  /** `s3Available`: whether the runtime has S3 (a Distributed Map with ItemReader/ResultWriter needs it). */
+  static async load(config: StateMachineConfig, s3Available = false): Promise<LocalStateMachine> {
     const where = `state machine ${config.name} (${config.definitionFile})`;
     const { definition, text } = await loadDefinition(config.definitionFile, config.substitutions);
     let rewrite: ReturnType<typeof rewriteDefinition>;
@@ -56,10 +60,37 @@ export class LocalStateMachine {
     for (const [stateName, plan] of rewrite.plans) {
       resources.set(stateName, plan.kind === 'timer' ? 'wait' : plan.resource);
     }
+    const validationOptions = { checkArn: false, checkPaths: true };
+    const distributedMaps = new Map<string, DistributedMapProgram>();
+    for (const [stateName, plan] of rewrite.plans) {
+      if (plan.kind !== 'distributed-map') continue;
+      const { spec } = plan;
+      if ((spec.reader || spec.writer) && !s3Available) {
+        throw new Error(
+          `${where}: Distributed Map ${stateName} has an ItemReader or ResultWriter, but the local runtime has no S3 (pass createLocalStepFunctions({ s3: S3ClientConfig }))`,
+        );
+      }
+      distributedMaps.set(stateName, {
+        stateName,
+        spec,
+        processor: new StateMachine(spec.processor as unknown as StateMachineDefinition, {
+          validationOptions,
+        }),
+        selector: spec.itemSelector
+          ? new StateMachine(
+              {
+                StartAt: 'Select',
+                States: { Select: { Type: 'Pass', Parameters: spec.itemSelector, End: true } },
+              } as unknown as StateMachineDefinition,
+              { validationOptions },
+            )
+          : undefined,
+      });
+    }
     collectRetryableStates(definition as unknown as Json, retryable);
     const machine = new StateMachine(rewrite.definition, {
       // Resources are handler names, not ARNs, once substituted locally.
-      validationOptions: { checkArn: false, checkPaths: true },
+      validationOptions,
     });
     return new LocalStateMachine(
       config.name,
@@ -71,6 +102,7 @@ export class LocalStateMachine {
       rewrite.executionTimeoutSeconds,
       retryable,
       machine,
+      distributedMaps,
     );
   }
 

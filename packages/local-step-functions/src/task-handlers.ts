@@ -12,8 +12,10 @@
  * with a Lambda-style JSON Cause, so Retry/Catch match it as they would on AWS.
  */
 
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type Json, LOCAL_KEY, resolveFunctionName, type TaskPlan } from './asl-rewrite.ts';
 import type { CallbackRegistry } from './callback-registry.ts';
+import { type DistributedMapProgram, runDistributedMap } from './distributed-map.ts';
 import { abandonedError, lambdaStyleError, runtimeError, taskError } from './errors.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
@@ -26,6 +28,10 @@ export interface ExecutionScope {
   readonly signal: AbortSignal;
   /** Marks `work` as runnable work (`idle()` waits for it) or as a parked wait (`idle()` does not). */
   track<T>(work: Promise<T>, kind: 'running' | 'parked'): Promise<T>;
+  /** The execution's context object (`$$`); a Distributed Map's children get a copy of it. */
+  readonly context: Readonly<Record<string, unknown>>;
+  /** Follows a child execution's interpreter events (so `idle()` sees its retries). */
+  observe(events: AsyncGenerator<unknown>): void;
 }
 
 export interface TaskHandlerDeps {
@@ -33,6 +39,11 @@ export interface TaskHandlerDeps {
   clock: VirtualClock;
   registry: CallbackRegistry;
   newTimeoutError: (message?: string) => Error;
+  /** Distributed Map state name → its machines (./distributed-map.ts). */
+  distributedMaps?: ReadonlyMap<string, DistributedMapProgram>;
+  s3?: S3Client | undefined;
+  /** The execution's `retryIntervalOverrides` (instantRetries), for child executions too. */
+  retryIntervalOverrides?: Record<string, number> | undefined;
 }
 
 type InterpreterHandler = (input: Json) => Promise<Json>;
@@ -183,9 +194,54 @@ export function createTaskHandlers(
     };
   };
 
+  const distributedMap = (plan: Extract<TaskPlan, { kind: 'distributed-map' }>): InterpreterHandler => {
+    const program = deps.distributedMaps?.get(plan.stateName);
+    let runs = 0;
+    return async (raw) => {
+      if (scope.signal.aborted) throw abandonedError();
+      if (!program) throw runtimeError(`Distributed Map ${plan.stateName} has no local program`);
+      return runDistributedMap(program, raw, {
+        s3: deps.s3,
+        context: scope.context,
+        signal: scope.signal,
+        now: () => deps.clock.now(),
+        track: (work) => scope.track(work, 'running'),
+        runNumber: runs++,
+        startChild: (input, context) => {
+          // Each child has its own abort signal (linked to the parent's) and its own handlers.
+          const controller = new AbortController();
+          const onParentAbort = () => controller.abort(scope.signal.reason);
+          scope.signal.addEventListener('abort', onParentAbort, { once: true });
+          const childScope: ExecutionScope = { ...scope, signal: controller.signal, context };
+          const run = program.processor.run(input, {
+            overrides: {
+              taskResourceLocalHandlers: createTaskHandlers(plans, deps, childScope),
+              ...(deps.retryIntervalOverrides ? { retryIntervalOverrides: deps.retryIntervalOverrides } : {}),
+            },
+            context,
+          });
+          scope.observe(run.eventLogs as AsyncGenerator<unknown>);
+          const result = (run.result as Promise<Json>).finally(() => {
+            scope.signal.removeEventListener('abort', onParentAbort);
+            if (!controller.signal.aborted) controller.abort(abandonedError());
+          });
+          return {
+            result,
+            abort: () => {
+              run.abort();
+              controller.abort(abandonedError());
+            },
+          };
+        },
+      });
+    };
+  };
+
   const handlers: Record<string, InterpreterHandler> = {};
   for (const [stateName, plan] of plans) {
-    handlers[stateName] = plan.kind === 'timer' ? timer(plan) : invoke(plan);
+    if (plan.kind === 'timer') handlers[stateName] = timer(plan);
+    else if (plan.kind === 'distributed-map') handlers[stateName] = distributedMap(plan);
+    else handlers[stateName] = invoke(plan);
   }
   return handlers;
 }

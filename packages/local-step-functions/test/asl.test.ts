@@ -37,6 +37,8 @@ describe('ASL files', () => {
       'mixed.asl.json',
       'park-and-wait.asl.json',
       'timeouts.asl.json',
+      'distributed-map.asl.json',
+      'distributed-map-items.asl.json',
     ]) {
       const text = await readFile(fixture(name), 'utf8');
       const deployed = text.replace(/\$\{([^}]+)\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:$1');

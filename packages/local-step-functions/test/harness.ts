@@ -1,5 +1,6 @@
 /** Shared set-up for the runtime's tests: an executions table, a frozen virtual clock, the runtime and an SFNClient. */
 import { fileURLToPath } from 'node:url';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -42,6 +43,8 @@ export async function startHarness(options: {
   tables?: ExecutionsTable;
   clock?: VirtualClock;
   instantRetries?: boolean;
+  /** S3 for Distributed Map states (e.g. `startLocalS3().clientConfig()`). */
+  s3?: S3ClientConfig;
 }): Promise<Harness> {
   const tables = options.tables ?? (await createExecutionsTable());
   const clock = options.clock ?? (await VirtualClock.open({ frozenAt: T0 }));
@@ -51,6 +54,7 @@ export async function startHarness(options: {
     executionsTableName: tables.tableName,
     stateMachines: options.stateMachines,
     instantRetries: options.instantRetries ?? false,
+    ...(options.s3 ? { s3: options.s3 } : {}),
   });
   const client = new SFNClient({
     endpoint: sfn.endpoint,
