@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/outcomes.ts';
-import { json, problem } from '../http/responses.ts';
+import { json, problem, unissuedCursor } from '../http/responses.ts';
 import { type Route, route, type TextMediaType } from '../http/router.ts';
 import { errorResponseSchema, fieldErrorSchema } from '../http/schemas.ts';
 import { clientErrors, staff } from '../notices/routes.ts';
@@ -214,14 +214,10 @@ export const importRoutes: readonly Route[] = [
     query: exportQuerySchema,
     responses: { 200: { description: 'A page of rows', schema: exportPageSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
-      const invalidCursor = () =>
-        problem(400, 'invalid-request', 'cursor is not one this API issued for this export.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this export' }],
-        });
       const cursor = decodeCursor(query.cursor);
-      if (cursor === 'invalid') return invalidCursor();
+      if (cursor === 'invalid') return unissuedCursor('export');
       const page = await deps.partners.page({ limit: query.limit, cursor });
-      if (page === 'invalid-cursor') return invalidCursor();
+      if (page === 'invalid-cursor') return unissuedCursor('export');
       const rows = await inPool(page.partners, EXPORT_READ_CONCURRENCY, async (partner) =>
         rowOfPartner(partner, await deps.partners.rateSchedule(partner.partnerId)),
       );

@@ -4,7 +4,7 @@ import type { Partner } from '../domain/partner.ts';
 import { ALL_SCOPE, rateInForce } from '../domain/rate-schedule.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { decodeCursor, encodeCursor } from '../http/outcomes.ts';
-import { json, problem } from '../http/responses.ts';
+import { json, problem, unissuedCursor } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema, idText } from '../http/schemas.ts';
 import { clientErrors, staff } from '../notices/routes.ts';
@@ -147,14 +147,10 @@ export const directoryRoutes: readonly Route[] = [
     query: partnerListQuerySchema,
     responses: { 200: { description: 'A page of partners', schema: partnerListSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
-      const invalidCursor = () =>
-        problem(400, 'invalid-request', 'cursor is not one this API issued for this list.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
-        });
       const cursor = decodeCursor(query.cursor);
-      if (cursor === 'invalid') return invalidCursor();
+      if (cursor === 'invalid') return unissuedCursor();
       const page = await deps.partners.page({ ...query, cursor });
-      if (page === 'invalid-cursor') return invalidCursor();
+      if (page === 'invalid-cursor') return unissuedCursor();
       const today = toIsoDate(startOfUtcDay(deps.clock.now()));
       // One rate-schedule query per partner of this page (at most `limit`), never per partner of the directory.
       const partners = await Promise.all(

@@ -56,6 +56,13 @@ export function problem(
   return json(statusCode, { error, message, ...extra });
 }
 
+/** A `cursor` that is not decodable, or not from a previous page of this same list (other filters, forged). */
+export function unissuedCursor(what: 'list' | 'export' = 'list'): HttpResponse {
+  return problem(400, 'invalid-request', `cursor is not one this API issued for this ${what}.`, {
+    fields: [{ field: 'cursor', reason: `is not a cursor from a previous page of this ${what}` }],
+  });
+}
+
 /** The same response with more headers (e.g. Allow on a 405), keeping its content type and security headers. */
 export function withHeaders(response: HttpResponse, headers: Record<string, string>): HttpResponse {
   return { ...response, headers: { ...response.headers, ...headers } };

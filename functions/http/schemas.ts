@@ -109,3 +109,15 @@ export function fieldErrors(
     return [{ field, reason: issue.message }];
   });
 }
+
+/** The Idempotency-Key header of a submission: `what` names what a retry with the same key never creates twice. */
+export const idempotencyKeyHeaders = (what: string) =>
+  z.looseObject({
+    'idempotency-key': z
+      .string()
+      .trim()
+      .min(1, 'must be 1 to 200 characters')
+      .max(200, 'must be 1 to 200 characters')
+      .optional()
+      .describe(`Retries with the same key never create a second ${what}.`),
+  });

@@ -4,7 +4,7 @@ import { changeStatuses } from '../domain/lifecycle.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
 import { acknowledgedPage, invalidPageInput, noticePage, problemPage } from '../http/pages.ts';
-import { json, problem } from '../http/responses.ts';
+import { json, problem, unissuedCursor } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema } from '../http/schemas.ts';
 import { acknowledgeNotice, openNotice, previewNotice, recordFirstOpen } from './acknowledge.ts';
@@ -76,13 +76,8 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
     query: kind ? listQuerySchema : allKindsListQuerySchema,
     responses: { 200: { description: 'A page of changes', schema: changeListSchema }, ...clientErrors },
     handle: async (deps, { query }) => {
-      // Not decodable, or not from a previous page of this same list (other filters, forged).
-      const invalidCursor = () =>
-        problem(400, 'invalid-request', 'cursor is not one this API issued for this list.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
-        });
       const cursor = decodeCursor(query.cursor);
-      if (cursor === 'invalid') return invalidCursor();
+      if (cursor === 'invalid') return unissuedCursor();
       const page = await listChanges(deps, {
         ...query,
         // A kind's own route lists that kind; the list of every kind may ask for one.
@@ -90,7 +85,7 @@ export function listRoute(path: string, tag: string, kind: string | undefined): 
         ...(query.to ? { to: query.to } : {}),
         cursor,
       });
-      if (page === 'invalid-cursor') return invalidCursor();
+      if (page === 'invalid-cursor') return unissuedCursor();
       return json(200, { items: page.items, ...(page.cursor ? { cursor: encodeCursor(page.cursor) } : {}) });
     },
   });

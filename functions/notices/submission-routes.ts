@@ -5,7 +5,7 @@ import { relationshipStages } from '../domain/relationship-stage.ts';
 import { trustFlagNames } from '../domain/trust-outlook.ts';
 import { type HttpResponse, json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
-import { errorResponseSchema } from '../http/schemas.ts';
+import { errorResponseSchema, idempotencyKeyHeaders } from '../http/schemas.ts';
 import { type PreviewOutcome, previewSubmission } from './preview.ts';
 import { clientErrors } from './routes.ts';
 import {
@@ -207,15 +207,7 @@ export function submissionRoute(options: {
       })
       // Strict: a misspelt dryRun must be refused, never taken as a real submission.
       .strict(),
-    headers: z.looseObject({
-      'idempotency-key': z
-        .string()
-        .trim()
-        .min(1, 'must be 1 to 200 characters')
-        .max(200, 'must be 1 to 200 characters')
-        .optional()
-        .describe('Retries with the same key never create a second change.'),
-    }),
+    headers: idempotencyKeyHeaders('change'),
     body: { mediaType: 'application/json', schema: options.body },
     responses: {
       201: {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { type PolicyChange, PolicyChangeStore } from '../adapters/dynamodb/policy-change-store.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
-import { json, problem } from '../http/responses.ts';
+import { json, problem, unissuedCursor } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
-import { errorResponseSchema } from '../http/schemas.ts';
+import { errorResponseSchema, idempotencyKeyHeaders } from '../http/schemas.ts';
 import { clientErrors, staff } from '../notices/routes.ts';
 import { approvePolicyChange, type PolicyDecisionOutcome, rejectPolicyChange } from './decide.ts';
 import {
@@ -87,15 +87,7 @@ export const policyChangeRoutes: readonly Route[] = [
     tag: TAG,
     summary:
       'Submit a program policy change to a segment of partners. Adverse: it waits for a second person’s approval and its effective date must leave the longest notice any stage in the segment requires. Accepts an Idempotency-Key header.',
-    headers: z.looseObject({
-      'idempotency-key': z
-        .string()
-        .trim()
-        .min(1, 'must be 1 to 200 characters')
-        .max(200, 'must be 1 to 200 characters')
-        .optional()
-        .describe('Retries with the same key never create a second policy change.'),
-    }),
+    headers: idempotencyKeyHeaders('policy change'),
     body: { mediaType: 'application/json', schema: policyChangeRequestSchema },
     responses: {
       201: {
@@ -163,9 +155,7 @@ export const policyChangeRoutes: readonly Route[] = [
     handle: async (deps, { query }) => {
       const cursor = decodeCursor(query.cursor);
       if (cursor === 'invalid' || (cursor && !PolicyChangeStore.cursorFits(cursor))) {
-        return problem(400, 'invalid-request', 'cursor is not one this API issued for this list.', {
-          fields: [{ field: 'cursor', reason: 'is not a cursor from a previous page of this list' }],
-        });
+        return unissuedCursor();
       }
       const page = await deps.policyChanges.list(query.limit, cursor);
       return json(200, {
