@@ -131,13 +131,29 @@ export const transitionRules = [
 export type LifecycleEvent = (typeof transitionRules)[number]['event'];
 export const lifecycleEvents = [...new Set(transitionRules.map((rule) => rule.event))] as LifecycleEvent[];
 
-export function isAllowed(event: LifecycleEvent, from: ChangeStatus | undefined, to: ChangeStatus): boolean {
-  return transitionRules.some((rule) => {
+/** One row of a transition table: `from: []` is a new record, `to: 'same'` keeps the status where it is. */
+export interface TransitionRule<Status extends string, Event extends string> {
+  event: Event;
+  from: readonly Status[];
+  to: readonly Status[] | 'same';
+}
+
+/** Whether a transition table (a change's, a policy change's) allows `event` to move `from` → `to`. */
+export function transitionAllowed<Status extends string, Event extends string>(
+  rules: readonly TransitionRule<Status, Event>[],
+  event: Event,
+  from: Status | undefined,
+  to: Status,
+): boolean {
+  return rules.some((rule) => {
     if (rule.event !== event) return false;
-    const starts = rule.from as readonly ChangeStatus[];
-    if (from === undefined ? starts.length > 0 : !starts.includes(from)) return false;
-    return rule.to === 'same' ? to === from : (rule.to as readonly ChangeStatus[]).includes(to);
+    if (from === undefined ? rule.from.length > 0 : !rule.from.includes(from)) return false;
+    return rule.to === 'same' ? to === from : rule.to.includes(to);
   });
+}
+
+export function isAllowed(event: LifecycleEvent, from: ChangeStatus | undefined, to: ChangeStatus): boolean {
+  return transitionAllowed<ChangeStatus, LifecycleEvent>(transitionRules, event, from, to);
 }
 
 export class TransitionNotAllowed extends Error {

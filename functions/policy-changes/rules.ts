@@ -1,3 +1,4 @@
+import { transitionAllowed } from '../domain/lifecycle.ts';
 import { judgeRationale } from '../domain/rationale.ts';
 import { earliestEffectiveDate, effectiveDateWindowViolation } from '../domain/submission-rules.ts';
 import type { SegmentPreview } from './segment.ts';
@@ -27,14 +28,7 @@ export function isPolicyTransitionAllowed(
   from: PolicyChangeStatus | undefined,
   to: PolicyChangeStatus,
 ): boolean {
-  return policyChangeTransitions.some(
-    (rule) =>
-      rule.event === event &&
-      (from === undefined
-        ? rule.from.length === 0
-        : (rule.from as readonly PolicyChangeStatus[]).includes(from)) &&
-      (rule.to as readonly PolicyChangeStatus[]).includes(to),
-  );
+  return transitionAllowed<PolicyChangeStatus, PolicyChangeEvent>(policyChangeTransitions, event, from, to);
 }
 
 /** Where a submitted policy change starts: adverse needs a second person's approval (maker-checker). */
