@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -23,7 +24,7 @@ import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
 import { PolicyManifests } from './policy-manifests.ts';
 import { Tables } from './tables.ts';
-import { WorkflowStateMachine } from './workflow.ts';
+import { mapBatchingOf, policyChangeDefinitionPath, WorkflowStateMachine } from './workflow.ts';
 
 /** CDK context key for the address notices are sent from (`cdk deploy -c noticeSenderEmail=...`). */
 export const noticeSenderEmailContextKey = 'noticeSenderEmail';
@@ -31,10 +32,36 @@ export const defaultNoticeSenderEmail = 'partner-notices@example.com';
 /** CDK context key for the emails per second the policy-change rounds may send (`-c policyEmailRate=...`). */
 export const policyEmailRateContextKey = 'policyEmailRate';
 /**
- * 14 emails a second: the sending rate SES gives an account when it leaves the sandbox. Set it to the
- * account's actual rate (SES console, "Sending quota") once AWS raises it.
+ * 14 emails a second unless the context says otherwise: a modest rate for an account just out of the SES
+ * sandbox (which allows 1 a second and 200 a day). SES sets each account's rate by its use case: set this to
+ * the account's own ("Sending quota" in the SES console), shared by every batch of a round.
  */
 export const defaultPolicyEmailRate = 14;
+
+/**
+ * A batch sender spaces its sends by its share of the rate (rate ÷ MaxConcurrency, functions/policy-changes/
+ * sending.ts), so a full batch takes MaxItemsPerBatch × MaxConcurrency ÷ rate seconds. Its function's timeout
+ * is its state's TimeoutSeconds; the pacing may use at most this share of it, the rest is for the bounded
+ * back-offs of the sends a provider refused. At the workflow's 25 × 10 and 300 s: at least 1.04 emails a second.
+ */
+export const BATCH_PACING_SHARE_OF_TIMEOUT = 0.8;
+
+/** The policy workflow's batch sender's timeout, and the error when the rate cannot fit a batch in it. */
+export function policyBatchSending(definition: string, emailRate: number): { timeoutSeconds: number } {
+  const batching = mapBatchingOf(definition, 'SendPolicyBatchFunctionArn');
+  const pacingSeconds = (batching.maxItemsPerBatch * batching.maxConcurrency) / emailRate;
+  const budgetSeconds = batching.taskTimeoutSeconds * BATCH_PACING_SHARE_OF_TIMEOUT;
+  if (pacingSeconds > budgetSeconds) {
+    const minimum = (batching.maxItemsPerBatch * batching.maxConcurrency) / budgetSeconds;
+    throw new Error(
+      `Context "${policyEmailRateContextKey}" ${emailRate}/s is too slow: a batch of ${batching.maxItemsPerBatch} ` +
+        `with ${batching.maxConcurrency} batches side by side would take ${Math.ceil(pacingSeconds)} s, more than ` +
+        `${Math.floor(budgetSeconds)} s of its ${batching.taskTimeoutSeconds} s; the rate must be at least ` +
+        `${minimum.toFixed(2)}/s (or lower MaxConcurrency in the workflow)`,
+    );
+  }
+  return { timeoutSeconds: batching.taskTimeoutSeconds };
+}
 
 /**
  * What each policy-change task may do with the manifest bucket. Every task is listed (the type says so): a new
@@ -115,6 +142,7 @@ export class PartnerChangeNoticeStack extends Stack {
     const taskFunctionsOf = <Task extends string>(
       tasks: Readonly<Record<Task, WorkflowTask>>,
       environmentOf: (task: WorkflowTask) => Record<string, string>,
+      timeoutOf: (placeholder: Task) => Duration | undefined = () => undefined,
     ): Record<Task, nodejs.NodejsFunction> => {
       const entries = Object.entries(tasks) as [Task, WorkflowTask][];
       return Object.fromEntries(
@@ -123,6 +151,7 @@ export class PartnerChangeNoticeStack extends Stack {
             entry: task.entry,
             description: task.description,
             environment: { ...tables.environment(), ...environmentOf(task) },
+            timeout: timeoutOf(placeholder),
           });
           if (task.sendsEmail) sendsEmail.push(fn);
           return [placeholder, fn];
@@ -142,10 +171,22 @@ export class PartnerChangeNoticeStack extends Stack {
     const { stateMachine } = workflow;
 
     const manifests = new PolicyManifests(this, policyChangeWorkflow.manifestBucket.id);
-    const policyTaskFunctions = taskFunctionsOf<PolicyChangeTask>(policyChangeWorkflow.tasks, (task) => ({
-      [env.policyManifestBucket]: manifests.bucket.bucketName,
-      ...(task.sendsEmail ? { ...emailEnvironment, [env.policyEmailRate]: String(policyEmailRate) } : {}),
-    }));
+    const batchSending = policyBatchSending(
+      readFileSync(policyChangeDefinitionPath, 'utf8'),
+      policyEmailRate,
+    );
+    const policyTaskFunctions = taskFunctionsOf<PolicyChangeTask>(
+      policyChangeWorkflow.tasks,
+      (task) => ({
+        [env.policyManifestBucket]: manifests.bucket.bucketName,
+        ...(task.sendsEmail ? { ...emailEnvironment, [env.policyEmailRate]: String(policyEmailRate) } : {}),
+      }),
+      // Its state's TimeoutSeconds, not the 30 s default: a batch is paced at its share of the email rate.
+      (placeholder) =>
+        placeholder === 'SendPolicyBatchFunctionArn'
+          ? Duration.seconds(batchSending.timeoutSeconds)
+          : undefined,
+    );
     const policyWorkflow = new WorkflowStateMachine(this, policyChangeWorkflow.name, {
       workflow: policyChangeWorkflow,
       tasks: policyTaskFunctions,

@@ -36,6 +36,10 @@ export const policyChangeDefinitionPath = definitionPathOf(policyChangeWorkflow)
 interface AslState {
   Type?: string;
   Label?: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  MaxConcurrency?: number;
+  ItemBatcher?: { MaxItemsPerBatch?: number };
   ItemReader?: unknown;
   ResultWriter?: unknown;
   ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States?: Record<string, AslState> };
@@ -58,6 +62,45 @@ export function distributedMapStates(definition: string): AslState[] {
   };
   visit((JSON.parse(definition) as { States?: Record<string, AslState> }).States);
   return found;
+}
+
+/** How a Distributed Map hands work to the task behind `placeholder` in its children. */
+export interface MapBatching {
+  maxItemsPerBatch: number;
+  maxConcurrency: number;
+  /** The child task state's TimeoutSeconds. */
+  taskTimeoutSeconds: number;
+}
+
+/**
+ * The batching of the Distributed Map whose child calls the function behind `placeholder` (`${...}` in the
+ * definition), read from the ASL so that infra sizes that function from the one place that says how it is
+ * called. Throws when no such map, or one without a batch size, a concurrency or a task timeout.
+ */
+export function mapBatchingOf(definition: string, placeholder: string): MapBatching {
+  const reference = `\${${placeholder}}`;
+  for (const map of distributedMapStates(definition)) {
+    const task = Object.values(map.ItemProcessor?.States ?? {}).find(
+      (state) => state.Type === 'Task' && state.Resource === reference,
+    );
+    if (!task) continue;
+    const { MaxItemsPerBatch } = map.ItemBatcher ?? {};
+    if (
+      MaxItemsPerBatch === undefined ||
+      map.MaxConcurrency === undefined ||
+      task.TimeoutSeconds === undefined
+    ) {
+      throw new Error(
+        `The Distributed Map calling ${reference} needs MaxItemsPerBatch, MaxConcurrency and TimeoutSeconds`,
+      );
+    }
+    return {
+      maxItemsPerBatch: MaxItemsPerBatch,
+      maxConcurrency: map.MaxConcurrency,
+      taskTimeoutSeconds: task.TimeoutSeconds,
+    };
+  }
+  throw new Error(`No Distributed Map calls ${reference}`);
 }
 
 export interface WorkflowStateMachineProps<Task extends string> {

@@ -17,10 +17,16 @@ import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { policyChangeWorkflow } from '../../functions/config/workflows.ts';
 import { repoRoot } from '../../infra/functions.ts';
-import { defaultPolicyEmailRate, policyManifestAccess } from '../../infra/partner-change-notice-stack.ts';
+import {
+  BATCH_PACING_SHARE_OF_TIMEOUT,
+  defaultPolicyEmailRate,
+  policyBatchSending,
+  policyManifestAccess,
+} from '../../infra/partner-change-notice-stack.ts';
 import { POLICY_MANIFEST_RETENTION_DAYS } from '../../infra/policy-manifests.ts';
 import {
   distributedMapStates,
+  mapBatchingOf,
   policyChangeDefinitionPath,
   WorkflowStateMachine,
 } from '../../infra/workflow.ts';
@@ -350,6 +356,22 @@ describe('policy-change workflow on AWS', () => {
       expect(rateOf(synthesize({ ...SKIP_BUNDLING, policyEmailRate: '40' }).template)).toEqual(['40']);
     });
 
+    it("gives the batch sender its state's timeout, and refuses a rate too slow for a batch to fit in it", () => {
+      const definition = readFileSync(policyChangeDefinitionPath, 'utf8');
+      const batching = mapBatchingOf(definition, 'SendPolicyBatchFunctionArn');
+      expect(batching).toEqual({ maxItemsPerBatch: 25, maxConcurrency: 10, taskTimeoutSeconds: 300 });
+      expect(resources[logicalIdAt('SendPolicyBatch')]!.Properties.Timeout).toBe(batching.taskTimeoutSeconds);
+      // A full batch at its share of the rate: 25 × 10 ÷ rate seconds, within 80 % of 300 s.
+      const minimumRate = 250 / (300 * BATCH_PACING_SHARE_OF_TIMEOUT);
+      expect(policyBatchSending(definition, minimumRate)).toEqual({ timeoutSeconds: 300 });
+      expect(() => policyBatchSending(definition, minimumRate * 0.99)).toThrow(/at least 1\.04\/s/);
+      expect(policyBatchSending(definition, defaultPolicyEmailRate)).toEqual({ timeoutSeconds: 300 });
+      // The SES sandbox's 1 a second cannot send a segment's round in time (nor to unverified partners).
+      expect(() => synthesize({ ...SKIP_BUNDLING, policyEmailRate: '1' })).toThrow(
+        /policyEmailRate.*too slow/,
+      );
+    });
+
     it('rejects a rate that is not a positive number', () => {
       for (const rate of ['0', '-3', 'fast']) {
         expect(() => synthesize({ ...SKIP_BUNDLING, policyEmailRate: rate }), rate).toThrow(
@@ -445,6 +467,49 @@ describe('WorkflowStateMachine', () => {
     });
     return stack;
   };
+
+  it('reads the batching of the map calling a function, and refuses a map that does not say it', () => {
+    const definition = (fields: object) =>
+      JSON.stringify({
+        StartAt: 'Round',
+        States: {
+          Round: {
+            Type: 'Map',
+            ...fields,
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED' },
+              StartAt: 'Work',
+              States: {
+                Work: {
+                  Type: 'Task',
+                  Resource: placeholder('WorkFunctionArn'),
+                  TimeoutSeconds: 60,
+                  End: true,
+                },
+              },
+            },
+            End: true,
+          },
+        },
+      });
+    expect(
+      mapBatchingOf(
+        definition({ ItemBatcher: { MaxItemsPerBatch: 5 }, MaxConcurrency: 2 }),
+        'WorkFunctionArn',
+      ),
+    ).toEqual({
+      maxItemsPerBatch: 5,
+      maxConcurrency: 2,
+      taskTimeoutSeconds: 60,
+    });
+    expect(() => mapBatchingOf(definition({ MaxConcurrency: 2 }), 'WorkFunctionArn')).toThrow(
+      /MaxItemsPerBatch/,
+    );
+    expect(() =>
+      mapBatchingOf(definition({ ItemBatcher: { MaxItemsPerBatch: 5 } }), 'WorkFunctionArn'),
+    ).toThrow(/MaxConcurrency/);
+    expect(() => mapBatchingOf(definition({}), 'OtherFunctionArn')).toThrow(/No Distributed Map/);
+  });
 
   it('finds Distributed Maps, not inline ones', () => {
     expect(distributedMapStates(mapDefinition({ Mode: 'DISTRIBUTED' }))).toHaveLength(1);
