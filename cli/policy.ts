@@ -231,6 +231,16 @@ export function textBar(part: number, whole: number, what: string): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${part}/${whole} ${String(Math.round(ratio * 100)).padStart(3)}%  ${what}`;
 }
 
+/**
+ * The terminal rows `text` takes at `columns` wide: a line longer than the terminal wraps onto more rows,
+ * and the redraw must move the cursor up over all of them.
+ */
+export function rowsOf(text: string, columns: number | undefined): number {
+  return text
+    .split('\n')
+    .reduce((rows, line) => rows + (columns ? Math.max(1, Math.ceil(line.length / columns)) : 1), 0);
+}
+
 function coverageText(coverage: Coverage): string {
   const sending = coverage.rounds
     .filter((round) => round.completedAt === undefined)
@@ -271,19 +281,21 @@ const status: PolicyCommand = async (cli, { values, positionals }, print) => {
   // On a terminal each read redraws the last one in place; piped, each read is printed as lines of its own
   // (a log shows every read). JSON is one object per line either way.
   const redraw = process.stdout.isTTY === true && values.json !== true;
-  let drawnLines = 0;
+  let drawnLines = 0; // terminal rows of the last read
   // Bounded: by --polls when given, else by the status becoming final (or Ctrl-C).
   for (let polls = 1; ; polls++) {
     const coverage = await read();
     if (values.json) console.log(JSON.stringify(coverage));
     else {
-      const text = coverageText(coverage);
+      const text = finalPolicyStatuses.has(coverage.status)
+        ? coverageText(coverage)
+        : `${coverageText(coverage)}\nRead ${polls}${maxPolls ? ` of ${maxPolls}` : ''} at ${new Date().toISOString().slice(11, 19)} UTC; again every ${interval / 1000} s (Ctrl-C stops).`;
       if (redraw && drawnLines > 0) {
         moveCursor(process.stdout, 0, -drawnLines);
         clearScreenDown(process.stdout);
       }
       console.log(text);
-      drawnLines = text.split('\n').length;
+      drawnLines = rowsOf(text, process.stdout.columns);
     }
     if (finalPolicyStatuses.has(coverage.status)) {
       if (!values.json) console.log(`Final: ${coverage.status}.`);

@@ -110,6 +110,8 @@ function CoverageSummary({ coverage }: { coverage: PolicyCoverage }) {
             yDomain={[0, Math.max(1, targeted)]}
             xTitle="State"
             yTitle="Partners"
+            // Partners are whole: no tick at 0.5.
+            yTickFormatter={(value) => (Number.isInteger(value) ? String(value) : '')}
             height={200}
             hideFilter
             hideLegend
@@ -379,12 +381,9 @@ export default function PolicyChangeDetailPage() {
         {coverage.state === 'error' ? (
           <ErrorState problem={coverage.problem} header="The coverage could not be loaded" />
         ) : null}
-        {coverage.state === 'ready' ? (
-          <>
-            <CoverageSummary coverage={coverage.data} />
-            <RoundsTable rounds={coverage.data.rounds} />
-          </>
-        ) : null}
+        {/* Two children of their own (not a fragment), so SpaceBetween spaces them. */}
+        {coverage.state === 'ready' ? <CoverageSummary coverage={coverage.data} /> : null}
+        {coverage.state === 'ready' ? <RoundsTable rounds={coverage.data.rounds} /> : null}
         <RecipientsTable policyChangeId={policyChangeId} refresh={`${clockVersion}#${polls}`} />
       </SpaceBetween>
     </ContentLayout>
