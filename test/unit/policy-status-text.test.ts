@@ -9,7 +9,7 @@ describe('the text progress bar', () => {
       fc.property(fc.nat(500), fc.nat(500), (a, b) => {
         const [part, whole] = a <= b ? [a, b] : [b, a];
         const bar = textBar(part, whole, 'acknowledged');
-        const cells = /^\[([#-]{30})\] (\d+)\/(\d+) +(\d+)%  acknowledged$/.exec(bar);
+        const cells = /^\[([#-]{30})\] (\d+)\/(\d+) +(\d+)% {2}acknowledged$/.exec(bar);
         expect(cells, bar).not.toBeNull();
         const filled = cells![1]!.replace(/-/g, '').length;
         expect(filled).toBe(whole === 0 ? 0 : Math.round((part / whole) * 30));
