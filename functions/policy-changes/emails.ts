@@ -17,7 +17,10 @@ export function policyNoticeId(policyChangeId: string, partnerId: string, versio
 }
 
 /** The day a link stops working: well after the policy change takes effect (a late answer is still kept). */
-export function linkExpiry(deps: Dependencies, change: Pick<PolicyChange, 'effectiveDate' | 'takesEffectAt'>): Date {
+export function linkExpiry(
+  deps: Dependencies,
+  change: Pick<PolicyChange, 'effectiveDate' | 'takesEffectAt'>,
+): Date {
   const takes = change.takesEffectAt ?? `${change.effectiveDate}T00:00:00.000Z`;
   return addDays(new Date(takes), deps.policy.linkValidAfterApplyDays);
 }
@@ -115,11 +118,15 @@ export async function policyEmails(
             : `The policy document: ${change.document?.uri ?? ''} (SHA-256 ${change.document?.sha256 ?? ''})`,
           'Acknowledging tells us you have received and read it; it does not mean you agree. If something worries you, raise a concern from the same page: your alliance manager will answer you in writing.',
         ]),
-    ...(line.allianceManager ? [`Your alliance manager: ${line.allianceManager.name}, ${line.allianceManager.email}`] : []),
+    ...(line.allianceManager
+      ? [`Your alliance manager: ${line.allianceManager.name}, ${line.allianceManager.email}`]
+      : []),
   ];
   return Promise.all(
     contacts.map(async (contact) => {
-      const href = words.withLink ? await link(deps, change, line.partnerId, version, contact.contactId) : undefined;
+      const href = words.withLink
+        ? await link(deps, change, line.partnerId, version, contact.contactId)
+        : undefined;
       const rendered = plainEmail(
         words.subject(change.title, date),
         paragraphs,
@@ -142,12 +149,12 @@ export async function policyEmails(
 export function roundContacts(
   line: Pick<ManifestLine, 'contacts'>,
   escalation: boolean,
-): { first: PartnerContact[]; then: PartnerContact[] } {
+): { first: PartnerContact[]; fallback: PartnerContact[] } {
   const primary = primaryContacts(line);
   const fallback = fallbackContacts(line);
   // An escalation goes to the fallback contacts too (a partner's silence is never just one inbox).
-  if (escalation) return { first: [...primary, ...fallback], then: [] };
-  return { first: primary, then: fallback };
+  if (escalation) return { first: [...primary, ...fallback], fallback: [] };
+  return { first: primary, fallback };
 }
 
 /** The alliance manager's copy of an escalation: who has not answered. */
@@ -158,10 +165,13 @@ export function escalationNoticeForManager(
 ): OutgoingEmail | undefined {
   const manager = line.allianceManager;
   if (!manager) return undefined;
-  const rendered = plainEmail(`Escalation: ${line.name} has not acknowledged the policy change ${change.title}`, [
-    `${line.name} (${line.partnerId}) has not acknowledged the programme policy change "${change.title}" (${change.policyChangeId}).`,
-    'Its fallback contacts have been told too. Please reach out to the partner.',
-  ]);
+  const rendered = plainEmail(
+    `Escalation: ${line.name} has not acknowledged the policy change ${change.title}`,
+    [
+      `${line.name} (${line.partnerId}) has not acknowledged the programme policy change "${change.title}" (${change.policyChangeId}).`,
+      'Its fallback contacts have been told too. Please reach out to the partner.',
+    ],
+  );
   return {
     messageId: `${change.policyChangeId}/${roundId}/${line.partnerId}/alliance-manager`,
     kind: 'escalation',

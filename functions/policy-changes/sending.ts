@@ -50,7 +50,11 @@ export class Pacer {
 export type SendResult = { sent: true; attempts: number } | { sent: false; attempts: number; error: string };
 
 /** One email, paced, retried with back-off up to MAX_SEND_ATTEMPTS (its messageId makes a retry harmless). */
-export async function sendPaced(mailer: NoticeMailer, pacer: Pacer, email: OutgoingEmail): Promise<SendResult> {
+export async function sendPaced(
+  mailer: NoticeMailer,
+  pacer: Pacer,
+  email: OutgoingEmail,
+): Promise<SendResult> {
   let last = '';
   for (let attempt = 1; attempt <= MAX_SEND_ATTEMPTS; attempt += 1) {
     await pacer.take();

@@ -3,6 +3,7 @@ import {
   GetCommand,
   type NativeAttributeValue,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { RelationshipStage } from '../../domain/relationship-stage.ts';
 import type { RoundRecord } from '../../policy-changes/rounds.ts';
@@ -36,6 +37,19 @@ export const policyChangeKeys = {
 };
 
 export const policyAuditStreamOf = auditStreamOf;
+
+/**
+ * The audit stream of one batch of a round: the map runs batches side by side, and one stream per batch keeps
+ * them from racing for the policy change's stream head (each is still a hash chain with its own head).
+ */
+export function policyBatchStreamOf(policyChangeId: string, roundId: string, firstPartnerId: string): string {
+  return `${auditStreamOf(policyChangeId)}#${roundId}#${firstPartnerId}`;
+}
+
+/** A partner's own stream within a policy change: its opens, acknowledgement and concern (people act at once). */
+export function policyPartnerStreamOf(policyChangeId: string, partnerId: string): string {
+  return `${auditStreamOf(policyChangeId)}#partner#${partnerId}`;
+}
 
 export interface PolicyDecision {
   outcome: 'approved' | 'rejected';
@@ -298,17 +312,26 @@ export class PolicyChangeStore {
     };
   }
 
-  /** Parks the workflow's wait token on the policy change as read at `revision` (no revision bump). */
-  parkWait(policyChangeId: string, waitToken: { token: string; revision: number }): TransactItem {
-    return {
-      Update: {
-        TableName: this.tables.changes,
-        Key: policyChangeKeys.policyChange(policyChangeId),
-        UpdateExpression: 'SET waitToken = :token',
-        ConditionExpression: 'revision = :revision',
-        ExpressionAttributeValues: { ':token': waitToken, ':revision': waitToken.revision },
-      },
-    };
+  /**
+   * Parks the workflow's wait token on the policy change if it is still at `revision` (no revision bump);
+   * false when it moved since (the caller resumes the workflow instead of sleeping).
+   */
+  async parkWait(policyChangeId: string, waitToken: { token: string; revision: number }): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tables.changes,
+          Key: policyChangeKeys.policyChange(policyChangeId),
+          UpdateExpression: 'SET waitToken = :token',
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeValues: { ':token': waitToken, ':revision': waitToken.revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   /** Every policy change in these statuses (a handful: the workflow sweep and start-up read them). */

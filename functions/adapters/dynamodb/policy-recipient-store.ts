@@ -212,15 +212,23 @@ export class PolicyRecipientStore {
    * A partner's notice of `version` exists, before any email that links to it leaves: written only if the
    * partner has no notice of this version yet (a retried batch skips those it already queued).
    */
-  queue(policyChangeId: string, version: number, line: ManifestLine, at: string): TransactItem {
+  queue(
+    policyChangeId: string,
+    version: number,
+    line: ManifestLine,
+    at: string,
+    /** A partner whose batch failed for good is recorded straight away as unreachable, with why. */
+    unreachable?: { state: 'unreachable'; failure: string },
+  ): TransactItem {
     const item: StoredRecipient = {
       ...policyRecipientKeys.recipient(policyChangeId, line.partnerId),
       ...line,
       policyChangeId,
       version,
-      state: 'queued',
+      state: unreachable ? 'unreachable' : 'queued',
       stateAt: at,
       reminders: {},
+      ...(unreachable ? { failure: unreachable.failure } : {}),
     };
     return {
       Put: {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** Where the policy-change rounds keep their manifests and the Distributed Map its results. */
 export interface ManifestStore {
@@ -30,4 +30,18 @@ export class S3ManifestStore implements ManifestStore {
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return JSON.parse((await object.Body?.transformToString('utf8')) ?? 'null') as unknown;
   }
+}
+
+/** The S3 client: AWS's by default, or a local S3-compatible endpoint (path-style, as s3rver serves). */
+export function createS3Client(endpoint?: string): S3Client {
+  return new S3Client(
+    endpoint
+      ? {
+          endpoint,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }
+      : {},
+  );
 }
