@@ -14,7 +14,7 @@ import {
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import { policyRoundConcurrency } from '../config/workflows.ts';
 import type { Dependencies } from '../dependencies.ts';
-import type { AuditEntryDraft } from '../domain/audit-chain.ts';
+import type { AuditEntryDraft, AuditStreamHead } from '../domain/audit-chain.ts';
 import { addDays } from '../domain/calendar.ts';
 import { type RelationshipStage, relationshipStages } from '../domain/relationship-stage.ts';
 import { type TrustLedgerEvent, type TrustRule, trustEvent } from '../domain/trust-rules.ts';
@@ -416,28 +416,62 @@ export async function sendPolicyBatch(deps: Dependencies, input: BatchInput): Pr
   }
 }
 
-/** Commits one batch write on its own audit stream, redoing it from a fresh read when a partner acted. */
+/** What a batch knows before a write: the recipients as last read and its stream's head (`null`: new). */
+interface BatchView {
+  recipients: Map<string, PolicyRecipient>;
+  head: AuditStreamHead | null | undefined;
+}
+
+/**
+ * Commits one batch write on its own audit stream, built from what the batch knows (no read: a batch's
+ * partners rarely act between its steps), and redoing it from a fresh read when a condition failed because
+ * one did. Returns the stream's head after the write, for the batch's next one.
+ */
 async function commitBatch(
   deps: Dependencies,
   stream: string,
-  build: (
-    recipients: Map<string, PolicyRecipient>,
-  ) => Promise<Omit<AuditedWrite, 'stream' | 'head'> | undefined>,
+  build: (recipients: Map<string, PolicyRecipient>) => Omit<AuditedWrite, 'stream' | 'head'> | undefined,
   partnerIds: readonly string[],
   policyChangeId: string,
-): Promise<void> {
+  known?: BatchView,
+): Promise<AuditStreamHead | null | undefined> {
   for (let round = 1; ; round += 1) {
-    const recipients = await deps.policyRecipients.getMany(policyChangeId, partnerIds);
-    const write = await build(recipients);
-    if (!write || write.items.length === 0) return;
+    const recipients =
+      round === 1 && known
+        ? known.recipients
+        : await deps.policyRecipients.getMany(policyChangeId, partnerIds);
+    const write = build(recipients);
+    if (!write || write.items.length === 0) return round === 1 ? known?.head : undefined;
     try {
-      await commitWithAudit(deps.documentClient, deps.tables, stream, write.drafts, write.items);
-      return;
+      const entries = await commitWithAudit(
+        deps.documentClient,
+        deps.tables,
+        stream,
+        write.drafts,
+        write.items,
+        round === 1 ? known?.head : undefined,
+      );
+      const last = entries.at(-1);
+      return last ? { seq: last.seq, hash: last.hash } : undefined;
     } catch (error) {
       if (isConditionFailed(error) && round < MAX_BATCH_WRITE_ROUNDS) continue;
       throw error;
     }
   }
+}
+
+/** Emails a batch sends at once: overlaps the provider's latency; the pacer still spaces them by the rate. */
+const EMAILS_IN_FLIGHT = 5;
+
+async function eachInFlight<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EMAILS_IN_FLIGHT, items.length) }, lane));
 }
 
 async function sendNotices(
@@ -448,17 +482,30 @@ async function sendNotices(
 ): Promise<BatchOutcome> {
   const ids = input.items.map((line) => line.partnerId);
   const at = () => deps.clock.now().toISOString();
-  // 1. Every partner's notice exists before any email that links to it leaves.
-  await commitBatch(
+  const read = await deps.policyRecipients.getMany(input.policyChangeId, ids);
+  // 1. Every partner's notice exists before any email that links to it leaves. A first run's stream is new
+  // (`null` saves reading its head); a retried batch's is not, which costs one lost head race.
+  const queuedNow = new Map<string, PolicyRecipient>();
+  let head = await commitBatch(
     deps,
     stream,
-    async (recipients) => {
+    (recipients) => {
+      queuedNow.clear();
+      const now = at();
       const fresh = input.items.filter((line) => {
         const known = recipients.get(line.partnerId);
         return !known || known.version < input.version;
       });
+      for (const line of fresh) {
+        queuedNow.set(line.partnerId, {
+          ...line,
+          policyChangeId: input.policyChangeId,
+          version: input.version,
+          state: 'queued',
+          stateAt: now,
+        });
+      }
       if (fresh.length === 0) return undefined;
-      const now = at();
       const counter = deps.policyRecipients.count(input.policyChangeId, input.version, {
         targeted: fresh.length,
         queued: fresh.length,
@@ -484,24 +531,29 @@ async function sendNotices(
     },
     ids,
     input.policyChangeId,
+    { recipients: read, head: null },
   );
+  const states = new Map(read);
+  for (const [partnerId, recipient] of queuedNow) states.set(partnerId, recipient);
   // 2. Email the partners still queued (a retried batch re-sends only those: message ids make it harmless).
-  const queued = await deps.policyRecipients.getMany(input.policyChangeId, ids);
   const pacer = pacerFor(deps);
   const wording: PolicyEmailWording = input.version > 1 ? 'revised-notice' : 'notice';
   const sent = new Map<string, PartnerSendOutcome>();
-  for (const line of input.items) {
-    const recipient = queued.get(line.partnerId);
-    if (!recipient || recipient.version !== input.version || recipient.state !== 'queued') continue;
+  const toSend = input.items.filter((line) => {
+    const recipient = states.get(line.partnerId);
+    return recipient?.version === input.version && recipient.state === 'queued';
+  });
+  await eachInFlight(toSend, async (line) => {
     sent.set(line.partnerId, await sendRound(deps, change, line, input, wording, pacer, false));
-  }
-  // 3. Record who was reached (a partner who acted in between keeps what it did).
+  });
+  // 3. Record who was reached (a partner who acted in between keeps what it did: its condition fails, the
+  // batch reads again and leaves it out).
   let reached = 0;
   let unreachable = 0;
-  await commitBatch(
+  head = await commitBatch(
     deps,
     stream,
-    async (recipients) => {
+    (recipients) => {
       const now = at();
       const moves: { recipient: PolicyRecipient; outcome: PartnerSendOutcome }[] = [];
       for (const [partnerId, outcome] of sent) {
@@ -553,6 +605,7 @@ async function sendNotices(
     },
     ids,
     input.policyChangeId,
+    { recipients: states, head },
   );
   return { roundId: input.roundId, partners: input.items.length, reached, unreachable };
 }
@@ -591,9 +644,11 @@ async function sendFollowUps(
   const pacer = pacerFor(deps);
   const reachedIds: string[] = [];
   const failures: { partnerId: string; failure: string }[] = [];
-  for (const line of input.items) {
+  const due = input.items.filter((line) => {
     const recipient = current.get(line.partnerId);
-    if (!recipient || !inRound(recipient, planned, deps)) continue;
+    return recipient !== undefined && inRound(recipient, planned, deps);
+  });
+  await eachInFlight(due, async (line) => {
     const outcome = await sendRound(
       deps,
       change,
@@ -618,11 +673,11 @@ async function sendFollowUps(
     // An escalation is marked even when no contact could be reached: the alliance manager was told.
     if (outcome.reached || escalation) reachedIds.push(line.partnerId);
     if (!outcome.reached) failures.push({ partnerId: line.partnerId, failure: outcome.failure });
-  }
+  });
   await commitBatch(
     deps,
     stream,
-    async (recipients) => {
+    (recipients) => {
       const marks = reachedIds.flatMap((partnerId) => {
         const recipient = recipients.get(partnerId);
         return recipient && inRound(recipient, planned, deps) ? [recipient] : [];
@@ -681,11 +736,11 @@ async function sendWithdrawals(
   const pacer = pacerFor(deps);
   const reached: string[] = [];
   const failures: { partnerId: string; failure: string }[] = [];
-  for (const line of input.items) {
+  await eachInFlight(input.items, async (line) => {
     const outcome = await sendRound(deps, change, line, input, 'withdrawal', pacer, false);
     if (outcome.reached) reached.push(line.partnerId);
     else failures.push({ partnerId: line.partnerId, failure: outcome.failure });
-  }
+  });
   // The withdrawal changes no partner's state: the audit entry is the record of who was told (a retried
   // batch writes another entry on its stream, its emails deduplicated by message id).
   await commitWithAudit(
@@ -744,7 +799,7 @@ async function recordOutcomes(
     await commitBatch(
       deps,
       stream,
-      async (recipients) => {
+      (recipients) => {
         const now = deps.clock.now();
         const due = chunk.flatMap((partnerId) => {
           const recipient = recipients.get(partnerId);
@@ -865,7 +920,7 @@ async function markUnreachable(
     await commitBatch(
       deps,
       policyBatchStreamOf(input.policyChangeId, `${input.roundId}-failed`, ids[0]!),
-      async (recipients) => {
+      (recipients) => {
         const now = deps.clock.now().toISOString();
         const fresh = chunk.filter((line) => {
           const known = recipients.get(line.partnerId);

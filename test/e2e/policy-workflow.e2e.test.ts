@@ -228,6 +228,33 @@ describe('a policy change to a segment', () => {
     expect((await system.deps.policyChanges.get(id))?.status).toBe('notified');
   }, 60_000);
 
+  it('keeps the acknowledgement of a partner who answers the moment the email arrives, before its delivery is recorded', async () => {
+    await createRegionPartners(system, { prefix: 'alps', region: 'ALPS', count: 2 });
+    let policyChangeId = '';
+    mailer.onDelivered.set('primary-0000@alps.example', async () => {
+      const recipient = await system.deps.policyRecipients.get(policyChangeId, 'alps-0000');
+      expect(recipient?.state).toBe('queued');
+      await acknowledgeAsPartner(system, recipient!);
+    });
+    // The hook needs the id before the batch runs: an adverse change waits for its approval.
+    policyChangeId = await submit(policyRequest('ALPS', isoDate(40), { adverse: true }));
+    await api.request('POST', `/api/policy-changes/${policyChangeId}/approve`, {
+      token: approver,
+      json: { comment: 'Fine.' },
+    });
+    await system.settle();
+
+    const stored = await recipients(policyChangeId);
+    expect(stored.get('alps-0000')?.state).toBe('acknowledged');
+    expect(stored.get('alps-0001')?.state).toBe('delivered');
+    expect(await system.deps.policyRecipients.coverage(policyChangeId, 1)).toMatchObject({
+      targeted: 2,
+      queued: 0,
+      delivered: 1,
+      acknowledged: 1,
+    });
+  }, 60_000);
+
   it('tolerates a batch that fails for good (up to 10 % of partners) and marks its partners unreachable, never dropped', async () => {
     await createRegionPartners(system, { prefix: 'oceania', region: 'OCEANIA', count: 260 });
     // Adverse: it waits for approval, so the batch's fault is in place before the map runs.

@@ -123,6 +123,8 @@ export async function acknowledgeAsPartner(system: LocalSystem, recipient: Polic
 export class AddressFaultMailer implements NoticeMailer {
   readonly failing = new Set<string>();
   readonly failTimes = new Map<string, number>();
+  /** Runs after the email to this address was accepted, before the sender hears back (a person clicking at once). */
+  readonly onDelivered = new Map<string, () => Promise<void>>();
   attempts = 0;
 
   constructor(private readonly inner: NoticeMailer) {}
@@ -138,6 +140,12 @@ export class AddressFaultMailer implements NoticeMailer {
       error.name = 'TooManyRequestsException';
       throw error;
     }
-    return this.inner.send(email);
+    const sent = await this.inner.send(email);
+    const hook = this.onDelivered.get(address);
+    if (hook) {
+      this.onDelivered.delete(address);
+      await hook();
+    }
+    return sent;
   }
 }

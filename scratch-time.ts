@@ -1,0 +1,17 @@
+import { syntheticPartners } from './functions/directory/synthetic.ts';
+import { createPartnersTogether } from './functions/directory/write.ts';
+import { startLocalSystem } from './local/system.ts';
+import { ApiClient, isoDateAfter, realRationale } from './test/support/api-client.ts';
+const timings: Record<string, number[]> = {};
+const t0 = performance.now();
+const system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true, faults: { mailer: (m) => ({ send: async (e) => { const b = performance.now(); try { return await m.send(e); } finally { (timings.mail ??= []).push(performance.now() - b); } } }), dynamodb: (c) => { c.middlewareStack.add((next, ctx) => async (req) => { const b = performance.now(); try { return await next(req); } finally { (timings[ctx.commandName ?? 'x'] ??= []).push(performance.now() - b); } }, { step: 'initialize', name: 't' }); }, task: (task, h) => async (input) => { const b = performance.now(); try { return await h(input); } finally { (timings[task] ??= []).push(performance.now() - b);  } } } });
+const dir = syntheticPartners(1000, 7).map((p) => ({ ...p, region: 'BENCH' }));
+for (let s = 0; s < dir.length; s += 100) await createPartnersTogether(system.deps, dir.slice(s, s + 100), 'seed');
+const api = new ApiClient(system.baseUrl); const token = await api.token('partner-manager', 'dana');
+const b = performance.now(); console.error('submit', Math.round(b-t0));
+const r = await api.request<any>('POST', '/api/policy-changes', { token, json: { title: 'x policy', summary: 'Deals must now be registered within 14 days.', policyText: 'Section 1.', rationale: realRationale, adverse: false, effectiveDate: isoDateAfter(await api.now(), 30), segment: { by: 'region', regions: ['BENCH'] } } });
+console.error('submitted', r.status, Math.round(performance.now()-t0));
+await system.settle();
+console.error('total', performance.now() - b);
+for (const [k, v] of Object.entries(timings)) console.error(k, v.length, Math.round(v.reduce((a, b) => a + b, 0)), Math.round(Math.max(...v)));
+await system.stop();
