@@ -14,7 +14,11 @@ import type { RateScheduleEntry } from '../../functions/domain/rate-schedule.ts'
 import type { TrustLedgerEvent, TrustScore } from '../../functions/domain/trust-rules.ts';
 import type { submissionPreviewSchema } from '../../functions/notices/submission-routes.ts';
 import type { changeSummary, changeView } from '../../functions/notices/view.ts';
-import type { RecipientState, RoundKind } from '../../functions/policy-changes/rounds.ts';
+import type {
+  policyCoverageSchema,
+  policyRecipientPageSchema,
+  policyRecipientViewSchema,
+} from '../../functions/policy-changes/coverage-routes.ts';
 import type { policyChangeViewSchema } from '../../functions/policy-changes/schemas.ts';
 import type { stageHistorySchema } from '../../functions/stage-moves/routes.ts';
 import type { healthSchema, partnerTrustSchema, portfolioSchema } from '../../functions/trust/schemas.ts';
@@ -63,41 +67,10 @@ export interface PolicyChangePage {
 /**
  * GET /api/policy-changes/{id}/coverage: how far the current notice version has reached. The counters are the
  * recipient states of functions/policy-changes/rounds.ts plus the escalated mark; `notified` is delivered +
- * opened + acknowledged + concern-raised.
+ * opened + acknowledged + concern-raised (functions/policy-changes/coverage-routes.ts).
  */
-export interface PolicyCoverage {
-  policyChangeId: string;
-  title: string;
-  status: string;
-  noticeVersion: number;
-  takesEffectAt?: string;
-  targeted: number;
-  counts: Record<RecipientState | 'escalated', number>;
-  notified: number;
-  rounds: PolicyRound[];
-}
-export interface PolicyRound {
-  roundId: string;
-  kind: RoundKind;
-  partners: number;
-  plannedAt: string;
-  completedAt?: string;
-  failedPartners?: number;
-}
-
+export type PolicyCoverage = z.infer<typeof policyCoverageSchema>;
+export type PolicyRound = PolicyCoverage['rounds'][number];
 /** One partner of GET /api/policy-changes/{id}/recipients?state=…: its state, and what it said. */
-export interface PolicyRecipient {
-  partnerId: string;
-  name: string;
-  stage: string;
-  state: RecipientState;
-  stateAt: string;
-  escalated?: boolean;
-  deliveredTo?: string[];
-  failure?: string;
-  concern?: { at: string; text: string; answer?: { at: string; by: string; text: string } };
-}
-export interface PolicyRecipientPage {
-  items: PolicyRecipient[];
-  cursor?: string;
-}
+export type PolicyRecipient = z.infer<typeof policyRecipientViewSchema>;
+export type PolicyRecipientPage = z.infer<typeof policyRecipientPageSchema>;
