@@ -82,10 +82,10 @@ describe('a policy change’s coverage in the console', () => {
       await expect.poll(() => page.getByTestId('policy-status').textContent()).toBe('Notified');
       const acknowledged = page.getByTestId('acknowledged-progress');
       await acknowledged.getByText('0 of 2 partners').waitFor();
-      expect(await acknowledged.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('0');
+      expect(await acknowledged.getByRole('progressbar').getAttribute('value')).toBe('0');
       const notified = page.getByTestId('notified-progress');
       await notified.getByText('2 of 2 partners').waitFor();
-      expect(await notified.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+      expect(await notified.getByRole('progressbar').getAttribute('value')).toBe('100');
       await expect.poll(() => page.getByTestId('coverage-chart').locator('svg').count()).toBeGreaterThan(0);
       const rounds = page.getByTestId('policy-rounds');
       await rounds.getByText('v1-notice').waitFor();
