@@ -107,12 +107,15 @@ function CoverageSummary({ coverage }: { coverage: PolicyCoverage }) {
               },
             ]}
             xScaleType="categorical"
+            // Lying down, every state's name has room beside its bar, even on a phone (standing, the axis
+            // dropped every other name at 390 px).
+            horizontalBars
             yDomain={[0, Math.max(1, targeted)]}
             xTitle="State"
             yTitle="Partners"
             // Partners are whole: no tick at 0.5.
             yTickFormatter={(value) => (Number.isInteger(value) ? String(value) : '')}
-            height={200}
+            height={240}
             hideFilter
             hideLegend
             ariaLabel={`Partners per state, of ${targeted} targeted`}
@@ -135,6 +138,12 @@ function CoverageSummary({ coverage }: { coverage: PolicyCoverage }) {
     </Container>
   );
 }
+
+/**
+ * Columns keep these widths and a table scrolls sideways inside its container on a phone: squeezed to the
+ * screen, wrapLines broke a state or a date mid-word ("Deliv-ered").
+ */
+const DATE_COLUMN = 190;
 
 function RoundsTable({ rounds }: { rounds: PolicyRound[] }) {
   return (
@@ -160,12 +169,18 @@ function RoundsTable({ rounds }: { rounds: PolicyRound[] }) {
           isRowHeader: true,
           cell: (item) => roundLabels[item.kind] ?? item.kind,
         },
-        { id: 'id', header: 'Id', cell: (item) => item.roundId },
+        { id: 'id', header: 'Id', minWidth: 170, cell: (item) => item.roundId },
         { id: 'partners', header: 'Partners', cell: (item) => item.partners },
-        { id: 'planned', header: 'Planned', cell: (item) => <Instant iso={item.plannedAt} /> },
+        {
+          id: 'planned',
+          header: 'Planned',
+          minWidth: DATE_COLUMN,
+          cell: (item) => <Instant iso={item.plannedAt} />,
+        },
         {
           id: 'completed',
           header: 'Completed',
+          minWidth: DATE_COLUMN,
           cell: (item) => (item.completedAt ? <Instant iso={item.completedAt} /> : 'Sending…'),
         },
         { id: 'failed', header: 'Failed', cell: (item) => item.failedPartners ?? 0 },
@@ -244,17 +259,34 @@ function RecipientsTable({ policyChangeId, refresh }: { policyChangeId: string; 
           id: 'name',
           header: 'Partner',
           isRowHeader: true,
+          minWidth: 170,
           cell: (item) => (
             <Link href={`/partners/${encodeURIComponent(item.partnerId)}`} onFollow={follow}>
               {item.name}
             </Link>
           ),
         },
-        { id: 'stage', header: 'Stage', cell: (item) => stageLabel(item.stage) },
-        { id: 'state', header: 'State', cell: (item) => <RecipientStateBadge state={item.state} /> },
-        { id: 'since', header: 'Since', cell: (item) => <Instant iso={item.stateAt} /> },
-        { id: 'escalated', header: 'Escalated', cell: (item) => (item.escalated ? 'Yes' : 'No') },
-        { id: 'detail', header: 'Detail', cell: (item) => <RecipientDetail item={item} /> },
+        {
+          id: 'state',
+          header: 'State',
+          minWidth: 160,
+          // Next to the name, so a phone shows it without scrolling the table. Escalation is a mark on top
+          // of the state (rounds.ts): shown with it, not as a column of "No".
+          cell: (item) => (
+            <SpaceBetween size="xxxs">
+              <RecipientStateBadge state={item.state} />
+              {item.escalated ? <Box variant="small">Escalated</Box> : null}
+            </SpaceBetween>
+          ),
+        },
+        {
+          id: 'since',
+          header: 'Since',
+          minWidth: DATE_COLUMN,
+          cell: (item) => <Instant iso={item.stateAt} />,
+        },
+        { id: 'stage', header: 'Stage', minWidth: 130, cell: (item) => stageLabel(item.stage) },
+        { id: 'detail', header: 'Detail', minWidth: 260, cell: (item) => <RecipientDetail item={item} /> },
       ]}
     />
   );
@@ -310,7 +342,7 @@ export default function PolicyChangeDetailPage() {
               description={
                 live
                   ? polls < MAX_POLLS
-                    ? 'Updating every few seconds while the notice is being sent.'
+                    ? 'Updating every few seconds while partners are being told and answering.'
                     : 'Updates paused.'
                   : undefined
               }

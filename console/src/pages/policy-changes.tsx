@@ -52,6 +52,8 @@ export default function PolicyChangesPage() {
       columnDefinitions={[
         {
           id: 'title',
+          // Kept this wide (the table scrolls sideways on a phone): squeezed, a title broke every word.
+          minWidth: 220,
           header: 'Title',
           isRowHeader: true,
           cell: (item) => (
@@ -60,9 +62,19 @@ export default function PolicyChangesPage() {
             </Link>
           ),
         },
-        { id: 'status', header: 'Status', cell: (item) => <PolicyStatusBadge status={item.status} /> },
+        {
+          id: 'status',
+          header: 'Status',
+          minWidth: 170,
+          cell: (item) => <PolicyStatusBadge status={item.status} />,
+        },
         { id: 'targeted', header: 'Partners', cell: (item) => item.targeted },
-        { id: 'effective', header: 'Effective', cell: (item) => <CalendarDay date={item.effectiveDate} /> },
+        {
+          id: 'effective',
+          header: 'Effective',
+          minWidth: 130,
+          cell: (item) => <CalendarDay date={item.effectiveDate} />,
+        },
         { id: 'kind', header: 'Kind', cell: (item) => (item.adverse ? 'Adverse' : 'Favourable') },
         { id: 'id', header: 'Id', cell: (item) => item.policyChangeId },
       ]}
