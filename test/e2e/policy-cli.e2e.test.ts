@@ -98,7 +98,7 @@ describe('pcn policy', () => {
     expect(badInterval.stderr).toContain('--interval');
   });
 
-  it('watches a change still being sent for as many reads as --polls allows, each read as plain lines when not on a terminal', {
+  it('watches a change whose notice is out for as many reads as --polls allows, each read as plain lines when not on a terminal', {
     timeout: 60_000,
   }, async () => {
     const policyChangeId = await sentFavourableChange();

@@ -133,9 +133,10 @@ describe('the coverage of a policy change', () => {
       ['fabrikam-solutions', 'delivered'],
       ['northwind-resellers', 'delivered'],
     ]);
-    // What staff see of a partner: its state and which contacts were reached, never their addresses.
-    expect(recipients.text).not.toContain('@');
+    // What staff see of a partner: its state and the ids of the contacts reached; the contact list and the
+    // acknowledgement's network evidence stay in the store.
     expect(recipients.body.items[0]?.deliveredTo?.length).toBeGreaterThan(0);
+    for (const item of recipients.body.items) expect(Object.keys(item)).not.toContain('contacts');
   });
 
   it('answers zeros and no rounds for a change no notice went out for: awaiting approval, then rejected', async () => {
@@ -172,6 +173,17 @@ describe('the coverage of a policy change', () => {
     expect(recipients.body).toEqual({ items: [] });
   });
 
+  it('documents both reads and their answers in the OpenAPI document', async () => {
+    const document = await api.request<{
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+    }>('GET', '/openapi.json');
+    for (const path of ['coverage', 'recipients']) {
+      const responses = document.body.paths[`/api/policy-changes/{policyChangeId}/${path}`]?.get?.responses;
+      expect(Object.keys(responses ?? {}), path).toEqual(expect.arrayContaining(['200', '400', '404']));
+      expect(JSON.stringify(responses?.['200']), path).toContain(path === 'coverage' ? 'notified' : 'cursor');
+    }
+  });
+
   it('answers 404 naming an unknown policy change, for the coverage and the partners', async () => {
     for (const response of [await coverageOf('pol_nosuchchange'), await recipientsOf('pol_nosuchchange')]) {
       expect(response.status, response.text).toBe(404);
@@ -199,6 +211,8 @@ describe('the partners of a policy change', () => {
     const pages = await allPages(id, { limit: '7' });
     expect(pages.map((page) => page.items.length)).toEqual([7, 7, 7, 7, 2]);
     expect(pages.flatMap((page) => page.items.map((item) => item.partnerId))).toEqual(partnerIds);
+    // Three acknowledged: their network evidence (source IP, user agent) is not part of the list.
+    expect(JSON.stringify(pages)).not.toContain('sourceIp');
     const coverage = await coverageOf(id);
     expect(coverage.body).toMatchObject({
       targeted: 30,
