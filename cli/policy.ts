@@ -7,6 +7,7 @@ import { clearScreenDown, moveCursor } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import type { policyCoverageSchema } from '../functions/policy-changes/coverage-routes.ts';
 import type { policyChangeViewSchema, previewResponseSchema } from '../functions/policy-changes/schemas.ts';
 import { type PartnersCli, readObjectFile } from './partners.ts';
 
@@ -192,18 +193,8 @@ const show: PolicyCommand = async (cli, { values, positionals }, print) => {
   );
 };
 
-/** GET /api/policy-changes/{id}/coverage (the lead's route; the console's PolicyCoverage is the same shape). */
-interface Coverage {
-  policyChangeId: string;
-  title: string;
-  status: string;
-  noticeVersion: number;
-  takesEffectAt?: string;
-  targeted: number;
-  counts: Record<string, number>;
-  notified: number;
-  rounds: { roundId: string; kind: string; partners: number; completedAt?: string }[];
-}
+/** GET /api/policy-changes/{id}/coverage (functions/policy-changes/coverage-routes.ts). */
+type Coverage = z.infer<typeof policyCoverageSchema>;
 
 /** Statuses after which nothing more is sent: a watch ends there. */
 export const finalPolicyStatuses: ReadonlySet<string> = new Set([
