@@ -119,3 +119,9 @@ export const policyChangeWorkflow = {
 
 export type PolicyChangeTask = keyof typeof policyChangeWorkflow.tasks;
 export const policyChangeTasks = Object.keys(policyChangeWorkflow.tasks) as PolicyChangeTask[];
+
+/**
+ * Batches of a policy-change round the Distributed Map runs at once (its MaxConcurrency in
+ * workflows/policy-change.asl.json, checked by a test): each batch sends at this share of the account's rate.
+ */
+export const policyRoundConcurrency = 10;

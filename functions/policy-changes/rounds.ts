@@ -27,8 +27,9 @@ export const recipientTransitions = [
   { event: 'give-up', from: ['queued'], to: ['unreachable'] },
   { event: 'open', from: ['delivered'], to: ['opened'] },
   // A partner may acknowledge after raising a concern (its answer settled it), never the other way round.
-  { event: 'acknowledge', from: ['delivered', 'opened', 'concern-raised'], to: ['acknowledged'] },
-  { event: 'raise-concern', from: ['delivered', 'opened'], to: ['concern-raised'] },
+  // From `queued` too: the email leaves before its delivery is recorded, and a person may click at once.
+  { event: 'acknowledge', from: ['queued', 'delivered', 'opened', 'concern-raised'], to: ['acknowledged'] },
+  { event: 'raise-concern', from: ['queued', 'delivered', 'opened'], to: ['concern-raised'] },
 ] as const satisfies readonly {
   event: string;
   from: readonly RecipientState[];
@@ -75,7 +76,10 @@ export interface PlannedRound {
   roundId: string;
   kind: RoundKind;
   version: number;
-  /** For a reminder round: the day after delivery it is for (each stage has its own reminder days). */
+  /**
+   * For a reminder or escalation round: the day after the notice it is for (each stage has its own reminder
+   * days and escalation day, and a round reaches only the partners of the stages due that day).
+   */
   day?: number;
 }
 
@@ -99,8 +103,8 @@ export type RoundStep =
 
 export function roundIdOf(round: Omit<PlannedRound, 'roundId'>): string {
   if (round.kind === 'withdrawal') return 'withdrawal';
-  return round.kind === 'reminder'
-    ? `v${round.version}-reminder-day-${round.day}`
+  return round.day !== undefined
+    ? `v${round.version}-${round.kind}-day-${round.day}`
     : `v${round.version}-${round.kind}`;
 }
 
@@ -121,20 +125,27 @@ export function remindedOn(stage: RelationshipStage, day: number, policy: Pick<L
   return policy.stages[stage].reminderDays.includes(day);
 }
 
-/** Whether an unanswered partner of `stage` is escalated by `at`, its notice having been sent at `sentAt`. */
-export function escalationDue(
+/** The days after the notice on which any stage of the segment escalates (one round per day). */
+export function escalationDaysOf(
+  stages: readonly RelationshipStage[],
+  policy: Pick<LifecyclePolicy, 'stages'>,
+): number[] {
+  return [...new Set(stages.map((stage) => policy.stages[stage].escalationDay))].sort((a, b) => a - b);
+}
+
+/** Whether a partner of `stage` is in the round of `kind` on `day`. */
+export function dueOn(
+  kind: 'reminder' | 'escalation',
   stage: RelationshipStage,
-  sentAt: Date,
-  at: Date,
+  day: number,
   policy: Pick<LifecyclePolicy, 'stages'>,
 ): boolean {
-  return at.getTime() >= addDays(sentAt, policy.stages[stage].escalationDay).getTime();
+  return kind === 'reminder' ? remindedOn(stage, day, policy) : policy.stages[stage].escalationDay === day;
 }
 
 /**
  * What a policy change needs at `now`, from its stored facts alone: the notice of its current version, then
- * each reminder day of its stages, its escalation (at the earliest escalation day of its stages: each partner
- * is escalated once its own stage's day has passed), and at the day it takes effect the outcome of every
+ * each reminder day of its stages, its escalation (on each stage's escalation day, its partners still silent), and at the day it takes effect the outcome of every
  * partner; a withdrawal tells everyone notified. A round already planned but not completed is planned again
  * (the same id: the same manifest, the same message ids), so a crash between the two is harmless.
  */
@@ -162,12 +173,13 @@ export function nextRoundStep(
           what: `reminder day ${day}`,
         });
       }
-      const escalationDay = Math.min(...facts.stages.map((stage) => policy.stages[stage].escalationDay));
-      due.push({
-        at: addDays(sentAt, escalationDay),
-        round: { kind: 'escalation', version },
-        what: 'escalation',
-      });
+      for (const day of escalationDaysOf(facts.stages, policy)) {
+        due.push({
+          at: addDays(sentAt, day),
+          round: { kind: 'escalation', version, day },
+          what: `escalation day ${day}`,
+        });
+      }
       const takesEffectAt = new Date(facts.takesEffectAt);
       // Nothing is reminded or escalated on or after the day it takes effect: the outcome round settles it.
       const open = due
