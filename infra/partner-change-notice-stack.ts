@@ -18,6 +18,7 @@ import {
   policyChangeWorkflow,
   type WorkflowTask,
 } from '../functions/config/workflows.ts';
+import { DEFAULT_POLICY_EMAIL_RATE } from '../functions/dependencies.ts';
 import { Api, Auth } from './api.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
 import { LifecycleEvents } from './events.ts';
@@ -36,7 +37,7 @@ export const policyEmailRateContextKey = 'policyEmailRate';
  * sandbox (which allows 1 a second and 200 a day). SES sets each account's rate by its use case: set this to
  * the account's own ("Sending quota" in the SES console), shared by every batch of a round.
  */
-export const defaultPolicyEmailRate = 14;
+export const defaultPolicyEmailRate = DEFAULT_POLICY_EMAIL_RATE;
 
 /**
  * A batch sender spaces its sends by its share of the rate (rate ÷ MaxConcurrency, functions/policy-changes/

@@ -15,7 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyChangeWorkflow } from '../../functions/config/workflows.ts';
+import { policyChangeWorkflow, policyRoundConcurrency } from '../../functions/config/workflows.ts';
 import { repoRoot } from '../../infra/functions.ts';
 import {
   BATCH_PACING_SHARE_OF_TIMEOUT,
@@ -139,7 +139,8 @@ describe('policy-change workflow on AWS', () => {
         Parameters: { 'Bucket.$': '$.plan.round.bucket', 'Key.$': '$.plan.round.manifestKey' },
       });
       expect(round.ItemBatcher?.MaxItemsPerBatch).toBe(25);
-      expect(round.MaxConcurrency).toBe(10);
+      // The batch sender paces itself at rate ÷ policyRoundConcurrency: the ASL must run that many at once.
+      expect(round.MaxConcurrency).toBe(policyRoundConcurrency);
       expect(round.ToleratedFailurePercentage).toBe(10);
       expect(round.ResultWriter).toEqual({
         Resource: 'arn:aws:states:::s3:putObject',
