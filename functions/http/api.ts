@@ -11,6 +11,7 @@ import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
 import { policyCoverageRoutes } from '../policy-changes/coverage-routes.ts';
+import { policyNoticeRoutes } from '../policy-changes/notice-routes.ts';
 import { policyChangeRoutes } from '../policy-changes/routes.ts';
 import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
@@ -36,6 +37,7 @@ export const featureRoutes: readonly Route[] = [
   ...partnerRoutes,
   ...policyChangeRoutes,
   ...policyCoverageRoutes,
+  ...policyNoticeRoutes,
   ...auditRoutes,
 ];
 

@@ -51,7 +51,15 @@ export interface PolicyRecipient extends ManifestLine {
   escalated?: boolean;
   /** Reminder rounds that reached it, by round id. */
   reminders?: Record<string, string>;
-  acknowledgement?: { at: string; contactId: string; sourceIp: string; userAgent: string };
+  /** The evidence: who, when, from where, and the SHA-256 of the exact notice version shown. */
+  acknowledgement?: {
+    at: string;
+    contactId: string;
+    sourceIp: string;
+    userAgent: string;
+    contentHash?: string;
+    version?: number;
+  };
   concern?: PolicyConcern;
   outcome?: RecipientOutcome;
 }
