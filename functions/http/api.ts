@@ -10,6 +10,7 @@ import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
+import { policyRevisionRoutes } from '../policy-changes/revision-routes.ts';
 import { policyChangeRoutes } from '../policy-changes/routes.ts';
 import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
@@ -34,6 +35,7 @@ export const featureRoutes: readonly Route[] = [
   ...importRoutes,
   ...partnerRoutes,
   ...policyChangeRoutes,
+  ...policyRevisionRoutes,
   ...auditRoutes,
 ];
 
