@@ -129,16 +129,17 @@ describe('revising a notified policy change', () => {
     expect((await get(id)).takesEffectAt).toBe(before.takesEffectAt);
   }, 120_000);
 
-  it('refuses an invalid body naming the field, and the partner role', async () => {
+  it('refuses an invalid body naming the field, and any role but partner-manager', async () => {
     const id = await notifiedChange();
     const invalid = await revise(id, { reason: 'x', content: content('not-a-date') });
     expect(invalid.status).toBe(400);
     expect(JSON.stringify(invalid.body)).toContain('effectiveDate');
-    const partner = await api.token('partner', 'northwind-resellers').catch(() => undefined);
-    if (partner)
-      expect((await revise(id, { reason: 'Because.', content: content('2027-06-01') }, partner)).status).toBe(
-        403,
-      );
+    // Only the partner-manager role revises or withdraws (as it submits): any other role is refused.
+    const finance = await api.token('finance', 'fiona');
+    const refused = await revise(id, { reason: 'Because.', content: content('2027-06-01') }, finance);
+    expect(refused.status).toBe(403);
+    expect((await withdraw(id, finance)).status).toBe(403);
+    expect((await get(id)).status).toBe('notified');
   }, 120_000);
 });
 
