@@ -12,6 +12,7 @@ import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
 import { policyCoverageRoutes } from '../policy-changes/coverage-routes.ts';
 import { policyNoticeRoutes } from '../policy-changes/notice-routes.ts';
+import { policyRevisionRoutes } from '../policy-changes/revision-routes.ts';
 import { policyChangeRoutes } from '../policy-changes/routes.ts';
 import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
@@ -38,6 +39,7 @@ export const featureRoutes: readonly Route[] = [
   ...policyChangeRoutes,
   ...policyCoverageRoutes,
   ...policyNoticeRoutes,
+  ...policyRevisionRoutes,
   ...auditRoutes,
 ];
 
