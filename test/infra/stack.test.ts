@@ -501,6 +501,9 @@ describe('PartnerChangeNotice stack', () => {
           'HEAD /notices/{proxy+}',
           'GET /openapi.json',
           'POST /notices/{proxy+}',
+          'GET /policy-notices/{proxy+}',
+          'HEAD /policy-notices/{proxy+}',
+          'POST /policy-notices/{proxy+}',
         ].sort(),
       );
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
@@ -535,6 +538,9 @@ describe('PartnerChangeNotice stack', () => {
         'GET /notices/{proxy+}',
         'HEAD /notices/{proxy+}',
         'POST /notices/{proxy+}',
+        'GET /policy-notices/{proxy+}',
+        'HEAD /policy-notices/{proxy+}',
+        'POST /policy-notices/{proxy+}',
       ]) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: routeKey,
