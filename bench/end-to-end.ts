@@ -21,8 +21,13 @@
  *   (every row unchanged), beside the raw TransactWriteItems rate of one row's items (partner, opening rate,
  *   audit head, audit entry, event). New partners are written 20 rows to a transaction
  *   (functions/directory/import.ts), so the import can beat that per-row floor.
+ * - A policy change fanned out to every partner of a synthetic directory (bench/policy-fan-out.ts, each size in
+ *   a child process of its own so its peak RSS is its own): 100 and 1,000 partners, or 1,000 and 10,000 with
+ *   `--policy-10k`; submit to every notice in the outbox, beside the raw write rate of the same DynamoDB Local,
+ *   DynamoDB writes per partner, the state transitions AWS would bill and their cost, and peak RSS.
  */
 
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -49,6 +54,7 @@ import { statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
+import type { FanOutFigures } from './policy-fan-out.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -79,6 +85,12 @@ const ITEMS_PER_IMPORTED_ROW = 5;
  * tables grow (measured 2026-12-03: 228 rows/s for 1,000, 182 for 10,000).
  */
 const TARGET_IMPORT_SECONDS = 45;
+/** The policy fan-out's sizes (partners): the smaller is the memory baseline the larger is compared with. */
+const POLICY_SIZES = args.includes('--policy-10k') ? [1_000, 10_000] : [100, 1_000];
+/** Issue 10's targets: 10,000 partners in under 60 s (extrapolated below that), ≤ 3 writes per partner, flat memory. */
+const TARGET_FAN_OUT_SECONDS_10K = 60;
+const TARGET_WRITES_PER_PARTNER = 3;
+const TARGET_RSS_GROWTH = 2;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -229,10 +241,37 @@ function countRequests(system: LocalSystem) {
   };
 }
 
+/** One fan-out size in a child process (its own local system, so its peak RSS is its own). */
+function policyFanOut(partners: number): Promise<FanOutFigures> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/policy-fan-out.ts', '--partners', String(partners)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        reject(new Error(`policy fan-out of ${partners} exited ${code}`));
+      else resolveRun(JSON.parse(line) as FanOutFigures);
+    });
+  });
+}
+
 async function main() {
   console.log(
     `Partner Change Notice — local benchmark (${small ? 'small' : 'full'} size: ${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
   );
+  // First, while nothing else runs: each fan-out starts its own local system.
+  const fanOuts: FanOutFigures[] = [];
+  for (const partners of POLICY_SIZES) fanOuts.push(await policyFanOut(partners));
   const boot = await timed(() =>
     startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true }),
   );
@@ -410,6 +449,11 @@ async function main() {
         portfolioShareOfRawScans: portfolio.routeMs / portfolio.rawMs,
       },
       console: await measureConsoleBundle(),
+      policyFanOut: {
+        baseline: fanOuts[0]!,
+        measured: fanOuts[1]!,
+        rssGrowth: fanOuts[1]!.peakRssMb / fanOuts[0]!.peakRssMb,
+      },
     };
 
     const previous = existsSync(JSON_FILE)
@@ -684,6 +728,7 @@ function printTable(
       portfolioShareOfRawScans: number;
     };
     console: BundleFigures;
+    policyFanOut: { baseline: FanOutFigures; measured: FanOutFigures; rssGrowth: number };
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
   },
@@ -826,6 +871,7 @@ function printTable(
       `× ${fixed(figures.trust.portfolioShareOfRawScans)} the raw reads`,
       before('trust.portfolioMs'),
     ],
+    ...fanOutRows(figures.policyFanOut, fixed, before),
     ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],
     ...Object.entries(figures.phasesSeconds).map(
       ([phase, seconds]): [string, string, string, string, string] => [
@@ -848,6 +894,55 @@ function printTable(
     );
     if (index === 0) console.log(widths.map((width) => '─'.repeat(width)).join('  '));
   }
+}
+
+type Row = [string, string, string, string, string];
+
+function fanOutRows(
+  fanOut: { baseline: FanOutFigures; measured: FanOutFigures; rssGrowth: number },
+  fixed: (value: number) => string,
+  before: (path: string) => string,
+): Row[] {
+  const { baseline, measured } = fanOut;
+  const at10k = (measured.seconds * 10_000) / measured.partners;
+  return [
+    [
+      `policy fan-out to ${measured.partners} partners (2 contacts), s`,
+      fixed(measured.seconds),
+      `target 10,000 < ${TARGET_FAN_OUT_SECONDS_10K} s`,
+      `${fixed(at10k)} s for 10,000${measured.partners < 10_000 ? ' (extrapolated)' : ''}: ${at10k < TARGET_FAN_OUT_SECONDS_10K ? 'met' : 'NOT met'}`,
+      before('policyFanOut.measured.seconds'),
+    ],
+    [
+      '  partners/s',
+      fixed(measured.partnersPerSecond),
+      `${fixed(measured.floorPartnersPerSecond)} the raw writes allow (${fixed(measured.rawItemsPerSecond)} items/s ÷ writes per partner)`,
+      `${(measured.shareOfWriteFloor * 100).toFixed(0)} % of floor`,
+      before('policyFanOut.measured.partnersPerSecond'),
+    ],
+    [
+      '  DynamoDB writes per partner',
+      fixed(measured.writesPerPartner),
+      `target ≤ ${TARGET_WRITES_PER_PARTNER}`,
+      measured.writesPerPartner <= TARGET_WRITES_PER_PARTNER ? 'met' : 'NOT met',
+      before('policyFanOut.measured.writesPerPartner'),
+    ],
+    ['  emails (primary contacts)', String(measured.emails), '', '', before('policyFanOut.measured.emails')],
+    [
+      '  state transitions billed, per partner',
+      fixed(measured.stateTransitions.perPartner),
+      `parent ${measured.stateTransitions.parent} + ${measured.stateTransitions.children} children`,
+      `$${measured.stateTransitions.costUsd.toFixed(5)} per change; × ${fixed(10_000 / measured.partners)} for 10,000: $${((measured.stateTransitions.costUsd * 10_000) / measured.partners).toFixed(4)}`,
+      before('policyFanOut.measured.stateTransitions.perPartner'),
+    ],
+    [
+      '  peak RSS, MB',
+      fixed(measured.peakRssMb),
+      `${fixed(baseline.peakRssMb)} at ${baseline.partners} partners`,
+      `× ${fixed(fanOut.rssGrowth)}, target ≤ ${TARGET_RSS_GROWTH}: ${fanOut.rssGrowth <= TARGET_RSS_GROWTH ? 'met' : 'NOT met'}`,
+      before('policyFanOut.measured.peakRssMb'),
+    ],
+  ];
 }
 
 main().catch((error: Error) => {

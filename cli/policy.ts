@@ -3,8 +3,11 @@
  * with its arguments untouched (they have options of their own) and what it knows of the server (the same
  * `PartnersCli` the directory's commands use). A new subcommand is one more entry in `policyCommands`.
  */
+import { clearScreenDown, moveCursor } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import type { policyCoverageSchema } from '../functions/policy-changes/coverage-routes.ts';
 import type { policyChangeViewSchema, previewResponseSchema } from '../functions/policy-changes/schemas.ts';
 import { type PartnersCli, readObjectFile } from './partners.ts';
 
@@ -17,7 +20,12 @@ export const policyUsage = `Policy changes (to a segment of partners)
                                       submit from a JSON or YAML file (partner manager); "earliest" takes
                                       the first date the segment's notice allows
   policy list [--limit N] [--cursor C]  newest first
-  policy show ID                      its text, segment, status and decision`;
+  policy show ID                      its text, segment, status and decision
+  policy status ID [--watch] [--interval SECONDS] [--polls N]
+                                      how far its notice reached: the counts per state and progress bars
+                                      (acknowledged and notified of targeted); --watch reads it again every
+                                      --interval seconds (default 2) until the status is final, Ctrl-C, or
+                                      N reads`;
 
 const options = {
   json: { type: 'boolean' },
@@ -33,6 +41,9 @@ const options = {
   'idempotency-key': { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  polls: { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<
@@ -182,7 +193,111 @@ const show: PolicyCommand = async (cli, { values, positionals }, print) => {
   );
 };
 
-export const policyCommands: Record<string, PolicyCommand> = { preview, submit, list, show };
+/** GET /api/policy-changes/{id}/coverage (functions/policy-changes/coverage-routes.ts). */
+type Coverage = z.infer<typeof policyCoverageSchema>;
+
+/** Statuses after which nothing more is sent: a watch ends there. */
+export const finalPolicyStatuses: ReadonlySet<string> = new Set([
+  'rejected',
+  'withdrawn',
+  'in-effect',
+  'workflow-failed',
+]);
+
+const counted = [
+  'queued',
+  'delivered',
+  'opened',
+  'acknowledged',
+  'concern-raised',
+  'unreachable',
+  'escalated',
+] as const;
+const BAR_WIDTH = 30;
+
+/** `[#########---------]  3/5  60%  acknowledged`: a share of the targeted partners as text. */
+export function textBar(part: number, whole: number, what: string): string {
+  const ratio = whole > 0 ? Math.min(1, part / whole) : 0;
+  const filled = Math.round(ratio * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${part}/${whole} ${String(Math.round(ratio * 100)).padStart(3)}%  ${what}`;
+}
+
+/**
+ * The terminal rows `text` takes at `columns` wide: a line longer than the terminal wraps onto more rows,
+ * and the redraw must move the cursor up over all of them.
+ */
+export function rowsOf(text: string, columns: number | undefined): number {
+  return text
+    .split('\n')
+    .reduce((rows, line) => rows + (columns ? Math.max(1, Math.ceil(line.length / columns)) : 1), 0);
+}
+
+function coverageText(coverage: Coverage): string {
+  const sending = coverage.rounds
+    .filter((round) => round.completedAt === undefined)
+    .map((round) => round.roundId);
+  return [
+    `${coverage.policyChangeId}  ${coverage.title}`,
+    `Status: ${coverage.status}; notice version ${coverage.noticeVersion}${coverage.takesEffectAt ? `; takes effect ${coverage.takesEffectAt.slice(0, 10)}` : ''}`,
+    textBar(coverage.counts.acknowledged ?? 0, coverage.targeted, 'acknowledged'),
+    textBar(coverage.notified, coverage.targeted, 'notified'),
+    `Targeted ${coverage.targeted}: ${counted.map((state) => `${state} ${coverage.counts[state] ?? 0}`).join(', ')}`,
+    `Rounds: ${coverage.rounds.length}${sending.length > 0 ? ` (sending: ${sending.join(', ')})` : ''}`,
+  ].join('\n');
+}
+
+/** --interval: seconds between reads, at least 0.05 (tests) and at most an hour. */
+function intervalMs(cli: PartnersCli, value: string | undefined): number {
+  if (value === undefined) return 2000;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 0.05 || seconds > 3600)
+    cli.fail(`--interval must be a number of seconds from 0.05 to 3600.\n\n${policyUsage}`, 2);
+  return Math.round(seconds * 1000);
+}
+
+const status: PolicyCommand = async (cli, { values, positionals }, print) => {
+  const id = positionals[1];
+  if (!id) return cli.fail(`ID is required.\n\n${policyUsage}`, 2);
+  const interval = intervalMs(cli, values.interval);
+  const maxPolls = values.polls === undefined ? undefined : Number(wholeNumber(cli, values.polls, 'polls'));
+  const read = () =>
+    cli.request<Coverage>('compliance', 'GET', `/api/policy-changes/${encodeURIComponent(id)}/coverage`, {
+      user: values.user,
+    });
+  if (!values.watch) {
+    const coverage = await read();
+    print(coverage, () => coverageText(coverage));
+    return;
+  }
+  // On a terminal each read redraws the last one in place; piped, each read is printed as lines of its own
+  // (a log shows every read). JSON is one object per line either way.
+  const redraw = process.stdout.isTTY === true && values.json !== true;
+  let drawnLines = 0; // terminal rows of the last read
+  // Bounded: by --polls when given, else by the status becoming final (or Ctrl-C).
+  for (let polls = 1; ; polls++) {
+    const coverage = await read();
+    if (values.json) console.log(JSON.stringify(coverage));
+    else {
+      const text = finalPolicyStatuses.has(coverage.status)
+        ? coverageText(coverage)
+        : `${coverageText(coverage)}\nRead ${polls}${maxPolls ? ` of ${maxPolls}` : ''} at ${new Date().toISOString().slice(11, 19)} UTC; again every ${interval / 1000} s (Ctrl-C stops).`;
+      if (redraw && drawnLines > 0) {
+        moveCursor(process.stdout, 0, -drawnLines);
+        clearScreenDown(process.stdout);
+      }
+      console.log(text);
+      drawnLines = rowsOf(text, process.stdout.columns);
+    }
+    if (finalPolicyStatuses.has(coverage.status)) {
+      if (!values.json) console.log(`Final: ${coverage.status}.`);
+      return;
+    }
+    if (maxPolls !== undefined && polls >= maxPolls) return;
+    await sleep(interval);
+  }
+};
+
+export const policyCommands: Record<string, PolicyCommand> = { preview, submit, list, show, status };
 
 export async function policyCommand(cli: PartnersCli, args: string[]): Promise<void> {
   let parsed: Parsed;

@@ -7,11 +7,13 @@ import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
 import { EventStore } from './adapters/dynamodb/event-store.ts';
 import { PartnerStore } from './adapters/dynamodb/partner-store.ts';
 import { PolicyChangeStore } from './adapters/dynamodb/policy-change-store.ts';
+import { PolicyRecipientStore } from './adapters/dynamodb/policy-recipient-store.ts';
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import { TrustStore } from './adapters/dynamodb/trust-store.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
+import { createS3Client, type ManifestStore, S3ManifestStore } from './adapters/s3/manifest-store.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
@@ -22,6 +24,7 @@ import { environmentVariables as env, serviceName } from './config/environment.t
 import { type Clock, systemClock } from './domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle-policy.ts';
 import type { ChangeKinds } from './notices/change-kind.ts';
+import { type Pace, realTimePace } from './policy-changes/sending.ts';
 
 /** Everything a use case needs from the outside world; AWS and the local runtime each build one. */
 export interface Dependencies {
@@ -32,6 +35,17 @@ export interface Dependencies {
   partners: PartnerStore;
   /** Program policy changes (to a segment of partners), kept in the Changes table under their own prefix. */
   policyChanges: PolicyChangeStore;
+  /** Each policy change's partners (their notice states) and its coverage counters. */
+  policyRecipients: PolicyRecipientStore;
+  /** Where the policy-change rounds write their manifests and the Distributed Map its results (S3). */
+  manifests: ManifestStore;
+  /** Starts and resumes the policy-change workflow (workflows/policy-change.asl.json). */
+  policyWorkflow: WorkflowGateway;
+  /**
+   * The pace of the policy-change rounds' email: the account's sending rate in all (each batch takes its
+   * share), and the clock and sleep it spaces sends and back-offs by (real time: the provider's rate is).
+   */
+  emailPace: Pace;
   staff: StaffStore;
   /** The trust ledger and each partner's materialized score (written only with the step that caused them). */
   trust: TrustStore;
@@ -53,6 +67,7 @@ export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableN
     changes: new ChangeStore(documentClient, tables),
     partners: new PartnerStore(documentClient, tables),
     policyChanges: new PolicyChangeStore(documentClient, tables),
+    policyRecipients: new PolicyRecipientStore(documentClient, tables),
     staff: new StaffStore(documentClient, tables),
     trust: new TrustStore(documentClient, tables),
     events: new EventStore(documentClient, tables.events),
@@ -88,6 +103,18 @@ const policyOverrideSchema = z
   .strict();
 
 const thresholdSchema = z.coerce.number().min(0).max(100);
+const emailRateSchema = z.coerce.number().positive().max(100_000);
+
+/** SES's sending rate of a new account out of the sandbox is 14 per second: the default when unset. */
+export const DEFAULT_POLICY_EMAIL_RATE = 14;
+
+/** The policy rounds' sending rate (emails per second) from POLICY_EMAIL_RATE, or the default. */
+export function policyEmailRateFrom(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_POLICY_EMAIL_RATE;
+  const parsed = emailRateSchema.safeParse(text);
+  if (!parsed.success) throw new MissingSetting(`${env.policyEmailRate} must be a positive number`);
+  return parsed.data;
+}
 
 /**
  * The lifecycle policy: the defaults, with any overrides given as JSON in LIFECYCLE_POLICY, and the trust
@@ -122,9 +149,15 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
   const secretArn = environment[env.ackLinkSecretArn];
   // Read lazily: a function that never starts a workflow (the task handlers) need not be given the ARN,
   // but one that does fails loudly instead of calling Step Functions with a placeholder.
+  const stepFunctionsClient = createStepFunctionsClient(environment[env.stepFunctionsEndpoint]);
   const workflow = new StepFunctionsWorkflowGateway(
     environment[env.stateMachineArn] ?? '',
-    createStepFunctionsClient(environment[env.stepFunctionsEndpoint]),
+    stepFunctionsClient,
+  );
+  const policyWorkflow = new StepFunctionsWorkflowGateway(
+    environment[env.policyStateMachineArn] ?? '',
+    stepFunctionsClient,
+    'policyChangeId',
   );
   return {
     clock: systemClock,
@@ -143,6 +176,18 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       },
       resume: (token, output) => workflow.resume(token, output),
     },
+    policyWorkflow: {
+      start: (policyChangeId, attempt) => {
+        required(environment, env.policyStateMachineArn);
+        return policyWorkflow.start(policyChangeId, attempt);
+      },
+      resume: (token, output) => policyWorkflow.resume(token, output),
+    },
+    manifests: new S3ManifestStore(
+      createS3Client(environment[env.s3Endpoint]),
+      environment[env.policyManifestBucket] ?? '',
+    ),
+    emailPace: realTimePace(policyEmailRateFrom(environment[env.policyEmailRate])),
     acknowledgementLinkSecret: async () => {
       if (!secretArn) return required(environment, env.ackLinkSecret);
       const secret = await getSecret(secretArn, { maxAge: 300 });

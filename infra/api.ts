@@ -147,6 +147,11 @@ export const publicRoutes = [
     path: '/notices/{proxy+}',
     methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
   },
+  // A program policy change's notice links (functions/policy-changes/notice-routes.ts): the same rules.
+  {
+    path: '/policy-notices/{proxy+}',
+    methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
+  },
 ] as const;
 
 export interface ApiProps {

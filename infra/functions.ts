@@ -21,6 +21,8 @@ export interface HandlerFunctionProps {
   entry: string;
   description: string;
   environment?: Record<string, string>;
+  /** Defaults to 30 s; a workflow task whose state allows longer (its TimeoutSeconds) may say so. */
+  timeout?: Duration;
 }
 
 /**
@@ -44,7 +46,7 @@ export function handlerFunction(
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 512,
-    timeout: Duration.seconds(30),
+    timeout: props.timeout ?? Duration.seconds(30),
     tracing: lambda.Tracing.ACTIVE,
     logGroup,
     environment: {

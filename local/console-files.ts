@@ -11,7 +11,13 @@ const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 export const consoleDistDir = join(repositoryRoot, consoleDistPath);
 
 /** Paths the console never answers: the API, the partner's pages, the dev routes and the API description. */
-const notConsole = [/^\/api(\/|$)/, /^\/notices(\/|$)/, /^\/dev(\/|$)/, /^\/openapi\.json$/];
+const notConsole = [
+  /^\/api(\/|$)/,
+  /^\/notices(\/|$)/,
+  /^\/policy-notices(\/|$)/,
+  /^\/dev(\/|$)/,
+  /^\/openapi\.json$/,
+];
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -6,12 +6,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig, startDynamoDbLocal } from '@pcn/dynamodb-local';
+import { startLocalS3 } from '@pcn/local-s3';
 import { createLocalStepFunctions, VirtualClock } from '@pcn/local-step-functions';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer } from '../functions/adapters/email/notice-mailer.ts';
 import { loopbackWebhookUrl, WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
+import { createS3Client, S3ManifestStore } from '../functions/adapters/s3/manifest-store.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
@@ -22,12 +24,25 @@ import {
   type NoticeLifecycleTask,
   noticeLifecycleTasks,
   noticeLifecycleWorkflow,
+  type PolicyChangeTask,
+  policyChangeTasks,
+  policyChangeWorkflow,
 } from '../functions/config/workflows.ts';
-import { type Dependencies, lifecyclePolicyFrom, storesFor } from '../functions/dependencies.ts';
+import {
+  type Dependencies,
+  lifecyclePolicyFrom,
+  policyEmailRateFrom,
+  storesFor,
+} from '../functions/dependencies.ts';
 import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
-import { noticeLifecycleTaskHandlers } from '../functions/handlers/workflow-task-handlers.ts';
+import {
+  noticeLifecycleTaskHandlers,
+  policyChangeTaskHandlers,
+} from '../functions/handlers/workflow-task-handlers.ts';
 import { createHttpApi } from '../functions/http/api.ts';
 import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
+import { realTimePace } from '../functions/policy-changes/sending.ts';
+import { startPendingPolicyWorkflows } from '../functions/policy-changes/workflow.ts';
 import { serveConsole } from './console-files.ts';
 import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
@@ -37,6 +52,9 @@ import { loadLocalSecrets } from './local-secrets.ts';
 import { seedDemoPartners } from './seed.ts';
 
 export const NOTICE_LIFECYCLE_STATE_MACHINE = noticeLifecycleWorkflow.name;
+export const POLICY_CHANGE_STATE_MACHINE = policyChangeWorkflow.name;
+/** The local S3 bucket of the policy-change manifests and round results. */
+export const LOCAL_MANIFEST_BUCKET = 'pcn-policy-manifests';
 
 /** Sockets to DynamoDB Local the whole local system may hold open at once. */
 const LOCAL_DYNAMODB_SOCKETS = 256;
@@ -61,6 +79,11 @@ export interface LocalSystemOptions {
    * start-up. Without one, events land only in the event log (GET /dev/events).
    */
   webhookUrl?: string;
+  /**
+   * Emails per second the policy rounds may send in all (default: POLICY_EMAIL_RATE, else unlimited: the
+   * local outbox has no quota). Paced in real time, as SES is.
+   */
+  policyEmailRate?: number;
   /** Test only: fault injection into the product's clients, mailer and task handlers (see LocalFaults). */
   faults?: LocalFaults;
   /**
@@ -86,8 +109,8 @@ export interface LocalFaults {
   stepFunctions?: (client: SFNClient) => void;
   /** Wraps the mailer the product sends through. */
   mailer?: (mailer: NoticeMailer) => NoticeMailer;
-  /** Wraps each workflow task's handler. */
-  task?: (task: NoticeLifecycleTask, handler: LocalTaskHandler) => LocalTaskHandler;
+  /** Wraps each workflow task's handler (of either workflow). */
+  task?: (task: NoticeLifecycleTask | PolicyChangeTask, handler: LocalTaskHandler) => LocalTaskHandler;
 }
 
 export interface LocalSystem {
@@ -96,6 +119,10 @@ export interface LocalSystem {
   stepFunctionsEndpoint: string;
   /** The notice-lifecycle state machine's ARN on the local Step Functions endpoint. */
   stateMachineArn: string;
+  /** The policy-change state machine's ARN on the local Step Functions endpoint. */
+  policyStateMachineArn: string;
+  /** The local S3 endpoint (the policy rounds' manifests and results). */
+  s3Endpoint: string;
   clock: VirtualClock;
   deps: Dependencies;
   outbox: LocalOutboxMailer;
@@ -129,6 +156,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   });
   const stops: (() => Promise<void>)[] = [() => dynamodb.stop()];
   try {
+    const s3 = await startLocalS3({
+      ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
+      buckets: [LOCAL_MANIFEST_BUCKET],
+    });
+    stops.push(() => s3.stop());
     const clientConfig = {
       ...localDynamoDbClientConfig(dynamodb.endpoint),
       // One process serves every request and runs every workflow here (a Lambda serves one at a time): the
@@ -207,6 +239,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       mailer: options.faults?.mailer ? options.faults.mailer(outbox) : outbox,
       // Set just below, once the Step Functions endpoint (which runs these same handlers) is up.
       workflow: undefined as unknown as Dependencies['workflow'],
+      policyWorkflow: undefined as unknown as Dependencies['policyWorkflow'],
+      manifests: new S3ManifestStore(createS3Client(s3.endpoint), LOCAL_MANIFEST_BUCKET),
+      emailPace: localEmailPace(options),
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
       publicBaseUrl: baseUrl,
       policy: {
@@ -229,9 +264,20 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
           definitionFile: join(repositoryRoot, noticeLifecycleWorkflow.definitionFile),
           // Locally each task placeholder names the handler that serves it.
           substitutions: Object.fromEntries(noticeLifecycleTasks.map((name) => [name, name])),
-          handlers: withTaskFaults(noticeLifecycleTaskHandlers(deps), options.faults?.task),
+          handlers: withTaskFaults(
+            noticeLifecycleTasks,
+            noticeLifecycleTaskHandlers(deps),
+            options.faults?.task,
+          ),
+        },
+        {
+          name: policyChangeWorkflow.name,
+          definitionFile: join(repositoryRoot, policyChangeWorkflow.definitionFile),
+          substitutions: Object.fromEntries(policyChangeTasks.map((name) => [name, name])),
+          handlers: withTaskFaults(policyChangeTasks, policyChangeTaskHandlers(deps), options.faults?.task),
         },
       ],
+      s3: s3.clientConfig(),
       ...(options.instantRetries !== undefined ? { instantRetries: options.instantRetries } : {}),
     });
     stops.unshift(() => stepFunctions.stop());
@@ -240,6 +286,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     deps.workflow = new StepFunctionsWorkflowGateway(
       stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
       stepFunctionsClient,
+    );
+    deps.policyWorkflow = new StepFunctionsWorkflowGateway(
+      stepFunctions.stateMachineArn(POLICY_CHANGE_STATE_MACHINE),
+      stepFunctionsClient,
+      'policyChangeId',
     );
     // The publisher stops before the engines it reads from, after the workflows (which may still commit).
     stops.splice(1, 0, () => publisher.stop());
@@ -260,6 +311,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const executions = await stepFunctions.resumeExecutions();
     // Locally there is no schedule: at start-up, whatever a crash left behind is picked up (no grace).
     const swept = await startPendingWorkflows(deps, 0);
+    await startPendingPolicyWorkflows(deps);
     // Events a crash left committed but unpublished go out now.
     publisher.kick();
     ready = true;
@@ -270,6 +322,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       dynamodbEndpoint: dynamodb.endpoint,
       stepFunctionsEndpoint: stepFunctions.endpoint,
       stateMachineArn: stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
+      policyStateMachineArn: stepFunctions.stateMachineArn(POLICY_CHANGE_STATE_MACHINE),
+      s3Endpoint: s3.endpoint,
       clock,
       deps,
       outbox,
@@ -290,14 +344,26 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   }
 }
 
-/** The task handlers, each wrapped by the test's fault hook when there is one. */
-function withTaskFaults(
-  handlers: Record<NoticeLifecycleTask, LocalTaskHandler>,
+/** The task handlers of one workflow, each wrapped by the test's fault hook when there is one. */
+function withTaskFaults<Task extends NoticeLifecycleTask | PolicyChangeTask>(
+  tasks: readonly Task[],
+  handlers: Record<Task, LocalTaskHandler>,
   wrap: LocalFaults['task'],
-): Record<NoticeLifecycleTask, LocalTaskHandler> {
+): Record<Task, LocalTaskHandler> {
   if (!wrap) return handlers;
-  return Object.fromEntries(noticeLifecycleTasks.map((task) => [task, wrap(task, handlers[task])])) as Record<
-    NoticeLifecycleTask,
+  return Object.fromEntries(tasks.map((task) => [task, wrap(task, handlers[task])])) as Record<
+    Task,
     LocalTaskHandler
   >;
+}
+
+/**
+ * The policy rounds' email pace locally: unlimited unless a rate is given (the outbox has no quota); back-offs
+ * skipped with instantRetries, as the workflow's own retries are.
+ */
+function localEmailPace(options: LocalSystemOptions) {
+  const text = process.env[environmentVariables.policyEmailRate];
+  const rate = options.policyEmailRate ?? (text ? policyEmailRateFrom(text) : Number.POSITIVE_INFINITY);
+  const pace = realTimePace(rate);
+  return options.instantRetries ? { ...pace, sleep: async () => {} } : pace;
 }

@@ -59,10 +59,13 @@ export function Shell({ children }: { children: ReactNode }) {
   const [navigationOpen, setNavigationOpen] = useState(true);
   const canSubmit = useCan('finance');
   const canWriteDirectory = useCan('partner-manager');
+  // Finance's work is one partner's change; the program's policy changes are for these roles.
+  const canFollowPolicy = useCan('partner-manager', 'approver', 'compliance');
   const items: SideNavigationProps.Item[] = [
     { type: 'link', text: 'Inbox', href: '/inbox' },
     { type: 'link', text: 'Changes', href: '/changes' },
     ...(canSubmit ? [{ type: 'link' as const, text: 'Submit a change', href: '/changes/new' }] : []),
+    ...(canFollowPolicy ? [{ type: 'link' as const, text: 'Policy changes', href: '/policy-changes' }] : []),
     { type: 'link', text: 'Partners', href: '/partners' },
     { type: 'link', text: 'Trust portfolio', href: '/trust' },
     ...(canWriteDirectory

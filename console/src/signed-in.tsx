@@ -20,6 +20,8 @@ const PartnerNew = lazy(() => import('./pages/partner-new.tsx'));
 const PartnerImport = lazy(() => import('./pages/partner-import.tsx'));
 const PartnerTrust = lazy(() => import('./pages/partner-trust.tsx'));
 const TrustPortfolio = lazy(() => import('./pages/trust-portfolio.tsx'));
+const PolicyChanges = lazy(() => import('./pages/policy-changes.tsx'));
+const PolicyChangeDetail = lazy(() => import('./pages/policy-change-detail.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 export default function SignedIn({
@@ -57,6 +59,8 @@ export default function SignedIn({
             <Route path="/changes" element={<Changes />} />
             <Route path="/changes/new" element={<SubmitChange />} />
             <Route path="/changes/:changeId" element={<ChangeDetail />} />
+            <Route path="/policy-changes" element={<PolicyChanges />} />
+            <Route path="/policy-changes/:policyChangeId" element={<PolicyChangeDetail />} />
             <Route path="/partners" element={<Partners />} />
             <Route path="/partners/:partnerId" element={<PartnerDetail />} />
             <Route path="/partners/:partnerId/edit" element={<PartnerEdit />} />

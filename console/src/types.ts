@@ -14,6 +14,12 @@ import type { RateScheduleEntry } from '../../functions/domain/rate-schedule.ts'
 import type { TrustLedgerEvent, TrustScore } from '../../functions/domain/trust-rules.ts';
 import type { submissionPreviewSchema } from '../../functions/notices/submission-routes.ts';
 import type { changeSummary, changeView } from '../../functions/notices/view.ts';
+import type {
+  policyCoverageSchema,
+  policyRecipientPageSchema,
+  policyRecipientViewSchema,
+} from '../../functions/policy-changes/coverage-routes.ts';
+import type { policyChangeViewSchema } from '../../functions/policy-changes/schemas.ts';
 import type { stageHistorySchema } from '../../functions/stage-moves/routes.ts';
 import type { healthSchema, partnerTrustSchema, portfolioSchema } from '../../functions/trust/schemas.ts';
 
@@ -50,3 +56,21 @@ export type TrustHealth = z.infer<typeof healthSchema>;
 
 /** GET /api/partners/{partnerId}/trust (functions/trust/schemas.ts). */
 export type PartnerTrust = z.infer<typeof partnerTrustSchema>;
+
+/** GET /api/policy-changes/{id} and the items of GET /api/policy-changes (functions/policy-changes/schemas.ts). */
+export type PolicyChangeView = z.infer<typeof policyChangeViewSchema>;
+export interface PolicyChangePage {
+  items: PolicyChangeView[];
+  cursor?: string;
+}
+
+/**
+ * GET /api/policy-changes/{id}/coverage: how far the current notice version has reached. The counters are the
+ * recipient states of functions/policy-changes/rounds.ts plus the escalated mark; `notified` is delivered +
+ * opened + acknowledged + concern-raised (functions/policy-changes/coverage-routes.ts).
+ */
+export type PolicyCoverage = z.infer<typeof policyCoverageSchema>;
+export type PolicyRound = PolicyCoverage['rounds'][number];
+/** One partner of GET /api/policy-changes/{id}/recipients?state=…: its state, and what it said. */
+export type PolicyRecipient = z.infer<typeof policyRecipientViewSchema>;
+export type PolicyRecipientPage = z.infer<typeof policyRecipientPageSchema>;

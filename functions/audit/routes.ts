@@ -24,6 +24,9 @@ export const auditResponseSchema = z.object({
   chain: z.object({ intact: z.boolean(), problem: z.string().optional(), seq: z.number().optional() }),
 });
 
+/** Re-reads of a stream's entries when a writer appended between the entries and the head (a busy stream). */
+const MAX_AUDIT_REREADS = 3;
+
 export const auditRoutes: readonly Route[] = [
   route({
     method: 'GET',
@@ -39,8 +42,17 @@ export const auditRoutes: readonly Route[] = [
     },
     handle: async (deps, { query }) => {
       const { changeId } = query;
-      const entries = (await deps.changes.auditEntries(changeId)).sort((a, b) => a.seq - b.seq);
+      const read = async () => (await deps.changes.auditEntries(changeId)).sort((a, b) => a.seq - b.seq);
+      let entries = await read();
       const head = await readAuditHead(deps.documentClient, deps.tables.auditTrail, auditStreamOf(changeId));
+      // A step that commits between the two reads moves the head past the entries read, which would look like
+      // a deleted tail: read the entries again (a real deleted tail stays missing, and is reported).
+      for (
+        let reread = 1;
+        reread <= MAX_AUDIT_REREADS && head && (entries.at(-1)?.seq ?? 0) < head.seq;
+        reread += 1
+      )
+        entries = await read();
       if (entries.length === 0 && !head)
         return problem(404, 'not-found', `No audit entries for change ${changeId}.`);
       const verdict = verifyChain(entries, head);

@@ -28,6 +28,14 @@ export const environmentVariables = {
   webhookUrl: 'PCN_WEBHOOK_URL',
   /** A forecast trust score below this (0–100) needs the submitter's "I have read this"; default 40. */
   trustForecastThreshold: 'TRUST_FORECAST_THRESHOLD',
+  /** The policy-change state machine the API and the sweep start executions of. */
+  policyStateMachineArn: 'POLICY_STATE_MACHINE_ARN',
+  /** The S3 bucket the policy-change manifests and round results are written to. */
+  policyManifestBucket: 'POLICY_MANIFEST_BUCKET',
+  /** Local mode: the local S3 endpoint. */
+  s3Endpoint: 'S3_ENDPOINT',
+  /** Emails per second the policy-change rounds may send in all (SES: the account's sending rate). */
+  policyEmailRate: 'POLICY_EMAIL_RATE',
 } as const;
 
 /** The trust-forecast threshold when TRUST_FORECAST_THRESHOLD is not set. */

@@ -38,6 +38,23 @@ export const auditEntryTypes = [
   'policy-change-submitted',
   'policy-change-approved',
   'policy-change-rejected',
+  // Its workflow (workflows/policy-change.asl.json): rounds on the policy change's stream, each batch's
+  // writes on the batch's own stream, each partner's acts on the partner's (policy-change-store.ts).
+  'policy-round-planned',
+  'policy-round-completed',
+  'policy-notices-queued',
+  'policy-notices-delivered',
+  'policy-reminders-sent',
+  'policy-escalations-sent',
+  'policy-withdrawal-sent',
+  'policy-outcomes-recorded',
+  'policy-notice-opened',
+  'policy-acknowledgement-recorded',
+  'policy-concern-raised',
+  'policy-concern-answered',
+  'policy-change-revised',
+  'policy-change-withdrawn',
+  'policy-workflow-failed',
 ] as const;
 export type AuditEntryType = (typeof auditEntryTypes)[number];
 

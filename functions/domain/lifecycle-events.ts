@@ -306,6 +306,26 @@ export const auditEntryPublication: Record<AuditEntryType, Publication> = {
   'policy-change-rejected': {
     private: 'a program policy change rejected before any notice; published with its workflow (issue 10)',
   },
+  'policy-round-planned': { private: 'policy workflow bookkeeping: a round and its manifest' },
+  'policy-round-completed': {
+    private: 'policy workflow bookkeeping: a round done (its counts are in coverage)',
+  },
+  'policy-notices-queued': { private: 'policy notices recorded before their emails leave' },
+  'policy-notices-delivered': {
+    private:
+      'a batch of policy notices delivered; public policy events are not published yet (issue 10 note)',
+  },
+  'policy-reminders-sent': { private: 'reminders of a policy change' },
+  'policy-escalations-sent': { private: 'escalations of a policy change to fallback contacts and managers' },
+  'policy-withdrawal-sent': { private: 'the withdrawal told to the partners notified' },
+  'policy-outcomes-recorded': { private: 'each partner’s outcome when the policy change took effect' },
+  'policy-notice-opened': { private: 'a GET of a policy notice link: maybe a mail scanner' },
+  'policy-acknowledgement-recorded': { private: 'a person acknowledged a policy notice' },
+  'policy-concern-raised': { private: 'a partner raised a concern about a policy change' },
+  'policy-concern-answered': { private: 'the alliance manager’s written answer to a concern' },
+  'policy-change-revised': { private: 'a new notice version of a policy change' },
+  'policy-change-withdrawn': { private: 'a policy change withdrawn before it took effect' },
+  'policy-workflow-failed': { private: 'the policy workflow failed for good: marked visibly' },
   'self-approval-refused': { private: 'a refused attempt, kept for security review; nothing changed' },
   'change-rejected': {
     publishes: ['change.rejected'],

@@ -63,15 +63,18 @@ export function noticeContentHash(content: NoticeContent): string {
 }
 
 /** "1 March 2027", as people write a date: partners read this, not machines. */
+/** One formatter for every date shown (toLocaleDateString builds a new one per call: slow in a 10,000-email round). */
+const dateInWords = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
 export function humanDate(isoDate: string): string {
   const date = parseIsoDate(isoDate);
   if (!date) return isoDate;
-  return date.toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  return dateInWords.format(date);
 }
 
 export function noticeSubject(content: NoticeContent): string {

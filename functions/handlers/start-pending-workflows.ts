@@ -1,15 +1,17 @@
 import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
 import { startPendingWorkflows } from '../notices/start-pending-workflows.ts';
+import { startPendingPolicyWorkflows } from '../policy-changes/workflow.ts';
 
 /** Scheduled (EventBridge): starts workflows whose own start did not happen, delivers emails left queued. */
 export function createStartPendingWorkflowsHandler(deps: Dependencies) {
   return async (_event: unknown): Promise<{ started: number; delivered: number }> => {
     deps.logger.resetKeys();
     const { started, delivered } = await startPendingWorkflows(deps);
+    const policyChanges = await startPendingPolicyWorkflows(deps);
     if (started.length > 0 || delivered > 0) {
       deps.logger.warn('Picked up what a crashed step left behind', { changeIds: started, delivered });
     }
-    return { started: started.length, delivered };
+    return { started: started.length + policyChanges.length, delivered };
   };
 }
 

@@ -6,7 +6,7 @@ export class InvalidTaskInput extends Error {
   override readonly name = 'InvalidTaskInput';
 }
 
-export function parseTaskInput<T>(schema: z.ZodType<T>, event: unknown): T {
+export function parseTaskInput<T>(schema: z.ZodType<T, unknown>, event: unknown): T {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     throw new InvalidTaskInput(
@@ -20,15 +20,17 @@ export function parseTaskInput<T>(schema: z.ZodType<T>, event: unknown): T {
  * The one shape of a workflow task handler: parse the input, set the log keys for this call only (reset
  * first, so a warm Lambda never carries the previous change's keys), run one use case.
  */
-export function taskHandler<Input extends { changeId: string }, Result>(
+export function taskHandler<Input extends { changeId: string } | { policyChangeId: string }, Result>(
   deps: Dependencies,
-  schema: z.ZodType<Input>,
+  schema: z.ZodType<Input, unknown>,
   useCase: (deps: Dependencies, input: Input) => Promise<Result>,
 ): (event: unknown) => Promise<Result> {
   return async (event) => {
     const input = parseTaskInput(schema, event);
     deps.logger.resetKeys();
-    deps.logger.appendKeys({ changeId: input.changeId });
+    deps.logger.appendKeys(
+      'changeId' in input ? { changeId: input.changeId } : { policyChangeId: input.policyChangeId },
+    );
     return useCase(deps, input);
   };
 }

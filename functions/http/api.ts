@@ -10,6 +10,9 @@ import { disputeRoutes } from '../disputes/routes.ts';
 import { inboxRoutes } from '../inbox/routes.ts';
 import { noticeRoutes } from '../notices/routes.ts';
 import { partnerRoutes } from '../partners/routes.ts';
+import { policyCoverageRoutes } from '../policy-changes/coverage-routes.ts';
+import { policyNoticeRoutes } from '../policy-changes/notice-routes.ts';
+import { policyRevisionRoutes } from '../policy-changes/revision-routes.ts';
 import { policyChangeRoutes } from '../policy-changes/routes.ts';
 import { reassignmentRoutes } from '../reassignments/routes.ts';
 import { stageMoveRoutes } from '../stage-moves/routes.ts';
@@ -34,6 +37,9 @@ export const featureRoutes: readonly Route[] = [
   ...importRoutes,
   ...partnerRoutes,
   ...policyChangeRoutes,
+  ...policyCoverageRoutes,
+  ...policyNoticeRoutes,
+  ...policyRevisionRoutes,
   ...auditRoutes,
 ];
 

@@ -75,7 +75,7 @@ table.notice td{border-top:0;padding-bottom:.6rem}
 `;
 
 /** Pages the partner sees from a notice email: plain HTML, readable on a phone, no account, no script. */
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${style}</style></head><body><header class="top"><span>Partner change notice</span></header><main>${body}</main></body></html>`;
 }
 
@@ -98,7 +98,7 @@ function noticeHeader(notice: StoredNotice): string {
   return `<section class="card" aria-labelledby="notice-title"><h1 id="notice-title">${escapeHtml(noticeSubject(notice.content))}</h1>${noticeSummaryHtml(notice.content)}</section>`;
 }
 
-function card(html: string): string {
+export function card(html: string): string {
   return `<div class="card">${html}</div>`;
 }
 

@@ -7,6 +7,7 @@ import {
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { MAX_DECISION_ROUNDS } from '../notices/act.ts';
+import { startPolicyWorkflow } from './workflow.ts';
 
 export type PolicyDecisionRefusal = 'unknown-change' | 'self-approval' | 'not-awaiting-approval';
 
@@ -98,6 +99,7 @@ async function decide(
       if (isConditionFailed(error) && round < MAX_DECISION_ROUNDS) continue;
       throw error;
     }
+    if (outcome === 'approved') await startPolicyWorkflow(deps, policyChangeId);
     return { ok: true, change: { ...change, status: outcome, revision: change.revision + 1, decision } };
   }
 }

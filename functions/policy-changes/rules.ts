@@ -5,17 +5,50 @@ import type { SegmentPreview } from './segment.ts';
 
 /**
  * A policy change's statuses and the steps between them, as data (like functions/domain/lifecycle.ts for a
- * change to one partner). This slice covers submission and approval; the sending workflow (issue 10) adds
- * the statuses after `approved`.
+ * change to one partner). After approval the workflow (workflows/policy-change.asl.json) sends the notice
+ * (`notifying` until its round is done), reminds and escalates while `notified`, and at the day it takes
+ * effect records every partner's outcome (`in-effect`); a withdrawal tells everyone notified first
+ * (`withdrawing`, then `withdrawn`).
  */
-export const policyChangeStatuses = ['awaiting-approval', 'approved', 'rejected'] as const;
+export const policyChangeStatuses = [
+  'awaiting-approval',
+  'approved',
+  'rejected',
+  'notifying',
+  'notified',
+  'withdrawing',
+  'withdrawn',
+  'in-effect',
+  'workflow-failed',
+] as const;
 export type PolicyChangeStatus = (typeof policyChangeStatuses)[number];
+
+/** The statuses a policy change never leaves. */
+export const finalPolicyStatuses: ReadonlySet<PolicyChangeStatus> = new Set([
+  'rejected',
+  'withdrawn',
+  'in-effect',
+  'workflow-failed',
+]);
 
 export const policyChangeTransitions = [
   // An adverse change waits for a second person; a favourable one needs no approval (as for one partner).
   { event: 'submit', from: [], to: ['awaiting-approval', 'approved'] },
   { event: 'approve', from: ['awaiting-approval'], to: ['approved'] },
   { event: 'reject', from: ['awaiting-approval'], to: ['rejected'] },
+  // A round planned or completed, a wait parked: the workflow's own bookkeeping, status unchanged.
+  {
+    event: 'round',
+    from: ['approved', 'notifying', 'notified', 'withdrawing'],
+    to: ['notifying', 'notified', 'withdrawing'],
+  },
+  { event: 'notice-sent', from: ['notifying'], to: ['notified'] },
+  // A revision is a new notice version to everyone: its notice round starts again.
+  { event: 'revise', from: ['notifying', 'notified'], to: ['notifying'] },
+  { event: 'withdraw', from: ['approved', 'notifying', 'notified'], to: ['withdrawing'] },
+  { event: 'withdrawn', from: ['withdrawing'], to: ['withdrawn'] },
+  { event: 'take-effect', from: ['notified'], to: ['in-effect'] },
+  { event: 'fail', from: ['approved', 'notifying', 'notified', 'withdrawing'], to: ['workflow-failed'] },
 ] as const satisfies readonly {
   event: string;
   from: readonly PolicyChangeStatus[];

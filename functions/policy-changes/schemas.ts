@@ -62,39 +62,45 @@ export const documentReferenceSchema = z.strictObject({
   sha256,
 });
 
-export const policyChangeRequestSchema = z
-  .strictObject({
-    title: prose(3, 200).describe('One line, as lists and the notice subject show it.'),
-    summary: prose(10, 2000).describe('What changes, for the partner, in a paragraph.'),
-    policyText: prose(10, 50_000).optional().describe('The full policy text (or give document instead).'),
-    document: documentReferenceSchema
-      .optional()
-      .describe(
-        'The full policy as a published document, with the SHA-256 of its bytes (or give policyText).',
-      ),
-    rationale: z
-      .string()
-      .max(5000, 'must be at most 5000 characters')
-      .describe(
-        'Written for the partners and shown verbatim in the notice: why, and what it means for them.',
-      ),
-    adverse: z.boolean().describe('Worse for (some of) the partners: notice period and a second approver.'),
-    effectiveDate: calendarDate.describe('First day the policy applies (UTC).'),
-    segment: segmentSchema,
-  })
-  .superRefine((request, context) => {
-    const given = [request.policyText, request.document].filter((item) => item !== undefined).length;
-    if (given !== 1) {
-      context.addIssue({
-        code: 'custom',
-        path: [request.policyText === undefined ? 'policyText' : 'document'],
-        message:
-          given === 0
-            ? 'give the policy text or a document reference (policyText or document)'
-            : 'give the policy text or a document reference, not both',
-      });
-    }
-  });
+const policyChangeFields = z.strictObject({
+  title: prose(3, 200).describe('One line, as lists and the notice subject show it.'),
+  summary: prose(10, 2000).describe('What changes, for the partner, in a paragraph.'),
+  policyText: prose(10, 50_000).optional().describe('The full policy text (or give document instead).'),
+  document: documentReferenceSchema
+    .optional()
+    .describe('The full policy as a published document, with the SHA-256 of its bytes (or give policyText).'),
+  rationale: z
+    .string()
+    .max(5000, 'must be at most 5000 characters')
+    .describe('Written for the partners and shown verbatim in the notice: why, and what it means for them.'),
+  adverse: z.boolean().describe('Worse for (some of) the partners: notice period and a second approver.'),
+  effectiveDate: calendarDate.describe('First day the policy applies (UTC).'),
+  segment: segmentSchema,
+});
+
+/** The policy is its text or a published document, exactly one. */
+function oneFullPolicy(
+  request: { policyText?: string | undefined; document?: unknown },
+  context: z.RefinementCtx,
+): void {
+  const given = [request.policyText, request.document].filter((item) => item !== undefined).length;
+  if (given !== 1) {
+    context.addIssue({
+      code: 'custom',
+      path: [request.policyText === undefined ? 'policyText' : 'document'],
+      message:
+        given === 0
+          ? 'give the policy text or a document reference (policyText or document)'
+          : 'give the policy text or a document reference, not both',
+    });
+  }
+}
+
+export const policyChangeRequestSchema = policyChangeFields.superRefine(oneFullPolicy);
+
+/** A revision's new content: the request without its segment (a revision reaches the same partners). */
+export const policyContentSchema = policyChangeFields.omit({ segment: true }).superRefine(oneFullPolicy);
+
 export type PolicyChangeRequest = z.output<typeof policyChangeRequestSchema>;
 
 export const policyChangeIdParams = z.object({

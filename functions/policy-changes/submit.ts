@@ -8,6 +8,7 @@ import { earliestEffectiveDate, idempotencyKeyReused } from '../domain/submissio
 import { evaluatePolicyChange, initialPolicyStatus, type PolicyRuleViolation } from './rules.ts';
 import type { PolicyChangeRequest } from './schemas.ts';
 import { type Segment, type SegmentPreview, segmentPreview } from './segment.ts';
+import { startPolicyWorkflow } from './workflow.ts';
 
 /** Policy change ids: `pol_` + time (base 36, so ids sort by creation) + randomness; never a change's `chg_`. */
 export function newPolicyChangeId(now: Date): string {
@@ -149,6 +150,8 @@ export async function submitPolicyChange(
     }
     throw error;
   }
+  // A favourable change needs no approval: its notices go out now.
+  if (change.status === 'approved') await startPolicyWorkflow(deps, change.policyChangeId);
   return { outcome: 'created', change, earliestEffectiveDate: verdict.earliestEffectiveDate };
 }
 

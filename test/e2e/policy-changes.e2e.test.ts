@@ -232,7 +232,13 @@ describe('submitting a policy change', () => {
     expect(submitted.body).toMatchObject({ status: 'approved', targeted: 2, noticeDays: 0 });
     const id = submitted.body.policyChangeId;
     expect(await listed()).toContain(id);
-    expect(await auditTypes(id)).toEqual(['policy-change-submitted']);
+    // Approved at once, so its workflow sends the notice round straight away.
+    await system.settle();
+    expect(await auditTypes(id)).toEqual([
+      'policy-change-submitted',
+      'policy-round-planned',
+      'policy-round-completed',
+    ]);
   });
 
   it('lets an approver reject an adverse change, and refuses the decision to a partner manager', async () => {

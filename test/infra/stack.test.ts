@@ -16,7 +16,7 @@ import {
   eventsTable,
   type KeyAttribute,
 } from '../../functions/adapters/dynamodb/table-definitions.ts';
-import { noticeLifecycleWorkflow } from '../../functions/config/workflows.ts';
+import { noticeLifecycleWorkflow, policyChangeWorkflow } from '../../functions/config/workflows.ts';
 import { userGroups } from '../../infra/api.ts';
 import { EVENT_ARCHIVE_RETENTION_DAYS, STREAM_RETRY_ATTEMPTS } from '../../infra/events.ts';
 import { defaultNoticeSenderEmail } from '../../infra/partner-change-notice-stack.ts';
@@ -37,14 +37,19 @@ interface Resource {
   Metadata?: { 'aws:cdk:path'?: string };
 }
 
-/** The workflow's task functions (from its one description) and the two others: construct ids in the stack. */
+/** The workflows' task functions (from their one description) and the two others: construct ids in the stack. */
 const taskIds = Object.values(noticeLifecycleWorkflow.tasks).map((task) => task.id);
+const policyTaskIds = Object.values(policyChangeWorkflow.tasks).map((task) => task.id);
 type TaskId = (typeof noticeLifecycleWorkflow.tasks)[keyof typeof noticeLifecycleWorkflow.tasks]['id'];
-type FunctionId = TaskId | 'HttpApiHandler' | 'StartPendingWorkflows' | 'PublishEvents';
+type PolicyTaskId = (typeof policyChangeWorkflow.tasks)[keyof typeof policyChangeWorkflow.tasks]['id'];
+type FunctionId = TaskId | PolicyTaskId | 'HttpApiHandler' | 'StartPendingWorkflows' | 'PublishEvents';
 /** The functions of the product's steps (the events publisher, with its own narrow grants, apart). */
-const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds];
+const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds, ...policyTaskIds];
 const allFunctionIds: FunctionId[] = [...functionIds, 'PublishEvents'];
-const emailTasks = Object.values(noticeLifecycleWorkflow.tasks)
+const emailTasks = [
+  ...Object.values(noticeLifecycleWorkflow.tasks),
+  ...Object.values(policyChangeWorkflow.tasks),
+]
   .filter((task) => task.sendsEmail)
   .map((task) => task.id);
 
@@ -192,8 +197,8 @@ describe('PartnerChangeNotice stack', () => {
   });
 
   describe('functions', () => {
-    it('has exactly one function per workflow task plus the HTTP API and the sweep, on Node.js 22 / arm64, traced, 512 MB, 30 s', () => {
-      expect(functionIds).toHaveLength(7);
+    it("has exactly one function per workflow task plus the HTTP API and the sweep, on Node.js 22 / arm64, traced, 512 MB, 30 s (the batch sender its state's 300 s)", () => {
+      expect(functionIds).toHaveLength(12);
       // Beside ours, only aws-cdk-lib's BucketDeployment handler (it uploads the console).
       const others = Object.values(resources)
         .filter((resource) => resource.Type === 'AWS::Lambda::Function')
@@ -212,7 +217,8 @@ describe('PartnerChangeNotice stack', () => {
           Architectures: ['arm64'],
           Handler: 'index.handler',
           MemorySize: 512,
-          Timeout: 30,
+          // The batch sender is paced by the email rate: its state's timeout (test/infra/policy-workflow.test.ts).
+          Timeout: id === 'SendPolicyBatch' ? 300 : 30,
           TracingConfig: { Mode: 'Active' },
         });
       }
@@ -244,13 +250,19 @@ describe('PartnerChangeNotice stack', () => {
       const common = [...tableVariables, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
       const email = ['ACK_LINK_SECRET_ARN', 'PUBLIC_BASE_URL', 'NOTICE_SENDER_EMAIL'];
       const expected: Record<FunctionId, string[]> = {
-        HttpApiHandler: [...common, ...email, 'STATE_MACHINE_ARN'],
-        StartPendingWorkflows: [...common, ...email, 'STATE_MACHINE_ARN'],
+        HttpApiHandler: [...common, ...email, 'STATE_MACHINE_ARN', 'POLICY_STATE_MACHINE_ARN'],
+        StartPendingWorkflows: [...common, ...email, 'STATE_MACHINE_ARN', 'POLICY_STATE_MACHINE_ARN'],
         Advance: [...common, ...email],
         SendNotice: [...common, ...email],
         AwaitEvent: common,
         ApplyChange: common,
         RecordFailure: common,
+        // The policy workflow's tasks: its manifest bucket; the one that sends, the email settings and rate.
+        PlanPolicyRound: [...common, 'POLICY_MANIFEST_BUCKET'],
+        SendPolicyBatch: [...common, ...email, 'POLICY_MANIFEST_BUCKET', 'POLICY_EMAIL_RATE'],
+        CompletePolicyRound: [...common, 'POLICY_MANIFEST_BUCKET'],
+        AwaitPolicyEvent: [...common, 'POLICY_MANIFEST_BUCKET'],
+        RecordPolicyFailure: [...common, 'POLICY_MANIFEST_BUCKET'],
         PublishEvents: [],
       };
       for (const id of functionIds) {
@@ -292,7 +304,16 @@ describe('PartnerChangeNotice stack', () => {
       for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
         expect(allows(awaitEvent, action, stateMachine), action).toBe(true);
       }
-      for (const id of ['SendNotice', 'Advance', 'ApplyChange', 'RecordFailure'] as const) {
+      for (const id of [
+        'SendNotice',
+        'Advance',
+        'ApplyChange',
+        'RecordFailure',
+        'PlanPolicyRound',
+        'SendPolicyBatch',
+        'CompletePolicyRound',
+        'RecordPolicyFailure',
+      ] as const) {
         expect(
           statementsOf(id).some((s) => [s.Action].flat().some((a) => a.startsWith('states:'))),
           id,
@@ -410,7 +431,8 @@ describe('PartnerChangeNotice stack', () => {
     }
 
     it('deploys the workflow file verbatim as a STANDARD, traced, fully logged state machine', () => {
-      template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      // This one and the policy change's (test/infra/policy-workflow.test.ts).
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
       const properties = stateMachine();
       expect(typeof properties.DefinitionString).toBe('string');
       expect(JSON.parse(properties.DefinitionString)).toEqual(JSON.parse(fileText));
@@ -479,6 +501,9 @@ describe('PartnerChangeNotice stack', () => {
           'HEAD /notices/{proxy+}',
           'GET /openapi.json',
           'POST /notices/{proxy+}',
+          'GET /policy-notices/{proxy+}',
+          'HEAD /policy-notices/{proxy+}',
+          'POST /policy-notices/{proxy+}',
         ].sort(),
       );
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
@@ -513,6 +538,9 @@ describe('PartnerChangeNotice stack', () => {
         'GET /notices/{proxy+}',
         'HEAD /notices/{proxy+}',
         'POST /notices/{proxy+}',
+        'GET /policy-notices/{proxy+}',
+        'HEAD /policy-notices/{proxy+}',
+        'POST /policy-notices/{proxy+}',
       ]) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: routeKey,

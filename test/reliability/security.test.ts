@@ -20,6 +20,7 @@ import {
   type TableSnapshot,
   visibleText,
 } from '../support/http-probe.ts';
+import { policyRequest } from '../support/policy.ts';
 import { sized } from '../support/reliability-size.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
@@ -347,16 +348,30 @@ describe('(d) the role matrix, from the routes’ own declarations', () => {
 
   it('a route answers 401/403 exactly when its declared roles exclude the caller (public routes never)', async () => {
     const [notice] = await delivered(partners.adventure, 'role-matrix');
+    // A policy notice's genuine link too, for the policy-notice pages.
+    const submitted = await call<{ policyChangeId: string }>('POST', '/api/policy-changes', {
+      token: tokens['partner-manager'],
+      json: policyRequest('EMEA', isoDateAfter(await api.now(), 10)),
+    });
+    expect(submitted.status, submitted.text).toBe(201);
+    await system.settle();
+    const [policyMessage] = await api.messagesOf(submitted.body.policyChangeId, ['notice']);
+    const policyLink = new URL(policyMessage!.links[0]!);
+    const policyToken = policyLink.searchParams.get('token')!;
     /** A request each route would serve for an allowed caller (public pages: the genuine link). */
     const probe = (route: Route) => {
       const publicPage = !route.roles && route.path.includes('{noticeId}');
-      const path = route.path.replace(/\{(\w+)\}/g, () =>
-        publicPage ? encodeURIComponent(notice!.noticeId) : 'role-matrix-probe',
-      );
-      if (publicPage && route.method === 'GET')
-        return { path: `${path}?token=${encodeURIComponent(notice!.token)}` };
+      const policyPage = !route.roles && route.path.startsWith('/policy-notices/');
+      const token = policyPage ? policyToken : notice!.token;
+      const path = policyPage
+        ? `${policyLink.pathname}${route.path.slice('/policy-notices/{policyChangeId}/{partnerId}'.length)}`
+        : route.path.replace(/\{(\w+)\}/g, () =>
+            publicPage ? encodeURIComponent(notice!.noticeId) : 'role-matrix-probe',
+          );
+      if ((publicPage || policyPage) && route.method === 'GET')
+        return { path: `${path}?token=${encodeURIComponent(token)}` };
       if (route.body?.mediaType === 'application/x-www-form-urlencoded') {
-        return { path, form: { token: notice!.token, comment: 'A concern raised while probing the roles.' } };
+        return { path, form: { token, comment: 'A concern raised while probing the roles.' } };
       }
       if (route.body) return { path, json: {} };
       return { path };

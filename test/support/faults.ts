@@ -11,7 +11,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { EmailKind, NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
-import type { NoticeLifecycleTask } from '../../functions/config/workflows.ts';
+import type { NoticeLifecycleTask, PolicyChangeTask } from '../../functions/config/workflows.ts';
+
+type WorkflowTask = NoticeLifecycleTask | PolicyChangeTask;
+
 import type { LocalTaskHandler } from '../../local/system.ts';
 
 /** mulberry32: a small deterministic generator, so the same seed draws the same sequence of faults. */
@@ -137,9 +140,23 @@ export interface HeldCall {
   release(): void;
 }
 
+/**
+ * The change a task call is about: a notice-lifecycle task's `changeId`, a policy task's `policyChangeId`, or
+ * a policy batch's first partner (`<policyChangeId>/<partnerId>`, so a test can fail one batch of a round).
+ */
 function changeIdOf(input: unknown): string | undefined {
-  const changeId = (input as { changeId?: unknown } | null)?.changeId;
-  return typeof changeId === 'string' ? changeId : undefined;
+  const given = input as {
+    changeId?: unknown;
+    policyChangeId?: unknown;
+    BatchInput?: { policyChangeId?: unknown };
+    Items?: { partnerId?: unknown }[];
+  } | null;
+  if (typeof given?.changeId === 'string') return given.changeId;
+  if (typeof given?.policyChangeId === 'string') return given.policyChangeId;
+  const batchOf = given?.BatchInput?.policyChangeId;
+  const first = given?.Items?.[0]?.partnerId;
+  if (typeof batchOf === 'string' && typeof first === 'string') return `${batchOf}/${first}`;
+  return undefined;
 }
 
 /**
@@ -152,21 +169,21 @@ export class TaskFaults {
   private readonly holds = new Map<string, { enter: () => void; released: Promise<void> }>();
   private readonly calls = new Map<string, number>();
 
-  private static key(task: NoticeLifecycleTask, changeId: string | undefined) {
+  private static key(task: WorkflowTask, changeId: string | undefined) {
     return `${task} ${changeId ?? '*'}`;
   }
 
   /** The task's next `times` calls for the change (for any change when omitted) throw InjectedTaskFault. */
-  fail(task: NoticeLifecycleTask, times: number, changeId?: string): void {
+  fail(task: WorkflowTask, times: number, changeId?: string): void {
     this.failures.set(TaskFaults.key(task, changeId), times);
   }
 
-  heal(task: NoticeLifecycleTask, changeId?: string): void {
+  heal(task: WorkflowTask, changeId?: string): void {
     this.failures.delete(TaskFaults.key(task, changeId));
   }
 
   /** The task's next call for the change (for any change when omitted) waits until `release()`. */
-  hold(task: NoticeLifecycleTask, changeId?: string): HeldCall {
+  hold(task: WorkflowTask, changeId?: string): HeldCall {
     let enter = () => {};
     const entered = new Promise<void>((resolve) => {
       enter = resolve;
@@ -180,12 +197,12 @@ export class TaskFaults {
   }
 
   /** How many times the task was called for the change. */
-  callsOf(task: NoticeLifecycleTask, changeId: string): number {
+  callsOf(task: WorkflowTask, changeId: string): number {
     return this.calls.get(TaskFaults.key(task, changeId)) ?? 0;
   }
 
   /** For `faults.task`. */
-  readonly wrap = (task: NoticeLifecycleTask, handler: LocalTaskHandler): LocalTaskHandler => {
+  readonly wrap = (task: WorkflowTask, handler: LocalTaskHandler): LocalTaskHandler => {
     return async (input) => {
       const changeId = changeIdOf(input);
       if (changeId === undefined) return handler(input);

@@ -137,6 +137,18 @@ export async function createIntegrationContext(
     ...storesFor(documentClient, names),
     mailer,
     workflow,
+    policyWorkflow: new RecordingWorkflowGateway(),
+    // The policy rounds' S3 is the local system's (test/e2e/policy-workflow.e2e.test.ts); none here.
+    manifests: {
+      bucket: 'none',
+      writeLines: async () => {
+        throw new Error('No S3 in the integration context: use the local system');
+      },
+      readJson: async () => {
+        throw new Error('No S3 in the integration context: use the local system');
+      },
+    },
+    emailPace: { ratePerSecond: Number.POSITIVE_INFINITY, now: () => 0, sleep: async () => {} },
     acknowledgementLinkSecret: async () => TEST_LINK_SECRET,
     publicBaseUrl: TEST_BASE_URL,
     policy: { ...defaultLifecyclePolicy, ...options.policy },

@@ -75,6 +75,66 @@ const samples: Record<AuditEntryType, AuditEntry> = {
     'amara',
   ),
   'policy-change-rejected': entry('policy-change-rejected', { comment: 'Not yet.' }, 'amara'),
+  'policy-round-planned': entry('policy-round-planned', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-round-completed': entry('policy-round-completed', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-notices-queued': entry('policy-notices-queued', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-notices-delivered': entry('policy-notices-delivered', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-reminders-sent': entry('policy-reminders-sent', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-escalations-sent': entry('policy-escalations-sent', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-withdrawal-sent': entry('policy-withdrawal-sent', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-outcomes-recorded': entry('policy-outcomes-recorded', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-notice-opened': entry('policy-notice-opened', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-acknowledgement-recorded': entry('policy-acknowledgement-recorded', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-concern-raised': entry('policy-concern-raised', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-concern-answered': entry('policy-concern-answered', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-change-revised': entry('policy-change-revised', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-change-withdrawn': entry('policy-change-withdrawn', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
+  'policy-workflow-failed': entry('policy-workflow-failed', {
+    roundId: 'v1-notice',
+    partnerIds: ['northwind-resellers'],
+  }),
   'change-rejected': entry('change-rejected', { comment: 'no' }, 'amara'),
   'approval-expired': entry('approval-expired', { expiresAt: at }),
   'consultation-reminder-sent': entry('consultation-reminder-sent', {
@@ -227,6 +287,21 @@ const expectedPrivate: AuditEntryType[] = [
   'policy-change-submitted',
   'policy-change-approved',
   'policy-change-rejected',
+  'policy-round-planned',
+  'policy-round-completed',
+  'policy-notices-queued',
+  'policy-notices-delivered',
+  'policy-reminders-sent',
+  'policy-escalations-sent',
+  'policy-withdrawal-sent',
+  'policy-outcomes-recorded',
+  'policy-notice-opened',
+  'policy-acknowledgement-recorded',
+  'policy-concern-raised',
+  'policy-concern-answered',
+  'policy-change-revised',
+  'policy-change-withdrawn',
+  'policy-workflow-failed',
   'consultation-reminder-sent',
   'consultation-recorded',
   'notice-sent',

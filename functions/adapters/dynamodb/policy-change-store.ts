@@ -3,8 +3,10 @@ import {
   GetCommand,
   type NativeAttributeValue,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { RelationshipStage } from '../../domain/relationship-stage.ts';
+import type { RoundRecord } from '../../policy-changes/rounds.ts';
 import {
   isPolicyTransitionAllowed,
   type PolicyChangeEvent,
@@ -36,6 +38,19 @@ export const policyChangeKeys = {
 
 export const policyAuditStreamOf = auditStreamOf;
 
+/**
+ * The audit stream of one batch of a round: the map runs batches side by side, and one stream per batch keeps
+ * them from racing for the policy change's stream head (each is still a hash chain with its own head).
+ */
+export function policyBatchStreamOf(policyChangeId: string, roundId: string, firstPartnerId: string): string {
+  return `${auditStreamOf(policyChangeId)}#${roundId}#${firstPartnerId}`;
+}
+
+/** A partner's own stream within a policy change: its opens, acknowledgement and concern (people act at once). */
+export function policyPartnerStreamOf(policyChangeId: string, partnerId: string): string {
+  return `${auditStreamOf(policyChangeId)}#partner#${partnerId}`;
+}
+
 export interface PolicyDecision {
   outcome: 'approved' | 'rejected';
   by: string;
@@ -62,7 +77,58 @@ export interface PolicyChange {
   submittedBy: string;
   submittedAt: string;
   decision?: PolicyDecision;
+  /** The notice version being sent or last sent (0 before the first notice round). */
+  noticeVersion?: number;
+  /** The workflow's rounds by id (workflows/policy-change.asl.json). */
+  rounds?: Record<string, RoundRecord>;
+  /** When the current version's notice round completed. */
+  noticeSentAt?: string;
+  /** The day it takes effect: its effective date, or later if sending left less than its notice. */
+  takesEffectAt?: string;
+  /** The parked workflow wait (a revision or a withdrawal resumes it). */
+  waitToken?: { token: string; revision: number };
+  /** The earlier versions of its content, oldest first, with why each was replaced. */
+  revisions?: PolicyRevision[];
+  withdrawal?: { by: string; at: string; reason: string };
+  failure?: { at: string; error: string; cause: string };
 }
+
+/** The content of a policy change that a revision replaces (and a new notice version announces). */
+export type PolicyContent = Pick<
+  PolicyChange,
+  'title' | 'summary' | 'policyText' | 'document' | 'rationale' | 'adverse' | 'effectiveDate'
+>;
+
+export interface PolicyRevision {
+  version: number;
+  content: PolicyContent;
+  replacedAt: string;
+  replacedBy: string;
+  reason: string;
+}
+
+/** Fields a workflow or person step of a policy change may set. */
+export type PolicyStepFields = Partial<
+  Pick<
+    PolicyChange,
+    | 'noticeVersion'
+    | 'rounds'
+    | 'noticeSentAt'
+    | 'takesEffectAt'
+    | 'waitToken'
+    | 'revisions'
+    | 'withdrawal'
+    | 'failure'
+    | 'title'
+    | 'summary'
+    | 'policyText'
+    | 'document'
+    | 'rationale'
+    | 'adverse'
+    | 'effectiveDate'
+    | 'noticeDays'
+  >
+>;
 
 export interface PolicyIdempotencyRecord {
   policyChangeId: string;
@@ -201,6 +267,83 @@ export class PolicyChangeStore {
         },
       },
     };
+  }
+
+  /**
+   * One step of a policy change by `event` to `to` (allowed by the transition table, or this throws), setting
+   * `fields`; conditioned on the status and revision it was read in, and bumping the revision, so a person's
+   * step and the workflow's never overwrite each other (the loser reads again).
+   */
+  step(
+    change: Pick<PolicyChange, 'policyChangeId' | 'status' | 'revision'>,
+    event: PolicyChangeEvent,
+    to: PolicyChangeStatus,
+    fields: PolicyStepFields,
+    remove: readonly (keyof PolicyStepFields)[] = [],
+  ): TransactItem {
+    if (!isPolicyTransitionAllowed(event, change.status, to)) {
+      throw new TransitionRefused(`${event} may not move a policy change from ${change.status} to ${to}`);
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, NativeAttributeValue> = {
+      ':to': to,
+      ':from': change.status,
+      ':revision': change.revision,
+      ':next': change.revision + 1,
+    };
+    const sets = ['policyStatus = :to', 'revision = :next'];
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      sets.push(`#${name} = :${name}`);
+    }
+    for (const name of remove) names[`#${name}`] = name;
+    const removal = remove.length > 0 ? ` REMOVE ${remove.map((name) => `#${name}`).join(', ')}` : '';
+    return {
+      Update: {
+        TableName: this.tables.changes,
+        Key: policyChangeKeys.policyChange(change.policyChangeId),
+        UpdateExpression: `SET ${sets.join(', ')}${removal}`,
+        ConditionExpression: 'policyStatus = :from AND revision = :revision',
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * Parks the workflow's wait token on the policy change if it is still at `revision` (no revision bump);
+   * false when it moved since (the caller resumes the workflow instead of sleeping).
+   */
+  async parkWait(policyChangeId: string, waitToken: { token: string; revision: number }): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tables.changes,
+          Key: policyChangeKeys.policyChange(policyChangeId),
+          UpdateExpression: 'SET waitToken = :token',
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeValues: { ':token': waitToken, ':revision': waitToken.revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Every policy change in these statuses (a handful: the workflow sweep and start-up read them). */
+  async inStatuses(statuses: ReadonlySet<PolicyChangeStatus>): Promise<PolicyChange[]> {
+    const found: PolicyChange[] = [];
+    let cursor: Record<string, NativeAttributeValue> | undefined;
+    do {
+      const page = await this.list(100, cursor);
+      found.push(...page.items.filter((change) => statuses.has(change.status)));
+      cursor = page.cursor;
+    } while (cursor);
+    return found;
   }
 
   claimIdempotencyKey(caller: string, key: string, record: PolicyIdempotencyRecord): TransactItem {

@@ -19,6 +19,8 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
   constructor(
     private readonly stateMachineArn: string,
     private readonly client: SFNClient,
+    /** The input's one field naming what the execution is about (a change, a policy change). */
+    private readonly inputKey: 'changeId' | 'policyChangeId' = 'changeId',
   ) {}
 
   async start(changeId: string, attempt = 1): Promise<void> {
@@ -27,7 +29,7 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: executionNameOf(changeId, attempt),
-          input: JSON.stringify({ changeId }),
+          input: JSON.stringify({ [this.inputKey]: changeId }),
         }),
       );
     } catch (error) {

@@ -1,0 +1,82 @@
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/**
+ * How long a round's manifest and its results are kept. They are the evidence of who was sent what in a
+ * round (and which batches failed), useful while a policy change runs and for a while after; the audit trail
+ * (append-only, in DynamoDB) keeps the facts for good. 400 days covers the longest notice period (90 days),
+ * its follow-ups and a yearly review of the year before.
+ */
+export const POLICY_MANIFEST_RETENTION_DAYS = 400;
+/** Server access logs of the manifest bucket: who read or wrote a manifest, for an investigation. */
+export const POLICY_MANIFEST_ACCESS_LOG_RETENTION_DAYS = 90;
+
+/**
+ * The bucket of the policy-change rounds (workflows/policy-change.asl.json): PlanRound writes each round's
+ * manifest (one JSON line per partner), the Distributed Map reads it and its ResultWriter writes the round's
+ * results beside it. Private, TLS only, S3-managed encryption, retained like the tables (the stack's data is
+ * never deleted with it), with its server access logs in a bucket of their own.
+ */
+export class PolicyManifests extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(POLICY_MANIFEST_ACCESS_LOG_RETENTION_DAYS) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself: logging its own access would log forever.',
+    });
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // Unversioned: a manifest is rewritten only by a retry of the same round, with the same content.
+      versioned: false,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(POLICY_MANIFEST_RETENTION_DAYS),
+          // ResultWriter writes with multipart uploads: one interrupted must not linger unseen.
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'policy-manifests/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Lets a task read (GetObject) or also write (PutObject) the bucket's objects: exactly what a round does
+   * with a manifest or a result file, no delete, no ACLs (grantRead/grantReadWrite would add `s3:GetObject*`,
+   * `s3:DeleteObject*`, `s3:List*` wildcards). ListBucket too, so that a missing key is NoSuchKey, not
+   * AccessDenied. The objects' keys are the rounds' names, known at run time only: `/*`.
+   */
+  grantObjects(grantee: iam.IGrantable, access: 'read' | 'readWrite'): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: access === 'readWrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects('*')],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+    const bucketId = Stack.of(this).resolve(
+      (this.bucket.node.defaultChild as CfnResource).logicalId,
+    ) as string;
+    if (grantee instanceof Construct) {
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+        reason:
+          "A round's manifest and result keys are known at run time only: the objects of this one bucket.",
+      });
+    }
+  }
+}
