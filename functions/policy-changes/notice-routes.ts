@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { escapeHtml, humanDate } from '../domain/notice.ts';
 import { card, page, problemPage, readableInstant } from '../http/pages.ts';
-import { type HttpResponse, html } from '../http/responses.ts';
+import { type HttpResponse, html, json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
-import { idText, prose } from '../http/schemas.ts';
+import { errorResponseSchema, idText, prose } from '../http/schemas.ts';
+import { clientErrors } from '../notices/routes.ts';
 import {
   acknowledgePolicyNotice,
+  answerPolicyConcern,
   checkPolicyLink,
   type OpenedPolicyNotice,
   raisePolicyConcern,
@@ -86,7 +88,59 @@ function footer(opened: OpenedPolicyNotice): string {
   return `<p class="meta">Notice version ${opened.recipient.version} · policy change ${escapeHtml(opened.change.policyChangeId)} · reference ${escapeHtml(opened.contentHash)}</p>`;
 }
 
+const answerSchema = z.strictObject({
+  answer: prose(10, 4000).describe('The written answer, emailed to the partner’s primary contacts.'),
+});
+const answeredSchema = z.object({
+  partnerId: z.string(),
+  concern: z.object({
+    at: z.string(),
+    text: z.string(),
+    answer: z.object({ at: z.string(), by: z.string(), text: z.string() }),
+  }),
+});
+
 export const policyNoticeRoutes: readonly Route[] = [
+  route({
+    method: 'POST',
+    path: '/api/policy-changes/{policyChangeId}/recipients/{partnerId}/concern-answer',
+    roles: ['partner-manager'],
+    tag: 'policy-changes',
+    summary:
+      'Answer a partner’s concern about a policy change, in writing: recorded once, audited, emailed to the partner.',
+    params,
+    body: { mediaType: 'application/json', schema: answerSchema },
+    responses: {
+      200: { description: 'Answered', schema: answeredSchema },
+      ...clientErrors,
+      404: { description: 'No such policy change or partner of it', schema: errorResponseSchema },
+      409: { description: 'No concern raised, or already answered', schema: errorResponseSchema },
+    },
+    handle: async (deps, { params, body, caller }) => {
+      const outcome = await answerPolicyConcern(deps, params.policyChangeId, params.partnerId, {
+        by: caller!.userId,
+        text: body.answer,
+      });
+      switch (outcome.outcome) {
+        case 'answered':
+          return json(200, { partnerId: outcome.recipient.partnerId, concern: outcome.recipient.concern });
+        case 'unknown-recipient':
+          return problem(
+            404,
+            'not-found',
+            `Policy change ${params.policyChangeId} has no partner ${params.partnerId}.`,
+          );
+        case 'no-concern':
+          return problem(409, 'no-concern', 'The partner has raised no concern about this policy change.');
+        case 'already-answered':
+          return problem(
+            409,
+            'already-answered',
+            'The concern was answered already: an answer is given once.',
+          );
+      }
+    },
+  }),
   route({
     method: 'GET',
     path: '/policy-notices/{policyChangeId}/{partnerId}',

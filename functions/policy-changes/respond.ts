@@ -248,3 +248,65 @@ export async function raisePolicyConcern(
   }
   return outcome;
 }
+
+export type AnswerOutcome =
+  | { outcome: 'answered'; recipient: PolicyRecipient }
+  | { outcome: 'unknown-recipient' | 'no-concern' | 'already-answered' };
+
+/**
+ * The alliance manager's written answer to a partner's concern: recorded once (a second answer is refused by
+ * the store's condition), audited on the partner's stream, then emailed to the partner's primary contacts
+ * (message ids per contact, so a retry never sends twice).
+ */
+export async function answerPolicyConcern(
+  deps: Dependencies,
+  policyChangeId: string,
+  partnerId: string,
+  input: { by: string; text: string },
+): Promise<AnswerOutcome> {
+  const [change, recipient] = await Promise.all([
+    deps.policyChanges.get(policyChangeId),
+    deps.policyRecipients.get(policyChangeId, partnerId),
+  ]);
+  if (!change || !recipient) return { outcome: 'unknown-recipient' };
+  if (!recipient.concern) return { outcome: 'no-concern' };
+  if (recipient.concern.answer) return { outcome: 'already-answered' };
+  const answer = { at: deps.clock.now().toISOString(), by: input.by, text: input.text };
+  try {
+    await commitWithAudit(
+      deps.documentClient,
+      deps.tables,
+      policyPartnerStreamOf(policyChangeId, partnerId),
+      [
+        {
+          type: 'policy-concern-answered',
+          at: answer.at,
+          actor: input.by,
+          details: { version: recipient.version, concernAt: recipient.concern.at, answer: input.text },
+        },
+      ],
+      [deps.policyRecipients.answerConcern(recipient, answer)],
+    );
+  } catch (error) {
+    if (isConditionFailed(error)) return { outcome: 'already-answered' };
+    throw error;
+  }
+  const answered: PolicyRecipient = { ...recipient, concern: { ...recipient.concern, answer } };
+  for (const contact of recipient.contacts.filter((candidate) => candidate.role === 'primary')) {
+    const rendered = plainEmail(`Answer to your concern about the policy change ${change.title}`, [
+      `Dear ${contact.name},`,
+      `You wrote: "${recipient.concern.text}"`,
+      `Our answer: ${input.text}`,
+      'You can still acknowledge the policy change from the link in its notice email.',
+    ]);
+    await deps.mailer.send({
+      messageId: `${policyChangeId}/concern-answer/${partnerId}/v${recipient.version}/${contact.contactId}`,
+      kind: 'dispute-answer',
+      changeId: policyChangeId,
+      to: [{ name: contact.name, email: contact.email }],
+      ...rendered,
+      links: [],
+    });
+  }
+  return { outcome: 'answered', recipient: answered };
+}

@@ -115,4 +115,52 @@ describe('the partner’s policy notice page', () => {
     expect(told[0]!.text).toContain(text);
     expect(await coverage()).toMatchObject({ delivered: 0, 'concern-raised': 1, acknowledged: 1 });
   });
+
+  it('lets the partner manager answer the concern once: the partner is emailed, a second answer is 409', async () => {
+    const manager = await api.token('partner-manager', 'dana');
+    const finance = await api.token('finance', 'fiona');
+    const url = (partnerId: string) =>
+      `/api/policy-changes/${policyChangeId}/recipients/${partnerId}/concern-answer`;
+    const answer =
+      'Public-sector deals get 30 days: register them with the tag public-sector and we will hold them.';
+    expect(
+      (await api.request('POST', url('fabrikam-solutions'), { token: finance, json: { answer } })).status,
+    ).toBe(403);
+    expect(
+      (await api.request('POST', url('northwind-resellers'), { token: manager, json: { answer } })).status,
+    ).toBe(409);
+    expect(
+      (await api.request('POST', url('no-such-partner'), { token: manager, json: { answer } })).status,
+    ).toBe(404);
+    const short = await api.request<{ fields: { field: string }[] }>('POST', url('fabrikam-solutions'), {
+      token: manager,
+      json: { answer: 'ok' },
+    });
+    expect(short.status).toBe(400);
+    expect(short.body.fields.map((field) => field.field)).toContain('answer');
+    const answered = await api.request<{ concern: { answer: { by: string; text: string } } }>(
+      'POST',
+      url('fabrikam-solutions'),
+      { token: manager, json: { answer } },
+    );
+    expect(answered.status, answered.text).toBe(200);
+    expect(answered.body.concern.answer).toMatchObject({ by: 'dana', text: answer });
+    const again = await api.request<{ error: string }>('POST', url('fabrikam-solutions'), {
+      token: manager,
+      json: { answer },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('already-answered');
+    const emails = (await system.outbox.list()).filter(
+      (message) => message.changeId === policyChangeId && message.kind === 'dispute-answer',
+    );
+    expect(emails.map((message) => message.to[0]!.email)).toEqual(['jonas.berg@fabrikam.example']);
+    expect(emails[0]!.text).toContain(answer);
+    // The page shows the answer beside the concern.
+    const page = await api.request(
+      'GET',
+      `${path('fabrikam-solutions')}?token=${encodeURIComponent(tokenOf('fabrikam-solutions'))}`,
+    );
+    expect(page.text).toContain('Answer: Public-sector deals get 30 days');
+  });
 });
