@@ -292,12 +292,18 @@ export function problemPage(kind: PageProblem, contact?: AllianceManagerContact)
 
 /**
  * The page for input the router refused on a partner's page (the link or the form): the link is judged
- * before the form, so the reason shown is the one that applies — a changed notice id in the address is an
- * invalid link, a missing or cut-off token an incomplete one, and only then is the message itself at fault.
+ * before the form, so the reason shown is the one that applies — a changed id in the address (`linkFields`:
+ * the page's path parameters) is an invalid link, a missing or cut-off token an incomplete one, and only then
+ * is the message itself at fault.
  */
-export function invalidPageInput(fields: readonly { field: string }[], status: 400 | 413): HttpResponse {
-  if (status === 413) return problemPage('too-large');
-  if (fields.some((item) => item.field === 'noticeId')) return problemPage('tampered');
-  if (fields.some((item) => item.field === 'token')) return problemPage('missing-token');
-  return problemPage('invalid-form');
+export function invalidPageInputFor(linkFields: readonly string[]) {
+  return (fields: readonly { field: string }[], status: 400 | 413): HttpResponse => {
+    if (status === 413) return problemPage('too-large');
+    if (fields.some((item) => linkFields.includes(item.field))) return problemPage('tampered');
+    if (fields.some((item) => item.field === 'token')) return problemPage('missing-token');
+    return problemPage('invalid-form');
+  };
 }
+
+/** A commission notice's pages: the link is the notice id and its token. */
+export const invalidPageInput = invalidPageInputFor(['noticeId']);

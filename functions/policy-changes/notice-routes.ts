@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { escapeHtml, humanDate } from '../domain/notice.ts';
-import { card, page, problemPage, readableInstant } from '../http/pages.ts';
-import { type HttpResponse, html, json, problem } from '../http/responses.ts';
+import { card, invalidPageInputFor, page, problemPage, readableInstant } from '../http/pages.ts';
+import { html, json, problem } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema, idText, prose } from '../http/schemas.ts';
 import { clientErrors } from '../notices/routes.ts';
@@ -41,14 +41,8 @@ const userAgentHeaders = z.looseObject({
     .optional(),
 });
 
-/** The link is judged before the form: a changed id in the address is an invalid link, a missing token an incomplete one. */
-function invalidInput(fields: readonly { field: string }[], status: 400 | 413): HttpResponse {
-  if (status === 413) return problemPage('too-large');
-  if (fields.some((item) => item.field === 'policyChangeId' || item.field === 'partnerId'))
-    return problemPage('tampered');
-  if (fields.some((item) => item.field === 'token')) return problemPage('missing-token');
-  return problemPage('invalid-form');
-}
+/** The link of a policy notice is its two path parameters and its token. */
+const invalidInput = invalidPageInputFor(['policyChangeId', 'partnerId']);
 
 const refusals = {
   403: { description: 'Tampered, foreign or incomplete link', html: true },

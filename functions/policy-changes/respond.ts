@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { commitWithAudit } from '../adapters/dynamodb/audited-transaction.ts';
-import { type PolicyChange, policyPartnerStreamOf } from '../adapters/dynamodb/policy-change-store.ts';
+import {
+  type PolicyChange,
+  policyContentOf,
+  policyPartnerStreamOf,
+} from '../adapters/dynamodb/policy-change-store.ts';
 import { type PolicyRecipient, stateDeltas } from '../adapters/dynamodb/policy-recipient-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -36,15 +40,12 @@ const MAX_ACT_ROUNDS = 4;
 
 /** What a policy notice shows, as hashed for the evidence of an acknowledgement. */
 export function policyNoticeContent(change: PolicyChange, version: number) {
+  // The day it takes effect is what the notice states; the effective date asked for is not shown.
+  const { effectiveDate: _asked, ...shown } = policyContentOf(change);
   return {
     policyChangeId: change.policyChangeId,
     version,
-    title: change.title,
-    summary: change.summary,
-    ...(change.policyText !== undefined ? { policyText: change.policyText } : {}),
-    ...(change.document !== undefined ? { document: change.document } : {}),
-    rationale: change.rationale,
-    adverse: change.adverse,
+    ...shown,
     takesEffect: (change.takesEffectAt ?? change.effectiveDate).slice(0, 10),
   };
 }

@@ -5,6 +5,7 @@ import {
   type PolicyRevision,
   type PolicyStepFields,
   policyAuditStreamOf,
+  policyContentOf,
 } from '../adapters/dynamodb/policy-change-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
@@ -30,18 +31,6 @@ export type PolicyRevisionOutcome =
 export type PolicyWithdrawalOutcome =
   | { ok: true; change: PolicyChange }
   | { ok: false; refusal: 'unknown-change' | 'not-withdrawable'; detail: string };
-
-function contentOf(change: PolicyChange): PolicyContent {
-  return {
-    title: change.title,
-    summary: change.summary,
-    ...(change.policyText !== undefined ? { policyText: change.policyText } : {}),
-    ...(change.document !== undefined ? { document: change.document } : {}),
-    rationale: change.rationale,
-    adverse: change.adverse,
-    effectiveDate: change.effectiveDate,
-  };
-}
 
 /**
  * A revision of a policy change being (or already) notified: its content replaced (the old content kept in
@@ -95,7 +84,7 @@ export async function revisePolicyChange(
     const version = (change.noticeVersion ?? 1) + 1;
     const revision: PolicyRevision = {
       version: change.noticeVersion ?? 1,
-      content: contentOf(change),
+      content: policyContentOf(change),
       replacedAt: now.toISOString(),
       replacedBy: input.by,
       reason: input.reason,

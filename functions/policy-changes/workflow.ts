@@ -622,8 +622,16 @@ async function sendRound(
 ): Promise<PartnerSendOutcome> {
   const { first, fallback } = roundContacts(line, escalation);
   const firstEmails = await policyEmails(deps, change, line, input.roundId, input.version, wording, first);
-  const thenEmails = await policyEmails(deps, change, line, input.roundId, input.version, wording, fallback);
-  return sendToPartner(deps.mailer, pacer, firstEmails, thenEmails);
+  const fallbackEmails = await policyEmails(
+    deps,
+    change,
+    line,
+    input.roundId,
+    input.version,
+    wording,
+    fallback,
+  );
+  return sendToPartner(deps.mailer, pacer, firstEmails, fallbackEmails);
 }
 
 async function sendFollowUps(

@@ -73,6 +73,13 @@ describe('the partner’s policy notice page', () => {
     });
     expect(foreign.status).toBe(403);
     expect(foreign.text).toContain('another notice');
+    // An address whose ids the router refuses (too long to be ours) is an invalid link, not a bad form.
+    const mangled = await api.request(
+      'GET',
+      `/policy-notices/${policyChangeId}/${'x'.repeat(600)}?token=${encodeURIComponent(token)}`,
+    );
+    expect(mangled.status).toBe(403);
+    expect(mangled.text).toContain('This link is not valid');
     expect(await coverage()).toEqual(before);
   });
 

@@ -99,6 +99,19 @@ export type PolicyContent = Pick<
   'title' | 'summary' | 'policyText' | 'document' | 'rationale' | 'adverse' | 'effectiveDate'
 >;
 
+/** The content of a policy change as it stands (what a revision keeps, what a notice shows). */
+export function policyContentOf(change: PolicyChange): PolicyContent {
+  return {
+    title: change.title,
+    summary: change.summary,
+    ...(change.policyText !== undefined ? { policyText: change.policyText } : {}),
+    ...(change.document !== undefined ? { document: change.document } : {}),
+    rationale: change.rationale,
+    adverse: change.adverse,
+    effectiveDate: change.effectiveDate,
+  };
+}
+
 export interface PolicyRevision {
   version: number;
   content: PolicyContent;
