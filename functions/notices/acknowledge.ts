@@ -101,9 +101,10 @@ export async function openNotice(deps: Dependencies, noticeId: string, token: st
     return { ok: false, problem: verdict.problem };
   }
   const version = parseNoticeId(noticeId)?.version;
-  const change = await deps.changes.get(verdict.claims.changeId);
-  const notice =
-    version === undefined || !change ? undefined : await deps.changes.notice(change.changeId, version);
+  const { change, notice } =
+    version === undefined
+      ? { change: await deps.changes.get(verdict.claims.changeId), notice: undefined }
+      : await deps.changes.changeWithNotice(verdict.claims.changeId, version);
   // A validly signed link to a notice we never recorded is refused as unknown.
   if (!change?.notice || !notice || notice.noticeId !== noticeId)
     return refusedWithContact(deps, 'unknown-notice', change);

@@ -63,6 +63,8 @@ export async function act<Result, Refusal extends string>(
     fromWorkflow?: boolean;
     /** The change as the caller just read it: the first round decides on it instead of reading it again. */
     known?: StoredChange;
+    /** The caller delivers the step's emails itself (and marks them in its next step), so act leaves them queued. */
+    callerDelivers?: boolean;
   } = {},
 ): Promise<ActOutcome<Result, Refusal>> {
   for (let round = 1; ; round += 1) {
@@ -90,7 +92,8 @@ export async function act<Result, Refusal extends string>(
     const at = now.toISOString();
     const transitionOptions: TransitionOptions = {
       ...(decision.remove ? { remove: decision.remove } : {}),
-      ...(options.fromWorkflow ? { fromWorkflow: true } : {}),
+      // A person's step must know which wait to resume after it: it commits only on the token it read.
+      ...(options.fromWorkflow ? { fromWorkflow: true } : { taskTokenSeen: change.taskToken ?? null }),
     };
     // The change records its stream's new head, so its next step chains without reading the head.
     const items = (head: AuditStreamHead) => [
@@ -119,27 +122,25 @@ export async function act<Result, Refusal extends string>(
     }
     const messages = decision.messages ?? [];
     // Delivered now, or left queued for the sweep: the step itself is committed either way.
-    if (messages.length > 0) await deliverMessagesLater(deps, changeId, messages);
-    if (options.fromWorkflow) {
-      const after = ChangeStore.afterTransition(
-        change,
-        decision.to,
-        { ...decision.patch, auditHead: headAfter(entries) },
-        transitionOptions,
-      );
-      return { ok: true, result: decision.result, change: after };
-    }
-    // Read back, not computed: a token the workflow parked meanwhile must be the one resumed.
-    const latest = (await deps.changes.get(changeId)) ?? change;
-    await resumeWorkflow(deps, latest);
-    return { ok: true, result: decision.result, change: latest };
+    if (messages.length > 0 && !options.callerDelivers) await deliverMessagesLater(deps, changeId, messages);
+    // Computed, not read back: the commit was guarded by the status, the revision and (for a person's step)
+    // the parked token it was decided on, so nothing else of the change can have moved in between.
+    const after = ChangeStore.afterTransition(
+      change,
+      decision.to,
+      { ...decision.patch, auditHead: headAfter(entries) },
+      transitionOptions,
+    );
+    if (!options.fromWorkflow) await resumeWorkflow(deps, after);
+    return { ok: true, result: decision.result, change: after };
   }
 }
 
 /**
- * Wakes the workflow if it is parked on an older revision of the change (a person just acted). Read after the
- * commit, so a token parked meanwhile is the one resumed; a token parked after the commit was parked on the
- * new revision and needs nothing (see ChangeStore.parkTaskToken).
+ * Wakes the workflow if it is parked on an older revision of the change (a person just acted). `change` is the
+ * change as committed: a token parked between the read and the commit fails the commit (taskTokenSeen) and the
+ * step is decided again, and a park after the commit finds the revision moved and is not parked at all (see
+ * ChangeStore.parkTaskToken and functions/notices/await-event.ts).
  */
 export async function resumeWorkflow(deps: Dependencies, change: StoredChange): Promise<void> {
   if (!change.taskToken || (change.taskTokenRevision ?? -1) >= change.revision) return;

@@ -32,12 +32,24 @@ export async function deliverMessages(
   changeId: string,
   emails: readonly OutgoingEmail[],
 ): Promise<Map<string, string>> {
+  const delivered = await sendEmails(deps, emails);
+  if (delivered.size > 0) await deps.changes.markMessagesDelivered(changeId, delivered);
+  return delivered;
+}
+
+/**
+ * Hands committed emails to the provider without marking them: for a step that records the marks in its own
+ * next transaction (functions/notices/send-notice.ts). Returns the delivery time of each, by message id.
+ */
+export async function sendEmails(
+  deps: Dependencies,
+  emails: readonly OutgoingEmail[],
+): Promise<Map<string, string>> {
   const delivered = new Map<string, string>();
   for (const email of emails) {
     await deps.mailer.send(email);
     delivered.set(email.messageId, deps.clock.now().toISOString());
   }
-  if (delivered.size > 0) await deps.changes.markMessagesDelivered(changeId, delivered);
   return delivered;
 }
 

@@ -9,7 +9,7 @@ import { applyDateReason, applyNotBefore } from '../domain/submission-rules.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { act } from './act.ts';
 import { kindOf } from './change-kind.ts';
-import { deliverQueuedMessages } from './deliver.ts';
+import { deliverQueuedMessages, sendEmails } from './deliver.ts';
 import { noticeLink } from './links.ts';
 import { progressOf, type WorkflowProgress } from './progress.ts';
 
@@ -99,6 +99,9 @@ export async function noticeEmails(
   );
 }
 
+/** Delivery marks a delivery's step carries in its own transaction (beside the change and two audit items). */
+const MAX_MARKS_IN_STEP = 90;
+
 /**
  * Workflow step: the notice (or a revised version) is committed first — its content, the apply date it
  * announces, one queued email per recipient — and only then emailed, so a partner who opens the link the
@@ -110,18 +113,30 @@ export async function sendNotice(deps: Dependencies, changeId: string): Promise<
   const stored = await deps.changes.get(changeId);
   if (!stored) throw new ChangeNotFound(`No change ${changeId}`);
   let change: StoredChange = stored;
-  if (change.status === 'notice-due') change = await commitNotice(deps, change);
+  let committed: OutgoingEmail[] | undefined;
+  if (change.status === 'notice-due') ({ change, emails: committed } = await commitNotice(deps, change));
   // Strict here, unlike a person's step: the notice period counts from delivery, so an email that cannot go
-  // out fails the task (Retry, then the named failure state) instead of waiting for the sweep.
-  const delivered = await deliverQueuedMessages(deps, changeId);
-  change = await recordDelivery(deps, change, delivered);
+  // out fails the task (Retry, then the named failure state) instead of waiting for the sweep. The notice's
+  // emails committed just now are known: sent without reading them back, and marked delivered in the
+  // delivery's own transaction. A retried step finds them queued (or marked) and reads them instead.
+  if (committed) {
+    const delivered = await sendEmails(deps, committed);
+    change = await recordDelivery(deps, change, delivered, delivered);
+  } else {
+    const delivered = await deliverQueuedMessages(deps, changeId);
+    change = await recordDelivery(deps, change, delivered);
+  }
   const progress = progressOf(change, deps.policy, deps.clock.now());
   // Delivery still unrecorded (a primary contact's email not delivered yet): wait for the next deadline and
   // look again then, rather than looping straight back into this step.
   return progress.next === 'send-notice' ? { ...progress, next: 'wait' } : progress;
 }
 
-async function commitNotice(deps: Dependencies, known: StoredChange): Promise<StoredChange> {
+/** Commits the notice; `emails` are its emails, left queued for the caller, when this call committed it. */
+async function commitNotice(
+  deps: Dependencies,
+  known: StoredChange,
+): Promise<{ change: StoredChange; emails?: OutgoingEmail[] }> {
   const changeId = known.changeId;
   const outcome = await act(
     deps,
@@ -178,6 +193,10 @@ async function commitNotice(deps: Dependencies, known: StoredChange): Promise<St
               }),
             ])
           : [];
+      const messages = await noticeEmails(deps, withTerms, content, contacts, applyAt, {
+        kind: 'notice',
+        tag: 'notice',
+      });
       return {
         event: 'send-notice' as const,
         to: current.adverse ? ('notice-sent' as const) : ('scheduled' as const),
@@ -208,16 +227,15 @@ async function commitNotice(deps: Dependencies, known: StoredChange): Promise<St
           }),
           ...emergencyDebit,
         ],
-        messages: await noticeEmails(deps, withTerms, content, contacts, applyAt, {
-          kind: 'notice',
-          tag: 'notice',
-        }),
-        result: undefined,
+        messages,
+        result: messages,
       };
     },
-    { fromWorkflow: true, known },
+    { fromWorkflow: true, known, callerDelivers: true },
   );
-  return outcome.change ?? known;
+  return outcome.ok
+    ? { change: outcome.change, emails: outcome.result }
+    : { change: outcome.change ?? known };
 }
 
 /**
@@ -228,7 +246,13 @@ async function recordDelivery(
   deps: Dependencies,
   known: StoredChange,
   deliveries: ReadonlyMap<string, string>,
+  /** Deliveries not marked yet: marked in this step's transaction, or on their own if it records nothing. */
+  unmarked?: ReadonlyMap<string, string>,
 ): Promise<StoredChange> {
+  const marks = [...(unmarked ?? [])];
+  // The step's own items (change, audit entry and head) leave room for a partner's few contacts; a huge
+  // contact list is marked on its own rather than overflow DynamoDB's 100-item transaction.
+  const marksWithin = marks.length <= MAX_MARKS_IN_STEP;
   const outcome = await act(
     deps,
     known.changeId,
@@ -274,6 +298,9 @@ async function recordDelivery(
         event: 'record-delivery' as const,
         to: current.status,
         patch: { notice: updated },
+        ...(marksWithin
+          ? { items: marks.map(([id, at]) => deps.changes.markDeliveredWithin(current.changeId, id, at)) }
+          : {}),
         audit: {
           type: 'notice-delivered' as const,
           actor: 'email-provider',
@@ -289,5 +316,7 @@ async function recordDelivery(
     },
     { fromWorkflow: true, known },
   );
+  if (marks.length > 0 && (!outcome.ok || !marksWithin))
+    await deps.changes.markMessagesDelivered(known.changeId, new Map(marks));
   return outcome.change ?? known;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts';
 import { approveChange } from '../../functions/approvals/decide.ts';
 import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
+import { act } from '../../functions/notices/act.ts';
 import { advance } from '../../functions/notices/advance.ts';
 import { awaitEvent } from '../../functions/notices/await-event.ts';
 import { progressOf } from '../../functions/notices/progress.ts';
@@ -489,6 +490,35 @@ describe('acknowledging', () => {
       expect((await context.deps.changes.get(changeId))?.status).toBe('scheduled');
       expect(context.workflow.resumed.filter((call) => call.taskToken === `race-token-${i}`)).toHaveLength(1);
     }
+  });
+
+  it('resumes the wait parked between a person’s read and commit, without reading the change back', async () => {
+    const { changeId } = await deliveredCut(context, northwind, 'finance-park-between', 'park-between');
+    const gets = context.countRequests('GetItem');
+    let rounds = 0;
+    const outcome = await act(context.deps, changeId, async (change) => {
+      rounds += 1;
+      // The workflow parks its wait after this step read the change and before it commits.
+      if (rounds === 1) expect(await park(changeId, 'parked-meanwhile')).toBe('waiting');
+      return {
+        event: 'acknowledge' as const,
+        to: 'scheduled' as const,
+        audit: {
+          type: 'acknowledgement-recorded' as const,
+          actor: 'test',
+          details: { seen: change.revision },
+        },
+        result: rounds,
+      };
+    });
+    const reads = gets.stop();
+    expect(outcome).toMatchObject({ ok: true, result: 2 });
+    // Decided again on the change with the new token, so that token is the one resumed.
+    expect(context.workflow.resumed.filter((call) => call.taskToken === 'parked-meanwhile')).toHaveLength(1);
+    const stored = await context.deps.changes.get(changeId);
+    expect(outcome.ok && outcome.change).toEqual(stored);
+    // One read of the change per round and the test's own read for the park: none after the commit.
+    expect(reads).toBe(3);
   });
 
   it('refuses a link for another notice and writes nothing', async () => {

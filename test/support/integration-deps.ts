@@ -109,6 +109,8 @@ export interface IntegrationContext {
   auditEntries(changeId: string): Promise<AuditEntry[]>;
   /** The outbox messages of a change (of one kind, if given), newest first. */
   messagesFor(changeId: string, kind?: string): Promise<OutboxMessage[]>;
+  /** Counts the DynamoDB requests of one command (e.g. 'GetItem') sent from now until `stop()`. */
+  countRequests(command: string): { stop(): number };
   close(): void;
 }
 
@@ -157,6 +159,26 @@ export async function createIntegrationContext(
   };
   if (options.seed ?? true) await seedDemoPartners(deps);
 
+  const counters = new Set<{ command: string; count: number }>();
+  documentClient.middlewareStack.add(
+    (next, { commandName }) =>
+      (request) => {
+        for (const counter of counters) if (commandName === `${counter.command}Command`) counter.count += 1;
+        return next(request);
+      },
+    { step: 'initialize', name: 'integrationRequestCounter' },
+  );
+  const countRequests = (command: string) => {
+    const counter = { command, count: 0 };
+    counters.add(counter);
+    return {
+      stop: () => {
+        counters.delete(counter);
+        return counter.count;
+      },
+    };
+  };
+
   const scan = async (logicalName: string) => {
     const tableName = tables.tableNames[logicalName];
     if (!tableName) throw new Error(`No table ${logicalName}`);
@@ -193,6 +215,7 @@ export async function createIntegrationContext(
         (event) => event.changeId === changeId && (rule === undefined || event.rule === rule),
       ),
     auditEntries,
+    countRequests,
     messagesFor: async (changeId, kind) =>
       (await outbox.list()).filter(
         (message) => message.changeId === changeId && (kind === undefined || message.kind === kind),

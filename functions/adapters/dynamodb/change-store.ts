@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -189,6 +190,12 @@ export interface TransitionOptions {
   remove?: readonly Removable[];
   /** The workflow itself acts: the change no longer waits for its workflow to start. */
   fromWorkflow?: boolean;
+  /**
+   * The workflow's parked task token as the step was decided on (null: none parked). The step then commits
+   * only if no other token was parked meanwhile, so the caller knows, without reading back, which wait to
+   * resume (parking does not move the revision; see parkTaskToken).
+   */
+  taskTokenSeen?: string | null;
 }
 
 /** What a transition removes: the caller's attributes, and the pending-start marker once the workflow acts or the change ends. */
@@ -217,6 +224,37 @@ export class ChangeStore {
     // `workflowPending` is a marker for the pending-workflow index, not part of the change.
     const { workflowPending: _pending, ...change } = item;
     return change;
+  }
+
+  /**
+   * A change and one of its notice versions in one request (a partner's link shows both). Keys the batch
+   * leaves unprocessed (throttling) are read one by one, so the answer never depends on the batch.
+   */
+  async changeWithNotice(
+    changeId: string,
+    version: number,
+  ): Promise<{ change?: StoredChange; notice?: StoredNotice }> {
+    const changeKey = changeKeys.change(changeId);
+    const noticeKey = changeKeys.notice(changeId, version);
+    const { Responses, UnprocessedKeys } = await this.documentClient.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tables.changes]: { Keys: [changeKey, noticeKey], ConsistentRead: true } },
+      }),
+    );
+    if ((UnprocessedKeys?.[this.tables.changes]?.Keys?.length ?? 0) > 0) {
+      const [change, notice] = await Promise.all([this.get(changeId), this.notice(changeId, version)]);
+      return { ...(change ? { change } : {}), ...(notice ? { notice } : {}) };
+    }
+    const items = Responses?.[this.tables.changes] ?? [];
+    const found = (sk: string) => items.find((item) => item.sk === sk);
+    const changeItem = found(changeKey.sk);
+    const noticeItem = found(noticeKey.sk);
+    const { pk: _pk, sk: _sk, workflowPending: _pending, ...change } = changeItem ?? {};
+    const { pk: _npk, sk: _nsk, ...notice } = noticeItem ?? {};
+    return {
+      ...(changeItem ? { change: change as StoredChange } : {}),
+      ...(noticeItem ? { notice: notice as StoredNotice } : {}),
+    };
   }
 
   notice(changeId: string, version: number): Promise<StoredNotice | undefined> {
@@ -542,12 +580,18 @@ export class ChangeStore {
       names[`#r${index}`] = attribute;
       return `#r${index}`;
     });
+    const conditions = ['#status = :from', '#revision = :rev'];
+    if (options.taskTokenSeen === null) conditions.push('attribute_not_exists(taskToken)');
+    else if (options.taskTokenSeen !== undefined) {
+      conditions.push('taskToken = :seenToken');
+      values[':seenToken'] = options.taskTokenSeen;
+    }
     return {
       Update: {
         TableName: this.tables.changes,
         Key: changeKeys.change(change.changeId),
         UpdateExpression: `SET ${sets.join(', ')}${removeNames.length > 0 ? ` REMOVE ${removeNames.join(', ')}` : ''}`,
-        ConditionExpression: '#status = :from AND #revision = :rev',
+        ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
@@ -751,6 +795,24 @@ export class ChangeStore {
       if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
       for (const [messageId, at] of marks) await this.markMessageDelivered(changeId, messageId, at);
     }
+  }
+
+  /**
+   * Marks a message delivered inside the step that records the delivery, so the mark costs no request of its
+   * own. Unconditional on the status: a concurrent mark (the sweep) must not cancel that step, and the first
+   * delivery time is kept.
+   */
+  markDeliveredWithin(changeId: string, messageId: string, deliveredAt: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.changes,
+        Key: changeKeys.message(changeId, messageId),
+        UpdateExpression:
+          'SET deliveryStatus = :delivered, deliveredAt = if_not_exists(deliveredAt, :at) REMOVE undelivered',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':delivered': 'delivered', ':at': deliveredAt },
+      },
+    };
   }
 
   private deliveredMark(changeId: string, messageId: string, deliveredAt: string) {
