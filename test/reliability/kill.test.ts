@@ -51,8 +51,11 @@ interface Step {
   name: string;
   /** `again` is true when a kill may have cut the previous attempt short: it may already have happened. */
   run(context: Context, again: boolean): Promise<void>;
-  /** The step runs a policy sending round: a kill may be timed by the round's emails (see Kill). */
-  fansOut?: true;
+  /**
+   * The step runs policy sending rounds, which send this many emails in a run without kills: a kill may be
+   * timed by them (see Kill).
+   */
+  fansOut?: number;
 }
 
 const PARTNER = 'northwind-resellers';
@@ -202,6 +205,8 @@ const POLICY_EMAIL_RATE = 200;
 /** Partners who acknowledge at once, and partners who do after the first reminder; the rest stay silent. */
 const PROMPT = POLICY_PARTNERS.slice(0, 3).map((partner) => partner.partnerId);
 const AFTER_REMINDER = POLICY_PARTNERS.slice(3, 5).map((partner) => partner.partnerId);
+const SILENT_AT_FIRST = POLICY_PARTNERS.slice(PROMPT.length);
+const SILENT = SILENT_AT_FIRST.slice(AFTER_REMINDER.length);
 
 function policyOf(context: Context): string {
   const policyChangeId = context.policy.policyChangeId;
@@ -236,9 +241,9 @@ function policySteps(): Step[] {
       await context.api.settle();
     },
   });
-  const advanceTo = (days: number, what: string, fansOut: boolean): Step => ({
+  const advanceTo = (days: number, what: string, emails?: number): Step => ({
     name: `policy: advance to day ${days} (${what})`,
-    ...(fansOut ? { fansOut: true as const } : {}),
+    ...(emails ? { fansOut: emails } : {}),
     run: async (context) => {
       const target = (context.policy.startedAt?.getTime() ?? 0) + days * DAY_MS;
       const now = (await context.api.now()).getTime();
@@ -290,7 +295,7 @@ function policySteps(): Step[] {
     },
     {
       name: 'policy: approve (the notice round)',
-      fansOut: true,
+      fansOut: POLICY_PARTNERS.length,
       run: async (context, again) => {
         const response = await context.api.request(
           'POST',
@@ -305,10 +310,11 @@ function policySteps(): Step[] {
       },
     },
     acknowledgeAs('acknowledge at once as three partners', PROMPT),
-    advanceTo(POLICY_DAYS.firstReminderDone, 'the first reminder round', true),
+    advanceTo(POLICY_DAYS.firstReminderDone, 'the first reminder round', SILENT_AT_FIRST.length),
     acknowledgeAs('acknowledge after the reminder as two partners', AFTER_REMINDER),
-    advanceTo(POLICY_DAYS.escalationDone, 'the second reminder and the escalation rounds', true),
-    advanceTo(POLICY_DAYS.outcomesDone, 'the outcome round', false),
+    // The second reminder, then per partner its primary and fallback contacts and its alliance manager.
+    advanceTo(POLICY_DAYS.escalationDone, 'the second reminder and the escalation rounds', SILENT.length * 4),
+    advanceTo(POLICY_DAYS.outcomesDone, 'the outcome round'),
   ];
 }
 
@@ -499,6 +505,9 @@ interface Kill {
   at: 'before' | number | { afterEmails: number };
 }
 
+/** How long after a step's last acknowledged write DynamoDB Local has it on disk (see the 'before' kill). */
+const DURABLE_AFTER_MS = 500;
+
 let running: RunningLocalProcess | undefined;
 const dataDirs: string[] = [];
 
@@ -554,6 +563,11 @@ async function runWithKills(
       continue;
     }
     if (kill.at === 'before') {
+      // DynamoDB Local answers a write before the write survives a SIGKILL of its JVM: killed at once after
+      // the answer, it came back without the last transaction (measured on the partner import: its last 20
+      // rows lost, 3 times out of 3; kept when killed 300 ms later). DynamoDB keeps what it acknowledged, so a
+      // crash between two steps is modelled a moment after the step, not inside the emulator's window.
+      await new Promise((done) => setTimeout(done, DURABLE_AFTER_MS));
       await killAndRestart();
       await step.run(context, false);
       continue;
@@ -584,18 +598,16 @@ async function runWithKills(
   return { endStates, restarts, stepMs };
 }
 
-/**
- * The fewest emails a round's step sends: the first reminder round, to the partners who did not acknowledge
- * at once. A kill after fewer emails than that lands inside the step's first round.
- */
-const MIN_ROUND_EMAILS = POLICY_PARTNERS.length - PROMPT.length;
-
 const killAt = (step: number): fc.Arbitrary<Kill['at']> =>
   fc.oneof(
     fc.constant<'before'>('before'),
     fc.integer({ min: 0, max: 1_500 }),
-    ...(allSteps[step]?.fansOut
-      ? [fc.integer({ min: 1, max: MIN_ROUND_EMAILS - 1 }).map((emails) => ({ afterEmails: emails }))]
+    ...((allSteps[step]?.fansOut ?? 0) > 1
+      ? [
+          fc
+            .integer({ min: 1, max: (allSteps[step]?.fansOut ?? 2) - 1 })
+            .map((emails) => ({ afterEmails: emails })),
+        ]
       : []),
   );
 
@@ -653,6 +665,13 @@ describe('SIGKILL at random points of random workflows', () => {
     expect(noticesOf(policy.emails)).toEqual(
       POLICY_PARTNERS.map((partner) => `notice → ${partner.contacts[0]?.email}`).sort(),
     );
+    // As many emails as the kill plans expect of the rounds' steps (Step.fansOut).
+    const kindsSent = (kind: string) => policy.emails.filter((email) => email.startsWith(`${kind} `)).length;
+    expect([kindsSent('reminder'), kindsSent('fallback-notice'), kindsSent('escalation')]).toEqual([
+      SILENT_AT_FIRST.length + SILENT.length,
+      SILENT.length * 2,
+      SILENT.length,
+    ]);
     expect(policy.brokenChains).toEqual([]);
     expect(policy.ledger.filter((event) => event.includes('#policy-notice '))).toHaveLength(60);
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
