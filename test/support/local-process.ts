@@ -8,6 +8,8 @@ const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 export interface RunningLocalProcess {
   baseUrl: string;
   output: () => string;
+  /** Its DynamoDB Local's endpoint, as its start banner (local/start.ts) announces it. */
+  dynamodbEndpoint(): string;
   /** Sends a signal to the process (SIGTERM: a clean stop) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILLs its whole process group (DynamoDB Local included) at once, as a crash or an OOM kill would. */
@@ -81,6 +83,12 @@ async function startOnce(
   return {
     baseUrl: `http://127.0.0.1:${chosenPort}`,
     output: () => output,
+    dynamodbEndpoint: () => {
+      // Read when asked: the banner's readiness line may have arrived in an earlier chunk than this one.
+      const endpoint = /DynamoDB Local\s+(http\S+)/.exec(output)?.[1];
+      if (!endpoint) throw new Error(`no DynamoDB Local endpoint in the start banner:\n${output}`);
+      return endpoint;
+    },
     stop: async (signal = 'SIGTERM') => {
       if (!alive()) return child.exitCode;
       child.kill(signal);

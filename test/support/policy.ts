@@ -13,16 +13,21 @@ import { realRationale } from './fixtures.ts';
 /** Staff who run policy changes in the tests (the dev identities of local/dev-identity.ts). */
 export const POLICY_STAFF = { manager: 'dana', approver: 'amara' } as const;
 
+interface RegionPartnersOptions {
+  prefix: string;
+  region: string;
+  count: number;
+  stages?: readonly RelationshipStage[];
+}
+
 /**
- * `count` partners of one region (its own, so a segment by region reaches exactly them), ids
- * `<prefix>-0000`…, stages cycling through `stages`, each with one primary and one fallback contact.
+ * `count` new partners of one region (its own, so a segment by region reaches exactly them), ids
+ * `<prefix>-0000`…, stages cycling through `stages`, each with one primary contact
+ * (`primary-<n>@<prefix>.example`) and one fallback contact: rows as the directory and its import take them.
  */
-export async function createRegionPartners(
-  system: LocalSystem,
-  options: { prefix: string; region: string; count: number; stages?: readonly RelationshipStage[] },
-): Promise<string[]> {
+export function regionPartnerInputs(options: RegionPartnersOptions) {
   const stages = options.stages ?? ['transactional'];
-  const inputs = Array.from({ length: options.count }, (_, index) => {
+  return Array.from({ length: options.count }, (_, index) => {
     const n = String(index).padStart(4, '0');
     const partnerId = `${options.prefix}-${n}`;
     return {
@@ -48,6 +53,14 @@ export async function createRegionPartners(
       openingRates: [{ ratePct: 12, effectiveFrom: '2025-01-01' }],
     };
   });
+}
+
+/** The partners of `regionPartnerInputs`, created in the directory of a local system. */
+export async function createRegionPartners(
+  system: LocalSystem,
+  options: RegionPartnersOptions,
+): Promise<string[]> {
+  const inputs = regionPartnerInputs(options);
   for (let start = 0; start < inputs.length; start += 100) {
     const outcomes = await createPartnersTogether(system.deps, inputs.slice(start, start + 100), 'seed');
     if (outcomes.some((outcome) => outcome.outcome !== 'created')) throw new Error('partners not created');
