@@ -473,11 +473,15 @@ describe('acknowledging', () => {
 
   it('resumes each wait exactly once whichever of the wait and the click runs first', async () => {
     const delivered = [];
-    for (let i = 0; i < 6; i += 1)
-      delivered.push(await deliveredCut(context, northwind, `finance-race-${i}`, `race-${i}`));
+    for (let i = 0; i < 6; i += 1) {
+      const cut = await deliveredCut(context, northwind, `finance-race-${i}`, `race-${i}`);
+      // The workflow decides to wait on the delivered revision before the race starts, as in Step Functions;
+      // reading it inside the race could see the click's revision, and a wait on that is rightly left parked.
+      delivered.push({ ...cut, revision: (await context.deps.changes.get(cut.changeId))!.revision });
+    }
     await Promise.all(
-      delivered.flatMap(({ changeId, noticeId, tokens }, i) => [
-        park(changeId, `race-token-${i}`),
+      delivered.flatMap(({ changeId, noticeId, tokens, revision }, i) => [
+        awaitEvent(context.deps, { changeId, taskToken: `race-token-${i}`, revision }),
         acknowledgeNotice(context.deps, {
           noticeId,
           token: tokens['nw-ops']!,
