@@ -1,9 +1,11 @@
-/** JSON with sorted keys, so the same content always hashes the same (audit chain, notice content hash). */
+import canonicalize from 'canonicalize';
+
+/**
+ * The RFC 8785 JSON Canonicalization Scheme (JCS) encoding of `value`, from `canonicalize` (by an author of
+ * the RFC): sorted keys, ECMAScript number form, no whitespace. What the audit chain and the notice content
+ * hash are computed over, so a verifier in any language with a JCS library recomputes the same bytes.
+ * Input strings are well-formed (the router refuses lone surrogates, which JCS cannot encode).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  return canonicalize(value) ?? 'null';
 }

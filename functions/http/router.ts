@@ -168,7 +168,16 @@ type ParseResult = { ok: true; value: unknown } | { ok: false; fields: { field: 
 function parseWith(schema: z.ZodType | undefined, value: unknown, prefix?: string): ParseResult {
   if (!schema) return { ok: true, value: {} };
   const parsed = parseInput(schema, value);
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) {
+    const illFormed = illFormedStringPath(parsed.data);
+    if (illFormed === undefined) return { ok: true, value: parsed.data };
+    return {
+      ok: false,
+      fields: [
+        { field: illFormed || prefix || '(body)', reason: 'contains a lone surrogate (not Unicode text)' },
+      ],
+    };
+  }
   return {
     ok: false,
     fields: fieldErrors(parsed.error).map((item) => ({
@@ -176,6 +185,23 @@ function parseWith(schema: z.ZodType | undefined, value: unknown, prefix?: strin
       field: prefix && item.field === '(body)' ? prefix : item.field,
     })),
   };
+}
+
+/**
+ * The path of the first string (value or key) in `value` that is not well-formed UTF-16 — a lone surrogate,
+ * which JSON's "\\ud800" escape or YAML's can produce but no text is: the audit chain's RFC 8785 encoding
+ * refuses it, so it is refused here, as the input it is. `''` is the value itself; undefined: none.
+ */
+function illFormedStringPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path ? `${path}.${key}` : key;
+    if (!key.isWellFormed()) return itemPath;
+    const found = illFormedStringPath(item, itemPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The route's limit on its body in bytes. */

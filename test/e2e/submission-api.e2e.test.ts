@@ -68,6 +68,18 @@ describe('POST /api/commission-changes', () => {
     expect(await changeCount()).toBe(before);
   });
 
+  it('refuses a lone surrogate in any text (400 naming the field): the audit chain’s RFC 8785 encoding has no form for it', async () => {
+    const before = await changeCount();
+    const rationale = await post({ ...valid(), rationale: `${realRationale} \ud800` });
+    expect(rationale.status).toBe(400);
+    expect(rationale.body.fields).toEqual([
+      { field: 'rationale', reason: expect.stringContaining('lone surrogate') },
+    ]);
+    const key = await post({ ...valid(), '\udc00': 1 });
+    expect(key.status).toBe(400);
+    expect(await changeCount()).toBe(before);
+  });
+
   it('refuses a cut with less than the stage notice period (422) and says the earliest date', async () => {
     const response = await post({ ...valid(), effectiveDate: isoDateAfter(now, 59) });
     expect(response.status).toBe(422);

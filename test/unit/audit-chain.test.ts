@@ -224,8 +224,13 @@ describe('verifyChain detects tampering (principle 8)', () => {
         const { hash: _hash, ...unhashed } = { ...entries[index]!, actor: `${entries[index]!.actor}!` };
         const forged = { ...unhashed, hash: auditEntryHash(unhashed) };
         const tampered = entries.map((e, i) => (i === index ? forged : e));
-        // The next entry's prevHash no longer matches; for the last entry the head no longer matches.
-        expect(verifyChain(tampered, head)).toMatchObject({ intact: false, seq: index + 2 });
+        // The next entry's prevHash no longer matches; for the last entry the head no longer matches it.
+        const last = index === entries.length - 1;
+        expect(verifyChain(tampered, head)).toMatchObject({
+          intact: false,
+          seq: last ? index + 1 : index + 2,
+          problem: last ? 'head-mismatch' : 'link to previous entry broken',
+        });
       }),
       RUNS,
     );
@@ -237,7 +242,11 @@ describe('verifyChain detects tampering (principle 8)', () => {
         const index = pick % entries.length;
         const altered = drafts.map((d, i) => (i === index ? { ...d, actor: `${d.actor}!` } : d));
         const rewritten = chainEntries(STREAM, undefined, altered).entries;
-        expect(verifyChain(rewritten, head)).toMatchObject({ intact: false, seq: entries.length + 1 });
+        expect(verifyChain(rewritten, head)).toMatchObject({
+          intact: false,
+          seq: entries.length,
+          problem: 'head-mismatch',
+        });
       }),
       RUNS,
     );

@@ -7,6 +7,7 @@ import {
   chainEntries,
 } from '../../domain/audit-chain.ts';
 import { type ChangeFacts, integrationEventsOf } from '../../domain/lifecycle-events.ts';
+import { AUDIT_HEAD_SEQ, auditHeadItem } from './audit-store.ts';
 import { EventStore } from './event-store.ts';
 import type { TableNames } from './table-names.ts';
 import { ConditionNotMet, failedConditionIndexes } from './transaction-errors.ts';
@@ -18,7 +19,6 @@ type TransactItem = NonNullable<
 
 export type { TransactItem };
 
-const HEAD_SEQ = 0;
 /**
  * A writer loses the head race only when another writer committed in between, so in a burst of N concurrent
  * appends to one stream none loses more than N − 1 times (transaction conflicts aside): this many attempts
@@ -34,7 +34,7 @@ export async function readAuditHead(
   stream: string,
 ): Promise<AuditStreamHead | undefined> {
   const { Item } = await documentClient.send(
-    new GetCommand({ TableName: auditTable, Key: { stream, seq: HEAD_SEQ }, ConsistentRead: true }),
+    new GetCommand({ TableName: auditTable, Key: { stream, seq: AUDIT_HEAD_SEQ }, ConsistentRead: true }),
   );
   return Item ? { seq: Item.lastSeq as number, hash: Item.lastHash as string } : undefined;
 }
@@ -58,7 +58,7 @@ function auditedItems(
   const headWrite: TransactItem = {
     Put: {
       TableName: auditTable,
-      Item: { stream, seq: HEAD_SEQ, lastSeq: newHead.seq, lastHash: newHead.hash },
+      Item: auditHeadItem(stream, newHead, entries.at(-1)?.at ?? ''),
       // `stream` is a DynamoDB reserved word: always through a name placeholder.
       ConditionExpression: head ? 'lastSeq = :previous' : 'attribute_not_exists(#stream)',
       ...(head

@@ -119,6 +119,16 @@ export const auditTrailTable: TableDefinition = {
   environmentVariable: 'AUDIT_TRAIL_TABLE',
   partitionKey: { name: 'stream', type: 'S' },
   sortKey: { name: 'seq', type: 'N' },
+  globalSecondaryIndexes: [
+    {
+      // Sparse: only heads carry `headShard` (one of AUDIT_HEAD_SHARDS, from the stream's name, so no single
+      // index partition takes every step's write): the digest sealer and the verifier list every stream here
+      // without scanning the entries (functions/adapters/dynamodb/audit-store.ts).
+      indexName: 'heads',
+      partitionKey: { name: 'headShard', type: 'S' },
+      sortKey: { name: 'stream', type: 'S' },
+    },
+  ],
 };
 
 /**

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry, AuditStreamHead } from '../../domain/audit-chain.ts';
+import { queryAll } from './all-items.ts';
+import type { TableNames } from './table-names.ts';
+
+/** The seq of a stream's head item (entries start at 1). */
+export const AUDIT_HEAD_SEQ = 0;
+
+/**
+ * Partitions of the `heads` index: every audited step rewrites its stream's head, so spreading heads over a
+ * few index partitions keeps one partition's write limit from capping the whole system (AWS); listing all
+ * heads costs one Query per shard.
+ */
+export const AUDIT_HEAD_SHARDS = 8;
+
+/** The `heads` index partition a stream's head lives in: fixed by its name. */
+export function auditHeadShard(stream: string): string {
+  return `heads#${createHash('sha256').update(stream).digest()[0]! % AUDIT_HEAD_SHARDS}`;
+}
+
+/** A stream's head item as stored: seq 0, with the last entry's seq, hash and time. */
+export function auditHeadItem(stream: string, head: AuditStreamHead, lastAt: string) {
+  return {
+    stream,
+    seq: AUDIT_HEAD_SEQ,
+    lastSeq: head.seq,
+    lastHash: head.hash,
+    lastAt,
+    headShard: auditHeadShard(stream),
+  };
+}
+
+/** A stream's head as listed: its name, last seq and hash, and when its last entry was written. */
+export interface ListedHead extends AuditStreamHead {
+  stream: string;
+  /** Absent on heads written before heads carried it. */
+  lastAt?: string;
+}
+
+/** Reads the audit trail as the sealer and the verifier need it: every head, one stream's entries. */
+export class AuditStore {
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    private readonly tables: Pick<TableNames, 'auditTrail'>,
+  ) {}
+
+  /** Every stream's head, by stream name (the index is eventually consistent: a just-moved head may lag). */
+  async heads(): Promise<ListedHead[]> {
+    const shards = await Promise.all(
+      Array.from({ length: AUDIT_HEAD_SHARDS }, (_, shard) =>
+        queryAll<{ stream: string; lastSeq: number; lastHash: string; lastAt?: string }>(
+          this.documentClient,
+          {
+            TableName: this.tables.auditTrail,
+            IndexName: 'heads',
+            KeyConditionExpression: 'headShard = :shard',
+            ExpressionAttributeValues: { ':shard': `heads#${shard}` },
+          },
+        ),
+      ),
+    );
+    return shards
+      .flat()
+      .map(({ stream, lastSeq, lastHash, lastAt }) => ({
+        stream,
+        seq: lastSeq,
+        hash: lastHash,
+        ...(lastAt ? { lastAt } : {}),
+      }))
+      .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+  }
+
+  /** One stream's entries in seq order, read consistently. */
+  entries(stream: string): Promise<AuditEntry[]> {
+    return queryAll<AuditEntry>(this.documentClient, {
+      TableName: this.tables.auditTrail,
+      KeyConditionExpression: '#stream = :stream AND seq > :head',
+      ExpressionAttributeNames: { '#stream': 'stream' },
+      ExpressionAttributeValues: { ':stream': stream, ':head': AUDIT_HEAD_SEQ },
+      ConsistentRead: true,
+    });
+  }
+}
