@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { auditCommand, auditUsage, isAuditSubcommand } from './audit.ts';
 import { type PartnersCli, partnersCommand, partnersUsage } from './partners.ts';
 import { policyCommand, policyUsage } from './policy.ts';
 
@@ -31,7 +32,6 @@ Changes
                     [--new-rate PCT | --to STAGE, --rationale TEXT --effective-date D]   (for revised)
   resolve-escalation CHANGE --outcome proceed|withdraw --note TEXT
   retry CHANGE                        restart a workflow that failed
-  audit CHANGE                        the hash-chained audit entries, verified
   (submit, stage-move and reassign take --dry-run: the API's preview with the trust score now → after and
    its flags, nothing recorded; and --trust-forecast-read: "I have read this" for a forecast under the
    threshold, recorded in the audit trail)
@@ -40,6 +40,7 @@ Trust
 ${partnersUsage}
   rate PARTNER --booked-on D [--product P] [--account A]   the rate for a sale booked that day
 ${policyUsage}
+${auditUsage}
 Local mode
   start                               run everything locally (what \`npm start\` does)
   clock [advance --days N --hours N]  show or move the virtual clock
@@ -390,6 +391,7 @@ async function main(argv: string[]): Promise<void> {
   // The directory's commands have options of their own: they parse their arguments themselves.
   if (command === 'partners') return partnersCommand(partnersCli, rest);
   if (command === 'policy') return policyCommand(partnersCli, rest);
+  if (command === 'audit' && isAuditSubcommand(rest[0])) return auditCommand(partnersCli, rest);
   const { values, positionals } = parseCommandLine(rest);
   const json = values.json === true;
   const print = (payload: unknown, human: () => string) =>

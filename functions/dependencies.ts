@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { AuditStore } from './adapters/dynamodb/audit-store.ts';
 import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
 import { EventStore } from './adapters/dynamodb/event-store.ts';
@@ -13,7 +15,9 @@ import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/
 import { TrustStore } from './adapters/dynamodb/trust-store.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
+import { type DigestArchive, S3DigestArchive } from './adapters/s3/digest-archive.ts';
 import { createS3Client, type ManifestStore, S3ManifestStore } from './adapters/s3/manifest-store.ts';
+import { type DigestSigner, KmsDigestSigner } from './adapters/signing/digest-signer.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
@@ -51,6 +55,12 @@ export interface Dependencies {
   trust: TrustStore;
   /** The public events' outbox and log (written only with their audit entries, by commitWithAudit). */
   events: EventStore;
+  /** The audit trail as sealing and verifying read it: every stream's head, one stream's entries. */
+  audit: AuditStore;
+  /** Where the signed audit digests are kept (S3 Object Lock in AWS; a file and the local S3 locally). */
+  digests: DigestArchive;
+  /** Signs the audit digests (KMS in AWS; a key file locally). */
+  digestSigner: DigestSigner;
   mailer: NoticeMailer;
   workflow: WorkflowGateway;
   acknowledgementLinkSecret(): Promise<string>;
@@ -71,6 +81,7 @@ export function storesFor(documentClient: DynamoDBDocumentClient, tables: TableN
     staff: new StaffStore(documentClient, tables),
     trust: new TrustStore(documentClient, tables),
     events: new EventStore(documentClient, tables.events),
+    audit: new AuditStore(documentClient, tables),
   };
 }
 
@@ -159,6 +170,12 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
     stepFunctionsClient,
     'policyChangeId',
   );
+  const s3Client = createS3Client(environment[env.s3Endpoint]);
+  let kmsSigner: KmsDigestSigner | undefined;
+  const signer = () => {
+    kmsSigner ??= new KmsDigestSigner(new KMSClient({}), required(environment, env.auditSigningKeyId));
+    return kmsSigner;
+  };
   return {
     clock: systemClock,
     documentClient,
@@ -183,10 +200,14 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       },
       resume: (token, output) => policyWorkflow.resume(token, output),
     },
-    manifests: new S3ManifestStore(
-      createS3Client(environment[env.s3Endpoint]),
-      environment[env.policyManifestBucket] ?? '',
-    ),
+    manifests: new S3ManifestStore(s3Client, environment[env.policyManifestBucket] ?? ''),
+    digests: new S3DigestArchive(s3Client, environment[env.auditDigestBucket] ?? ''),
+    // Built on first use: only the sealing and verifying functions are given the key.
+    digestSigner: {
+      keyId: () => signer().keyId(),
+      sign: (bytes) => signer().sign(bytes),
+      publicKeyPem: () => signer().publicKeyPem(),
+    },
     emailPace: realTimePace(policyEmailRateFrom(environment[env.policyEmailRate])),
     acknowledgementLinkSecret: async () => {
       if (!secretArn) return required(environment, env.ackLinkSecret);

@@ -2,6 +2,7 @@ import type { VirtualClock } from '@pcn/local-step-functions';
 import { z } from 'zod';
 import type { EventStore } from '../functions/adapters/dynamodb/event-store.ts';
 import type { LocalOutboxMailer, OutboxMessage } from '../functions/adapters/email/local-outbox-mailer.ts';
+import type { SealOutcome } from '../functions/audit/anchoring.ts';
 import { roles } from '../functions/config/roles.ts';
 import { integrationEventTypes } from '../functions/domain/lifecycle-events.ts';
 import { escapeHtml } from '../functions/domain/notice.ts';
@@ -122,6 +123,8 @@ export function createDevRoutes(options: {
   advanceAndSettle: (ms: number) => Promise<Date>;
   /** The public events: the local event log. */
   events: EventStore;
+  /** Seals the audit heads into the next signed digest now (in AWS a schedule does: infra/). */
+  sealAudit: () => Promise<SealOutcome>;
 }): DevRoutes {
   return async ({ method, path, body, accept, query }) => {
     // `/` is the console's (local/console-files.ts); the developer index lives at /dev.
@@ -180,6 +183,10 @@ export function createDevRoutes(options: {
       }
       case 'GET /dev/people':
         return json(200, devPeople());
+      case 'POST /dev/audit/seal': {
+        const sealed = await options.sealAudit();
+        return json(200, sealed);
+      }
       case 'POST /dev/workflows/settle':
         await options.settle();
         return json(200, { settled: true, now: options.clock.now().toISOString() });

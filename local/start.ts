@@ -19,6 +19,9 @@ export interface ServerAnnouncement {
   startedAt: string;
 }
 
+/** How often `npm start` seals the audit heads into a signed digest (AWS: hourly, infra/). */
+const AUDIT_SEAL_EVERY_MS = 60_000;
+
 /** `npm start`: the whole system locally, announced on the terminal and in the server file, until Ctrl+C. */
 export async function startLocal(): Promise<void> {
   const dataDir = process.env.DATA_DIR === ':memory:' ? undefined : (process.env.DATA_DIR ?? '.data');
@@ -29,6 +32,7 @@ export async function startLocal(): Promise<void> {
     ...(dataDir ? { dataDir: resolve(repositoryRoot, dataDir) } : {}),
     port: Number(process.env.PORT ?? 3000),
     longLived: true,
+    auditSealEveryMs: AUDIT_SEAL_EVERY_MS,
   });
   const serverFile = serverFilePath();
   const announcement: ServerAnnouncement = {

@@ -1,4 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -13,11 +15,18 @@ import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer } from '../functions/adapters/email/notice-mailer.ts';
 import { loopbackWebhookUrl, WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
+import {
+  FileDigestArchive,
+  MirroredDigestArchive,
+  S3DigestArchive,
+} from '../functions/adapters/s3/digest-archive.ts';
 import { createS3Client, S3ManifestStore } from '../functions/adapters/s3/manifest-store.ts';
+import { KeyFileDigestSigner } from '../functions/adapters/signing/digest-signer.ts';
 import {
   createStepFunctionsClient,
   StepFunctionsWorkflowGateway,
 } from '../functions/adapters/step-functions/workflow-gateway.ts';
+import { sealAuditDigest } from '../functions/audit/anchoring.ts';
 import { changeKinds } from '../functions/change-kinds.ts';
 import { environmentVariables, serviceName } from '../functions/config/environment.ts';
 import {
@@ -56,6 +65,9 @@ export const POLICY_CHANGE_STATE_MACHINE = policyChangeWorkflow.name;
 /** The local S3 bucket of the policy-change manifests and round results. */
 export const LOCAL_MANIFEST_BUCKET = 'pcn-policy-manifests';
 
+/** The local S3 bucket the signed audit digests are mirrored to (beside the append-only digest file). */
+export const LOCAL_AUDIT_DIGEST_BUCKET = 'pcn-audit-digests';
+
 /** Sockets to DynamoDB Local the whole local system may hold open at once. */
 const LOCAL_DYNAMODB_SOCKETS = 256;
 
@@ -91,6 +103,11 @@ export interface LocalSystemOptions {
    * warm at the cost of a slower start (DynamoDbLocalOptions.optimizingCompiler). Tests leave it off.
    */
   longLived?: boolean;
+  /**
+   * Seal the audit heads into a signed digest this often, in real time (`npm start`: see local/start.ts), as
+   * the schedule does in AWS. Unset: only on demand (POST /dev/audit/seal), so tests decide when.
+   */
+  auditSealEveryMs?: number;
 }
 
 /** A workflow task's handler, as the local Step Functions runtime calls it. */
@@ -158,7 +175,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   try {
     const s3 = await startLocalS3({
       ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
-      buckets: [LOCAL_MANIFEST_BUCKET],
+      buckets: [LOCAL_MANIFEST_BUCKET, LOCAL_AUDIT_DIGEST_BUCKET],
     });
     stops.push(() => s3.stop());
     const clientConfig = {
@@ -195,6 +212,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // Stands in for the Events table's stream: a commit that wrote events starts a publisher run.
     triggerOnEvents(productClient, tables.events, () => publisher.kick());
     const secrets = await loadLocalSecrets(dataDir ? join(dataDir, 'secrets.json') : undefined);
+    // The signing key and the append-only digest file: kept with the data, or in a directory of this run.
+    const auditDir = dataDir ? join(dataDir, 'audit') : await mkdtemp(join(tmpdir(), 'pcn-audit-'));
+    if (!dataDir) stops.push(() => rm(auditDir, { recursive: true, force: true }));
     const outbox = new LocalOutboxMailer(documentClient, tables.localOutbox!, clock);
 
     // The HTTP server listens first (its URL goes into the links of the emails), and answers 503 with
@@ -214,6 +234,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         settle: () => settle(),
         advanceAndSettle: (ms) => advanceAndSettle(ms),
         events: stores.events,
+        sealAudit: () => sealAuditDigest(deps),
       }),
       staticFiles: (method, path) => serveConsole(method, path),
       tokenSecret: secrets.devTokenSecret,
@@ -241,6 +262,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       workflow: undefined as unknown as Dependencies['workflow'],
       policyWorkflow: undefined as unknown as Dependencies['policyWorkflow'],
       manifests: new S3ManifestStore(createS3Client(s3.endpoint), LOCAL_MANIFEST_BUCKET),
+      digests: new MirroredDigestArchive([
+        new FileDigestArchive(join(auditDir, 'digests.jsonl')),
+        new S3DigestArchive(createS3Client(s3.endpoint), LOCAL_AUDIT_DIGEST_BUCKET),
+      ]),
+      digestSigner: new KeyFileDigestSigner(join(auditDir, 'signing-key.pem')),
       emailPace: localEmailPace(options),
       acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
       publicBaseUrl: baseUrl,
@@ -315,6 +341,16 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // Events a crash left committed but unpublished go out now.
     publisher.kick();
     ready = true;
+    if (options.auditSealEveryMs) {
+      const seal = () =>
+        sealAuditDigest(deps).catch((error: unknown) =>
+          deps.logger.error('Sealing the audit digest failed; the next run tries again', { error }),
+        );
+      void seal();
+      const timer = setInterval(seal, options.auditSealEveryMs);
+      timer.unref();
+      stops.unshift(async () => clearInterval(timer));
+    }
 
     let stopped = false;
     return {

@@ -36,6 +36,10 @@ export const environmentVariables = {
   s3Endpoint: 'S3_ENDPOINT',
   /** Emails per second the policy-change rounds may send in all (SES: the account's sending rate). */
   policyEmailRate: 'POLICY_EMAIL_RATE',
+  /** The S3 bucket (Object Lock, compliance mode) the signed audit digests are archived in. */
+  auditDigestBucket: 'AUDIT_DIGEST_BUCKET',
+  /** The asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) the audit digests are signed with. */
+  auditSigningKeyId: 'AUDIT_SIGNING_KEY_ID',
 } as const;
 
 /** The trust-forecast threshold when TRUST_FORECAST_THRESHOLD is not set. */

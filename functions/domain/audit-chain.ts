@@ -143,6 +143,18 @@ export interface StreamProblem {
   message: string;
 }
 
+/** The fields a stored entry has: what its hash covers (auditEntryHash), and the hash. */
+const ENTRY_FIELDS: ReadonlySet<string> = new Set([
+  'stream',
+  'seq',
+  'prevHash',
+  'type',
+  'at',
+  'actor',
+  'details',
+  'hash',
+]);
+
 /** Candidate seqs tried to place a moved entry: beyond this a moved entry is reported as altered. */
 const MAX_SEQ_CANDIDATES = 10_000;
 
@@ -185,6 +197,15 @@ export function verifyStream(
       break;
     }
     const { hash, ...unhashed } = entry;
+    const uncovered = Object.keys(entry).filter((key) => !ENTRY_FIELDS.has(key));
+    if (uncovered.length > 0) {
+      problem(
+        entry.seq,
+        'altered',
+        `Entry ${entry.seq} carries ${uncovered.map((key) => JSON.stringify(key)).join(', ')}, which its hash does not cover: it was edited.`,
+      );
+      break;
+    }
     if (auditEntryHash(unhashed) !== hash) {
       const hashedAt = hashedSeqOf(entry, lastSeq + 1);
       if (hashedAt === undefined)

@@ -1,4 +1,5 @@
 import { createHash, createVerify } from 'node:crypto';
+import { z } from 'zod';
 import { canonicalJson } from './canonical-json.ts';
 
 /**
@@ -43,6 +44,31 @@ export interface SignedDigest {
 }
 
 export const GENESIS_DIGEST_HASH = 'sha256:genesis';
+
+const hashText = z.string().regex(/^sha256:([0-9a-f]{64}|genesis)$/);
+
+/** A stored or exported digest, parsed (an archive's file or object is input like any other). */
+export const signedDigestSchema = z
+  .object({
+    digest: z
+      .object({
+        version: z.literal(1),
+        number: z.number().int().positive(),
+        sealedAt: z.iso.datetime(),
+        previousDigestHash: hashText,
+        merkleRoot: hashText,
+        streams: z.number().int().min(0),
+        entries: z.number().int().min(0),
+        signingKeyId: z.string().min(1),
+        algorithm: z.literal('ECDSA_SHA_256'),
+      })
+      .strict(),
+    signature: z.base64(),
+    heads: z.array(
+      z.object({ stream: z.string().min(1), seq: z.number().int().positive(), hash: hashText }).strict(),
+    ),
+  })
+  .strict();
 
 const sha256 = (...parts: (string | Buffer)[]) => {
   const hash = createHash('sha256');

@@ -14,11 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitWithAudit, readAuditHead } from '../../functions/adapters/dynamodb/audited-transaction.ts';
 import { auditStreamOf, type ChangeStore } from '../../functions/adapters/dynamodb/change-store.ts';
 import { auditEntryHash, verifyChain } from '../../functions/domain/audit-chain.ts';
-import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
-import { applyChange } from '../../functions/notices/apply.ts';
 import {
+  appliedCut as appliedCutFor,
   createIntegrationContext,
-  deliveredCut,
   type IntegrationContext,
   northwind,
 } from '../support/integration-deps.ts';
@@ -33,22 +31,7 @@ beforeAll(async () => {
 
 afterAll(() => context?.close());
 
-/** A cut taken through submit, approval, notice, delivery, acknowledgement and apply: six audit entries. */
-async function appliedCut(submittedBy: string): Promise<string> {
-  const { changeId, noticeId, tokens } = await deliveredCut(context, northwind, submittedBy, submittedBy);
-  const outcome = await acknowledgeNotice(context.deps, {
-    noticeId,
-    token: tokens['nw-ops']!,
-    sourceIp: '192.0.2.20',
-    userAgent: 'test',
-  });
-  expect(outcome.outcome).toBe('recorded');
-  const saved = context.clock.now();
-  context.clock.set((await changes.get(changeId))!.notice!.applyAt);
-  await applyChange(context.deps, changeId);
-  context.clock.set(saved);
-  return changeId;
-}
+const appliedCut = (submittedBy: string) => appliedCutFor(context, northwind, submittedBy);
 
 async function verdictFor(changeId: string) {
   const entries = await changes.auditEntries(changeId);

@@ -3,6 +3,9 @@
  * local outbox as the mailer, a settable clock, and a recording workflow gateway (the workflow engine itself
  * is covered by test/workflow). For integration tests of the use cases in functions/commission-changes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { scanAll } from '../../functions/adapters/dynamodb/all-items.ts';
@@ -11,6 +14,8 @@ import { auditStreamOf } from '../../functions/adapters/dynamodb/change-store.ts
 import { tableNamesFromEnvironment } from '../../functions/adapters/dynamodb/table-names.ts';
 import { LocalOutboxMailer, type OutboxMessage } from '../../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer, OutgoingEmail } from '../../functions/adapters/email/notice-mailer.ts';
+import { FileDigestArchive } from '../../functions/adapters/s3/digest-archive.ts';
+import { KeyFileDigestSigner } from '../../functions/adapters/signing/digest-signer.ts';
 import type { WorkflowGateway } from '../../functions/adapters/step-functions/workflow-gateway.ts';
 import { approveChange } from '../../functions/approvals/decide.ts';
 import { changeKinds } from '../../functions/change-kinds.ts';
@@ -19,6 +24,8 @@ import { type AuditEntry, verifyChain } from '../../functions/domain/audit-chain
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
+import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
+import { applyChange } from '../../functions/notices/apply.ts';
 import { sendNotice } from '../../functions/notices/send-notice.ts';
 import { type ChangeEnvelope, submitChange } from '../../functions/notices/submit.ts';
 import { seedDemoPartners } from '../../local/seed.ts';
@@ -132,6 +139,9 @@ export async function createIntegrationContext(
   const workflow = new RecordingWorkflowGateway();
   const outbox = new LocalOutboxMailer(documentClient, names.localOutbox!, clock);
   const mailer = new RecordingMailer(outbox);
+  // The digest file and signing key of local mode, in a directory of this context (the local S3 mirror is
+  // the local system's: test/e2e).
+  const auditDir = mkdtempSync(join(tmpdir(), 'pcn-audit-test-'));
   const deps: Dependencies = {
     clock,
     documentClient,
@@ -150,6 +160,8 @@ export async function createIntegrationContext(
         throw new Error('No S3 in the integration context: use the local system');
       },
     },
+    digests: new FileDigestArchive(join(auditDir, 'digests.jsonl')),
+    digestSigner: new KeyFileDigestSigner(join(auditDir, 'signing-key.pem')),
     emailPace: { ratePerSecond: Number.POSITIVE_INFINITY, now: () => 0, sleep: async () => {} },
     acknowledgementLinkSecret: async () => TEST_LINK_SECRET,
     publicBaseUrl: TEST_BASE_URL,
@@ -220,7 +232,10 @@ export async function createIntegrationContext(
       (await outbox.list()).filter(
         (message) => message.changeId === changeId && (kind === undefined || message.kind === kind),
       ),
-    close: () => tables.client.destroy(),
+    close: () => {
+      tables.client.destroy();
+      rmSync(auditDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -340,4 +355,29 @@ export async function deliveredCut(
   if (!approved.ok) throw new Error(`approval refused: ${JSON.stringify(approved)}`);
   await sendNotice(context.deps, changeId);
   return { changeId, ...(await noticeTokens(context, changeId)) };
+}
+
+/**
+ * A cut for `partner` through submit, approval, notice, delivery, acknowledgement (by its first contact) and
+ * apply (the clock moved to the apply time and back): six audit entries on the change's stream.
+ */
+export async function appliedCut(
+  context: IntegrationContext,
+  partner: { partnerId: string; ratePct: number; contacts: readonly string[] },
+  submittedBy = 'finance-user',
+  product?: string,
+): Promise<string> {
+  const { changeId, noticeId, tokens } = await deliveredCut(context, partner, submittedBy, product);
+  const outcome = await acknowledgeNotice(context.deps, {
+    noticeId,
+    token: tokens[partner.contacts[0]!]!,
+    sourceIp: '192.0.2.20',
+    userAgent: 'test',
+  });
+  if (outcome.outcome !== 'recorded') throw new Error(`acknowledgement refused: ${JSON.stringify(outcome)}`);
+  const saved = context.clock.now();
+  context.clock.set((await context.deps.changes.get(changeId))!.notice!.applyAt);
+  await applyChange(context.deps, changeId);
+  context.clock.set(saved);
+  return changeId;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditStreamHead } from '../../domain/audit-chain.ts';
 import { queryAll } from './all-items.ts';
 import type { TableNames } from './table-names.ts';
@@ -30,6 +30,13 @@ export function auditHeadItem(stream: string, head: AuditStreamHead, lastAt: str
     headShard: auditHeadShard(stream),
   };
 }
+
+/**
+ * Re-reads of a stream's entries when a writer appended between the entries and the head (a busy stream):
+ * each re-read sees at least the entries up to the head read before it, so only a writer committing in every
+ * gap could exhaust them — and then the stream reads as a deleted tail, which a later verify clears.
+ */
+const MAX_STREAM_REREADS = 3;
 
 /** A stream's head as listed: its name, last seq and hash, and when its last entry was written. */
 export interface ListedHead extends AuditStreamHead {
@@ -69,6 +76,34 @@ export class AuditStore {
         ...(lastAt ? { lastAt } : {}),
       }))
       .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+  }
+
+  /** One stream's head, read consistently; undefined when it has none. */
+  async head(stream: string): Promise<AuditStreamHead | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({
+        TableName: this.tables.auditTrail,
+        Key: { stream, seq: AUDIT_HEAD_SEQ },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? { seq: Item.lastSeq as number, hash: Item.lastHash as string } : undefined;
+  }
+
+  /**
+   * One stream's entries and its head as of one moment: the entries are read first and again while the head
+   * is past them (a step committed in between), so a live stream does not look like a deleted tail.
+   */
+  async stream(stream: string): Promise<{ entries: AuditEntry[]; head: AuditStreamHead | undefined }> {
+    let entries = await this.entries(stream);
+    const head = await this.head(stream);
+    for (
+      let reread = 1;
+      reread <= MAX_STREAM_REREADS && head && (entries.at(-1)?.seq ?? 0) < head.seq;
+      reread += 1
+    )
+      entries = await this.entries(stream);
+    return { entries, head };
   }
 
   /** One stream's entries in seq order, read consistently. */

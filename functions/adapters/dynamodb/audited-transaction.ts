@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AuditEntry,
   type AuditEntryDraft,
@@ -7,7 +7,7 @@ import {
   chainEntries,
 } from '../../domain/audit-chain.ts';
 import { type ChangeFacts, integrationEventsOf } from '../../domain/lifecycle-events.ts';
-import { AUDIT_HEAD_SEQ, auditHeadItem } from './audit-store.ts';
+import { AuditStore, auditHeadItem } from './audit-store.ts';
 import { EventStore } from './event-store.ts';
 import type { TableNames } from './table-names.ts';
 import { ConditionNotMet, failedConditionIndexes } from './transaction-errors.ts';
@@ -33,10 +33,7 @@ export async function readAuditHead(
   auditTable: string,
   stream: string,
 ): Promise<AuditStreamHead | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: auditTable, Key: { stream, seq: AUDIT_HEAD_SEQ }, ConsistentRead: true }),
-  );
-  return Item ? { seq: Item.lastSeq as number, hash: Item.lastHash as string } : undefined;
+  return new AuditStore(documentClient, { auditTrail: auditTable }).head(stream);
 }
 
 /**

@@ -340,6 +340,19 @@ export class ChangeStore {
     return items.map(({ pk: _pk, sk: _sk, ...change }) => change as StoredChange);
   }
 
+  /** The ids of every change to a partner, of any kind and status (whose audit streams are the partner's). */
+  async idsOfPartner(partnerId: string): Promise<string[]> {
+    const items = await queryAll<{ changeId: string }>(this.documentClient, {
+      TableName: this.tables.changes,
+      IndexName: 'byPartner',
+      KeyConditionExpression: 'partnerId = :partnerId',
+      FilterExpression: 'sk = :change',
+      ExpressionAttributeValues: { ':partnerId': partnerId, ':change': 'change' },
+      ProjectionExpression: 'changeId',
+    });
+    return items.map((item) => item.changeId);
+  }
+
   /**
    * Every change of one kind for a partner, oldest first (e.g. its stage moves, for its stage history). Reads
    * the partner's partition of the byPartner index, which holds only that partner's changes.

@@ -1,0 +1,15 @@
+import { sealAuditDigest } from '../audit/anchoring.ts';
+import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+
+/** Scheduled (EventBridge): seals every audit stream's head into the next signed digest in the Object Lock bucket. */
+export function createSealAuditDigestHandler(deps: Dependencies) {
+  return async (_event: unknown): Promise<{ outcome: string; number: number }> => {
+    deps.logger.resetKeys();
+    const sealed = await sealAuditDigest(deps);
+    const number = sealed.outcome === 'raced' ? sealed.number : sealed.digest.number;
+    deps.logger.info('Audit digest', { outcome: sealed.outcome, digestNumber: number });
+    return { outcome: sealed.outcome, number };
+  };
+}
+
+export const handler = lazyHandler(() => createSealAuditDigestHandler(dependenciesFromEnvironment()));
