@@ -3,10 +3,17 @@
  * hands `audit verify|digests|public-key|seal` here with their arguments untouched; `audit CHANGE` (a
  * change's entries) stays in cli/pcn.ts.
  */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { auditCsvHeader, auditCsvRow, auditJsonLine } from '../functions/audit/export.ts';
 import type { auditVerificationSchema } from '../functions/audit/routes.ts';
-import type { AuditDigest } from '../functions/domain/audit-digest.ts';
+import type { AuditEntry } from '../functions/domain/audit-chain.ts';
+import type { AuditDigest, SignedDigest } from '../functions/domain/audit-digest.ts';
+import { AUDIT_EXPORT_FILES, type AuditExportManifest } from './audit-export-files.ts';
 import type { PartnersCli } from './partners.ts';
 
 export const auditUsage = `Audit (compliance)
@@ -16,7 +23,11 @@ export const auditUsage = `Audit (compliance)
                                       digest; names each tampered entry; exit code 3 when anything is wrong
   audit digests                       the signed digests the chain heads are sealed in, oldest first
   audit public-key [--out FILE]       the digests' public key (PEM), to verify them outside the system
-  audit seal                          seal the heads into a digest now (local mode; AWS: on a schedule)`;
+  audit seal                          seal the heads into a digest now (local mode; AWS: on a schedule)
+  audit export --out DIR [--partner ID] [--format jsonl|csv]
+                                      every entry as stored (by stream, then seq), streamed page by page, with
+                                      the digests and the public key: check it anywhere with
+                                      \`npx pcn-verify-audit DIR\` (JSON Lines; CSV is for reading)`;
 
 const options = {
   json: { type: 'boolean' },
@@ -24,6 +35,7 @@ const options = {
   partner: { type: 'string' },
   since: { type: 'string' },
   out: { type: 'string' },
+  format: { type: 'string' },
 } as const;
 
 type Parsed = ReturnType<
@@ -57,7 +69,93 @@ function verificationText(result: Verification): string {
   return lines.join('\n');
 }
 
+/** Entries per export page (the API's most). */
+const EXPORT_PAGE = 2000;
+
+/** A line on stderr that rewrites itself on a terminal (and stays quiet in a pipe or a test). */
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${text}`);
+}
+
+async function exportAudit(cli: PartnersCli, values: Parsed['values']): Promise<AuditExportManifest> {
+  const dir = values.out ?? cli.fail(`audit export needs --out DIR.\n\n${auditUsage}`, 2);
+  const format = values.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv')
+    return cli.fail(`--format must be jsonl or csv.\n\n${auditUsage}`, 2);
+  await mkdir(dir, { recursive: true });
+  const request = <T>(path: string) => cli.request<T>('compliance', 'GET', path, { user: values.user });
+  const file = createWriteStream(
+    join(dir, format === 'csv' ? AUDIT_EXPORT_FILES.entriesCsv : AUDIT_EXPORT_FILES.entriesJsonl),
+    'utf8',
+  );
+  const write = async (text: string) => {
+    if (!file.write(text)) await once(file, 'drain');
+  };
+  // The heads first: the export is a snapshot up to them (an entry a step appends meanwhile is left out), so
+  // the verifier can hold each stream's entries against its head, and a line cut from the file shows.
+  const query = new URLSearchParams(values.partner ? { partnerId: values.partner } : {});
+  const { heads } = await request<{ heads: { stream: string; seq: number; hash: string }[] }>(
+    `/api/audit/heads${query.size > 0 ? `?${query}` : ''}`,
+  );
+  await writeFile(
+    join(dir, AUDIT_EXPORT_FILES.heads),
+    heads.map(({ stream, seq, hash }) => `${JSON.stringify({ stream, seq, hash })}\n`).join(''),
+  );
+  const snapshot = new Map(heads.map((head) => [head.stream, head.seq]));
+  if (format === 'csv') await write(auditCsvHeader());
+  const began = performance.now();
+  let entries = 0;
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(EXPORT_PAGE) });
+    if (values.partner) query.set('partnerId', values.partner);
+    if (cursor) query.set('cursor', cursor);
+    const page = await request<{ entries: AuditEntry[]; nextCursor?: string }>(`/api/audit/export?${query}`);
+    for (const entry of page.entries) {
+      if (entry.seq > (snapshot.get(entry.stream) ?? 0)) continue;
+      await write(format === 'csv' ? auditCsvRow(entry) : auditJsonLine(entry));
+      entries += 1;
+    }
+    cursor = page.nextCursor;
+    const seconds = (performance.now() - began) / 1000;
+    progress(
+      `  exported ${entries.toLocaleString('en')} entries (${Math.round(entries / Math.max(seconds, 0.001)).toLocaleString('en')}/s)`,
+    );
+  } while (cursor);
+  file.end();
+  await once(file, 'finish');
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const { digests } = await request<{ digests: AuditDigest[] }>('/api/audit/digests');
+  const signed: string[] = [];
+  for (const digest of digests)
+    signed.push(JSON.stringify(await request<SignedDigest>(`/api/audit/digests/${digest.number}`)));
+  await writeFile(join(dir, AUDIT_EXPORT_FILES.digests), signed.map((line) => `${line}\n`).join(''));
+  const key = await request<{ keyId: string; publicKeyPem: string }>('/api/audit/public-key');
+  await writeFile(join(dir, AUDIT_EXPORT_FILES.publicKey), key.publicKeyPem);
+  const manifest: AuditExportManifest = {
+    exportedAt: new Date().toISOString(),
+    server: cli.serverUrl(),
+    scope: values.partner ? { partnerId: values.partner } : {},
+    format,
+    entries,
+    digests: digests.length,
+    signingKeyId: key.keyId,
+  };
+  await writeFile(join(dir, AUDIT_EXPORT_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
 const auditCommands: Record<string, AuditCommand> = {
+  export: async (cli, { values }, print) => {
+    const manifest = await exportAudit(cli, values);
+    print(
+      manifest,
+      () =>
+        `Exported ${manifest.entries} entries${manifest.scope.partnerId ? ` of ${manifest.scope.partnerId}` : ''} (${manifest.format}), ${manifest.digests} digests and the public key to ${values.out}.${
+          manifest.format === 'jsonl' ? ` Check it with: npx pcn-verify-audit ${values.out}` : ''
+        }`,
+    );
+  },
   verify: async (cli, { values }, print) => {
     const query = new URLSearchParams();
     if (values.partner) query.set('partnerId', values.partner);
@@ -98,7 +196,6 @@ const auditCommands: Record<string, AuditCommand> = {
       { user: values.user },
     );
     if (values.out) {
-      const { writeFile } = await import('node:fs/promises');
       await writeFile(values.out, result.publicKeyPem);
     }
     print(result, () =>

@@ -1,4 +1,4 @@
-import type { AuditStore } from '../adapters/dynamodb/audit-store.ts';
+import type { AuditStore, ListedHead } from '../adapters/dynamodb/audit-store.ts';
 import type { ChangeStore } from '../adapters/dynamodb/change-store.ts';
 import { auditStreamOf } from '../adapters/dynamodb/change-store.ts';
 import { partnerAuditStream } from '../adapters/dynamodb/partner-store.ts';
@@ -87,13 +87,40 @@ export interface AuditVerification {
 /** Streams read side by side: enough to keep DynamoDB busy, few enough for one Lambda's sockets. */
 const VERIFY_CONCURRENCY = 16;
 
-function inPartnerScope(stream: string, partnerId: string, changeStreams: ReadonlySet<string>): boolean {
+/** Whether `stream` is one of the partner's, given the streams of its changes. */
+export function inPartnerScope(
+  stream: string,
+  partnerId: string,
+  changeStreams: ReadonlySet<string>,
+): boolean {
   return (
     stream === partnerAuditStream(partnerId) ||
     changeStreams.has(stream) ||
     // A partner's own stream within a policy change (policyPartnerStreamOf in policy-change-store.ts).
     (stream.startsWith('change#') && stream.endsWith(`#${partnerAuditStream(partnerId)}`))
   );
+}
+
+/** The audit streams of a partner's changes (any kind, any status). */
+export async function changeStreamsOf(
+  deps: { changes: Pick<ChangeStore, 'idsOfPartner'> },
+  partnerId: string,
+): Promise<Set<string>> {
+  return new Set((await deps.changes.idsOfPartner(partnerId)).map(auditStreamOf));
+}
+
+/** Every stream's head, or only a partner's (its directory stream, its changes', its policy-change streams). */
+export async function headsInScope(
+  deps: { audit: Pick<AuditStore, 'heads'>; changes: Pick<ChangeStore, 'idsOfPartner'> },
+  partnerId?: string,
+): Promise<ListedHead[]> {
+  const [heads, changeStreams] = await Promise.all([
+    deps.audit.heads(),
+    partnerId === undefined ? undefined : changeStreamsOf(deps, partnerId),
+  ]);
+  return partnerId === undefined || !changeStreams
+    ? heads
+    : heads.filter((head) => inPartnerScope(head.stream, partnerId, changeStreams));
 }
 
 /**
@@ -113,9 +140,7 @@ export async function verifyAudit(
   const latest = digests.at(-1);
   const sealed = new Map((latest?.heads ?? []).map((head) => [head.stream, head]));
   const lastAt = new Map(listed.map((head) => [head.stream, head.lastAt]));
-  const changeStreams = scope.partnerId
-    ? new Set((await deps.changes.idsOfPartner(scope.partnerId)).map(auditStreamOf))
-    : new Set<string>();
+  const changeStreams = scope.partnerId ? await changeStreamsOf(deps, scope.partnerId) : new Set<string>();
   const streams = [...new Set([...lastAt.keys(), ...sealed.keys()])].filter((stream) => {
     if (scope.partnerId && !inPartnerScope(stream, scope.partnerId, changeStreams)) return false;
     if (!scope.since || !lastAt.has(stream)) return true;

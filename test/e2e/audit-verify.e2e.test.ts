@@ -1,5 +1,5 @@
 import { createVerify } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { localS3ClientConfig } from '@pcn/local-s3';
@@ -9,7 +9,7 @@ import { digestObjectKey } from '../../functions/adapters/s3/digest-archive.ts';
 import { digestSigningBytes, type SignedDigest } from '../../functions/domain/audit-digest.ts';
 import { LOCAL_AUDIT_DIGEST_BUCKET } from '../../local/system.ts';
 import { AuditTamperer } from '../support/audit-tampering.ts';
-import { cliTestSystem } from '../support/cli.ts';
+import { cliTestSystem, runVerifier } from '../support/cli.ts';
 
 /**
  * Verification as compliance meets it: `pcn audit verify|seal|digests|public-key` in a process of its own, and
@@ -104,5 +104,156 @@ describe('GET /api/audit/verify', () => {
     );
     expect(later.body.scope.since).toBe('2030-01-01T00:00:00.000Z');
     expect(later.body.streams).toBeLessThan(all.body.streams);
+  });
+});
+
+type Entry = { stream: string; seq: number; at: string; type: string; actor: string };
+type SearchPage = { entries: Entry[]; nextCursor?: string };
+
+/** Fiona's approved cut for adventure-works, made once by whichever test needs it first. */
+let fionasCut: Promise<string> | undefined;
+const fionasChange = () => {
+  fionasCut ??= cli.api
+    .token('finance', 'fiona')
+    .then((finance) => cli.api.approvedCut(finance, 'adventure-works', 10, 31))
+    .then((cut) => cut.changeId);
+  return fionasCut;
+};
+
+describe('GET /api/audit: search', () => {
+  /** Every page of a search, following nextCursor. */
+  async function allPages(query: Record<string, string>, token: string) {
+    const pages: SearchPage[] = [];
+    let cursor: string | undefined;
+    do {
+      const params = new URLSearchParams({ ...query, ...(cursor ? { cursor } : {}) });
+      const response = await cli.api.request<SearchPage>('GET', `/api/audit?${params}`, { token });
+      expect(response.status, response.text).toBe(200);
+      pages.push(response.body);
+      cursor = response.body.nextCursor;
+    } while (cursor && pages.length < 500);
+    return pages;
+  }
+  const key = (entry: Entry) => `${entry.stream}#${entry.seq}`;
+
+  it('pages through everything once, newest first, even when every entry shares one instant (a frozen clock)', async () => {
+    const compliance = await cli.api.token('compliance');
+    await fionasChange();
+    const heads = await cli.system.deps.audit.heads();
+    const total = heads.reduce((sum, head) => sum + head.seq, 0);
+    const pages = await allPages({ limit: '7' }, compliance);
+    const entries = pages.flatMap((page) => page.entries);
+    expect(pages.every((page) => page.entries.length <= 7)).toBe(true);
+    expect(new Set(entries.map(key)).size).toBe(entries.length);
+    expect(entries.length).toBe(total);
+    const ats = entries.map((entry) => entry.at);
+    expect([...ats].sort().reverse()).toEqual(ats);
+  });
+
+  it('filters by partner, change, type, actor and time, each page within the filter', async () => {
+    const compliance = await cli.api.token('compliance');
+    const changeId = await fionasChange();
+    const byChange = (await allPages({ changeId, limit: '2' }, compliance)).flatMap((page) => page.entries);
+    expect(byChange.map((entry) => entry.stream)).toEqual(byChange.map(() => `change#${changeId}`));
+    expect(byChange.map((entry) => entry.seq)).toEqual(
+      [...byChange.map((entry) => entry.seq)].sort((a, b) => b - a),
+    );
+    const byPartner = (await allPages({ partnerId: 'adventure-works', limit: '3' }, compliance)).flatMap(
+      (page) => page.entries,
+    );
+    expect(byPartner.map(key)).toEqual(expect.arrayContaining(byChange.map(key)));
+    expect(byPartner.some((entry) => entry.stream === 'partner#adventure-works')).toBe(true);
+    expect(byPartner.every((entry) => !entry.stream.includes('northwind'))).toBe(true);
+    const sent = (await allPages({ type: 'notice-sent', limit: '2' }, compliance)).flatMap(
+      (page) => page.entries,
+    );
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sent.map((entry) => entry.type))).toEqual(new Set(['notice-sent']));
+    const byFiona = (await allPages({ actor: 'fiona' }, compliance)).flatMap((page) => page.entries);
+    expect(byFiona.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(byFiona.map((entry) => entry.actor))).toEqual(new Set(['fiona']));
+    const future = await allPages({ from: '2030-01-01' }, compliance);
+    expect(future.flatMap((page) => page.entries)).toEqual([]);
+    const until = await allPages({ to: '2026-11-23T09:00:00Z', partnerId: 'adventure-works' }, compliance);
+    expect(
+      until.flatMap((page) => page.entries).every((entry) => entry.at < '2026-11-23T09:00:00.000Z'),
+    ).toBe(true);
+    const forged = await cli.api.request<{ fields: { field: string }[] }>('GET', '/api/audit?cursor=abc', {
+      token: compliance,
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.body.fields[0]!.field).toBe('cursor');
+  });
+
+  it('lets finance and approvers read only their own changes (another’s answers 404; a search 400)', async () => {
+    const fiona = await cli.api.token('finance', 'fiona');
+    const changeId = await fionasChange();
+    const own = await cli.api.request<{ entries: Entry[]; chain: { intact: boolean } }>(
+      'GET',
+      `/api/audit?changeId=${changeId}`,
+      { token: fiona },
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.chain.intact).toBe(true);
+    const approver = await cli.api.request('GET', `/api/audit?changeId=${changeId}`, {
+      token: await cli.api.token('approver', 'amara'),
+    });
+    expect(approver.status).toBe(200);
+    const other = await cli.api.request('GET', `/api/audit?changeId=${changeId}`, {
+      token: await cli.api.token('finance', 'felix'),
+    });
+    expect(other.status).toBe(404);
+    const search = await cli.api.request<{ fields: { field: string }[] }>(
+      'GET',
+      '/api/audit?partnerId=adventure-works',
+      {
+        token: fiona,
+      },
+    );
+    expect(search.status).toBe(400);
+    expect(search.body.fields[0]!.field).toBe('changeId');
+  });
+});
+
+describe('pcn audit export and the standalone verifier', () => {
+  it('exports JSON Lines an auditor verifies with the files alone; an edited byte or a cut tail fails it', {
+    timeout: 90_000,
+  }, async () => {
+    await fionasChange();
+    const dir = join(cli.dir, 'export-adventure-works');
+    const exported = await pcn('audit', 'export', '--partner', 'adventure-works', '--out', dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/^Exported [1-9]\d* entries of adventure-works \(jsonl\), \d+ digests/);
+    const verified = await runVerifier(dir);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^INTACT: \d+ entries in \d+ streams/);
+
+    const file = join(dir, 'audit-entries.jsonl');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('"actor":"', '"actor":"x'));
+    const edited = await runVerifier(dir);
+    expect(edited.code, edited.stdout).toBe(3);
+    expect(edited.stdout).toMatch(/entry 1: altered/);
+    await writeFile(file, original.trimEnd().split('\n').slice(0, -1).join('\n'));
+    const cut = await runVerifier(dir);
+    expect(cut.code, cut.stdout).toBe(3);
+    expect(cut.stdout).toMatch(/truncated-tail/);
+  });
+
+  it('a whole export finds the tail the first test deleted, as the system’s own verify did; CSV has one row an entry', {
+    timeout: 90_000,
+  }, async () => {
+    const dir = join(cli.dir, 'export-all');
+    expect((await pcn('audit', 'export', '--out', dir)).code).toBe(0);
+    const verified = await runVerifier(dir, '--json');
+    expect(verified.code).toBe(3);
+    const result = JSON.parse(verified.stdout) as { problems: { kind: string; stream: string }[] };
+    expect(result.problems.map((problem) => problem.kind)).toEqual(['rolled-back']);
+    const csvDir = join(cli.dir, 'export-csv');
+    const csv = await pcn('audit', 'export', '--format', 'csv', '--out', csvDir, '--json');
+    const manifest = JSON.parse(csv.stdout) as { entries: number };
+    const rows = (await readFile(join(csvDir, 'audit-entries.csv'), 'utf8')).trimEnd().split('\r\n');
+    expect(rows[0]).toBe('stream,seq,at,type,actor,details,prevHash,hash');
+    expect(rows.length - 1).toBeGreaterThanOrEqual(manifest.entries);
   });
 });

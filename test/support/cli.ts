@@ -36,6 +36,21 @@ export async function runPcn(baseUrl: string, ...args: string[]): Promise<CliRes
   }
 }
 
+/** Runs `pcn-verify-audit` (bin/pcn-verify-audit.mjs) as an auditor would: a process with no server URL. */
+export async function runVerifier(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/pcn-verify-audit.mjs', ...args], {
+      cwd: repositoryRoot,
+      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
 /**
  * One local system and one scratch folder for a CLI test file (started before its tests, stopped and removed
  * after), and `pcn(...)` bound to that system.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditStreamHead } from '../../domain/audit-chain.ts';
 import { queryAll } from './all-items.ts';
 import type { TableNames } from './table-names.ts';
@@ -104,6 +104,77 @@ export class AuditStore {
     )
       entries = await this.entries(stream);
     return { entries, head };
+  }
+
+  /**
+   * Entries of one type, newest first, through the `byType` index: `at` from `from` (inclusive) to `to`
+   * (inclusive: the caller sorts out the bound), of one actor if given. Reads until `wanted` entries pass
+   * `keep`, then on through the entries at the same instant as the last one (the index orders ties
+   * arbitrarily, so a page boundary inside them would lose some): `frontier` is that instant, and everything
+   * of this type at or after it has been read. No frontier: the type is read to its end.
+   */
+  async byType(
+    type: string,
+    options: {
+      from?: string;
+      to?: string;
+      actor?: string;
+      wanted: number;
+      keep: (entry: AuditEntry) => boolean;
+    },
+  ): Promise<{ entries: AuditEntry[]; frontier?: string }> {
+    const conditions = ['#type = :type'];
+    const values: Record<string, string> = { ':type': type };
+    if (options.from !== undefined && options.to !== undefined) {
+      conditions.push('#at BETWEEN :from AND :to');
+      Object.assign(values, { ':from': options.from, ':to': options.to });
+    } else if (options.from !== undefined) {
+      conditions.push('#at >= :from');
+      values[':from'] = options.from;
+    } else if (options.to !== undefined) {
+      conditions.push('#at <= :to');
+      values[':to'] = options.to;
+    }
+    if (options.actor !== undefined) values[':actor'] = options.actor;
+    const entries: AuditEntry[] = [];
+    let frontier: string | undefined;
+    for await (const page of paginateQuery(
+      { client: this.documentClient, pageSize: Math.min(1000, options.wanted * 2) },
+      {
+        TableName: this.tables.auditTrail,
+        IndexName: 'byType',
+        KeyConditionExpression: conditions.join(' AND '),
+        ...(options.actor !== undefined ? { FilterExpression: 'actor = :actor' } : {}),
+        ExpressionAttributeNames: { '#type': 'type', ...(conditions.length > 1 ? { '#at': 'at' } : {}) },
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+      },
+    )) {
+      for (const item of (page.Items ?? []) as AuditEntry[]) {
+        if (frontier !== undefined && item.at < frontier) return { entries, frontier };
+        if (!options.keep(item)) continue;
+        entries.push(item);
+        if (frontier === undefined && entries.length >= options.wanted) frontier = item.at;
+      }
+    }
+    return { entries };
+  }
+
+  /**
+   * One stream's entries after `afterSeq`, in seq order, a page at a time (the export's read: one page in
+   * memory whatever the stream's length; eventually consistent, at half the read cost).
+   */
+  async *entryPages(stream: string, afterSeq = AUDIT_HEAD_SEQ): AsyncGenerator<AuditEntry> {
+    for await (const page of paginateQuery(
+      { client: this.documentClient, pageSize: 1000 },
+      {
+        TableName: this.tables.auditTrail,
+        KeyConditionExpression: '#stream = :stream AND seq > :after',
+        ExpressionAttributeNames: { '#stream': 'stream' },
+        ExpressionAttributeValues: { ':stream': stream, ':after': afterSeq },
+      },
+    ))
+      yield* (page.Items ?? []) as AuditEntry[];
   }
 
   /** One stream's entries in seq order, read consistently. */

@@ -128,6 +128,13 @@ export const auditTrailTable: TableDefinition = {
       partitionKey: { name: 'headShard', type: 'S' },
       sortKey: { name: 'stream', type: 'S' },
     },
+    {
+      // Every entry by its type and time, for compliance's search across streams (functions/audit/search.ts);
+      // heads carry no `type`, so they stay out. One partition per type: DynamoDB splits a busy one by `at`.
+      indexName: 'byType',
+      partitionKey: { name: 'type', type: 'S' },
+      sortKey: { name: 'at', type: 'S' },
+    },
   ],
 };
 
