@@ -53,6 +53,7 @@ import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-clie
 import { statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
+import type { AuditFigures } from './audit-trail.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
 import type { FanOutFigures } from './policy-fan-out.ts';
 
@@ -91,6 +92,18 @@ const POLICY_SIZES = args.includes('--policy-10k') ? [1_000, 10_000] : [100, 1_0
 const TARGET_FAN_OUT_SECONDS_10K = 60;
 const TARGET_WRITES_PER_PARTNER = 3;
 const TARGET_RSS_GROWTH = 2;
+/**
+ * The audit trail's sizes (entries): verification and export at each, the smaller the export's memory baseline.
+ * The issue's 100,000 and 1,000,000 by flag: DynamoDB Local seeds about 500 indexed entries/s on 2 cores, so
+ * the million alone takes over half an hour to load.
+ */
+const AUDIT_SIZES = args.includes('--audit-1m')
+  ? [100_000, 1_000_000]
+  : small
+    ? [2_000, 10_000]
+    : [10_000, 100_000];
+/** An export in constant memory: its peak RSS may grow at most this much from the smaller size to the larger. */
+const TARGET_EXPORT_RSS_GROWTH = 1.5;
 /** Targets from the reliability issue: a share of the raw-write floor, and a request budget per change. */
 const TARGET_FLOOR_SHARE = 0.5;
 const TARGET_REQUESTS_PER_CHANGE = 8;
@@ -242,6 +255,29 @@ function countRequests(system: LocalSystem) {
 }
 
 /** One fan-out size in a child process (its own local system, so its peak RSS is its own). */
+/** The audit figures at one size, in a child process (bench/audit-trail.ts) with its own DynamoDB Local. */
+function auditTrailFigures(entries: number): Promise<AuditFigures> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/audit-trail.ts', '--entries', String(entries)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{')) reject(new Error(`audit trail of ${entries} exited ${code}`));
+      else resolveRun(JSON.parse(line) as AuditFigures);
+    });
+  });
+}
+
 function policyFanOut(partners: number): Promise<FanOutFigures> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(
@@ -272,6 +308,8 @@ async function main() {
   // First, while nothing else runs: each fan-out starts its own local system.
   const fanOuts: FanOutFigures[] = [];
   for (const partners of POLICY_SIZES) fanOuts.push(await policyFanOut(partners));
+  const audits: AuditFigures[] = [];
+  for (const entries of AUDIT_SIZES) audits.push(await auditTrailFigures(entries));
   const boot = await timed(() =>
     startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true }),
   );
@@ -453,6 +491,11 @@ async function main() {
         baseline: fanOuts[0]!,
         measured: fanOuts[1]!,
         rssGrowth: fanOuts[1]!.peakRssMb / fanOuts[0]!.peakRssMb,
+      },
+      auditTrail: {
+        baseline: audits[0]!,
+        measured: audits[1]!,
+        exportRssGrowth: audits[1]!.export.peakRssMb / audits[0]!.export.peakRssMb,
       },
     };
 
@@ -729,6 +772,7 @@ function printTable(
     };
     console: BundleFigures;
     policyFanOut: { baseline: FanOutFigures; measured: FanOutFigures; rssGrowth: number };
+    auditTrail: { baseline: AuditFigures; measured: AuditFigures; exportRssGrowth: number };
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
   },
@@ -872,6 +916,7 @@ function printTable(
       before('trust.portfolioMs'),
     ],
     ...fanOutRows(figures.policyFanOut, fixed, before),
+    ...auditRows(figures.auditTrail, fixed, before),
     ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],
     ...Object.entries(figures.phasesSeconds).map(
       ([phase, seconds]): [string, string, string, string, string] => [
@@ -941,6 +986,38 @@ function fanOutRows(
       `${fixed(baseline.peakRssMb)} at ${baseline.partners} partners`,
       `× ${fixed(fanOut.rssGrowth)}, target ≤ ${TARGET_RSS_GROWTH}: ${fanOut.rssGrowth <= TARGET_RSS_GROWTH ? 'met' : 'NOT met'}`,
       before('policyFanOut.measured.peakRssMb'),
+    ],
+  ];
+}
+
+function auditRows(
+  audit: { baseline: AuditFigures; measured: AuditFigures; exportRssGrowth: number },
+  fixed: (value: number) => string,
+  before: (path: string) => string,
+): Row[] {
+  const { baseline, measured } = audit;
+  const { verify } = measured;
+  return [
+    [
+      `audit verify of ${measured.entries} entries (${measured.streams} streams), entries/s`,
+      fixed(verify.entriesPerSecond),
+      `raw Query ${fixed(verify.rawQueryEntriesPerSecond)}/s; raw SHA-256 ${fixed(verify.rawSha256EntriesPerSecond)}/s`,
+      `${((verify.entriesPerSecond / verify.rawQueryEntriesPerSecond) * 100).toFixed(0)} % of the read floor; ${verify.intact ? 'intact' : 'NOT intact'}`,
+      before('auditTrail.measured.verify.entriesPerSecond'),
+    ],
+    [
+      `audit export of ${measured.entries} entries, entries/s`,
+      fixed(measured.export.entriesPerSecond),
+      `${fixed(measured.export.megabytes)} MB of JSON Lines in ${fixed(measured.export.seconds)} s`,
+      '',
+      before('auditTrail.measured.export.entriesPerSecond'),
+    ],
+    [
+      '  export peak RSS, MB',
+      fixed(measured.export.peakRssMb),
+      `${fixed(baseline.export.peakRssMb)} at ${baseline.entries} entries`,
+      `× ${fixed(audit.exportRssGrowth)}, target ≤ ${TARGET_EXPORT_RSS_GROWTH}: ${audit.exportRssGrowth <= TARGET_EXPORT_RSS_GROWTH ? 'met' : 'NOT met'}`,
+      before('auditTrail.measured.export.peakRssMb'),
     ],
   ];
 }

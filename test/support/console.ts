@@ -8,13 +8,15 @@ export const DESKTOP = { width: 1280, height: 900 } as const;
 
 /**
  * A browser context for the console. `bypassCSP` lets the test inject axe-core; the console's own policy
- * (local/console-files.ts) forbids inline script, which the console never needs.
+ * (local/console-files.ts) forbids inline script, which the console never needs. Reduced motion (which
+ * Cloudscape honours by dropping its fades): axe reads colours at one instant, and an alert still fading in
+ * on a loaded machine read as low contrast (CI, 2026-12-04) though its final colours pass.
  */
 export function consoleContext(
   browser: Browser,
   viewport: { width: number; height: number } = DESKTOP,
 ): Promise<BrowserContext> {
-  return browser.newContext({ viewport, bypassCSP: true });
+  return browser.newContext({ viewport, bypassCSP: true, reducedMotion: 'reduce' });
 }
 
 /** Signs in through the local dev sign-in page, as a person would: choose the person, the role, press Sign in. */
