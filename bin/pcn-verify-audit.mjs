@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npx pcn-verify-audit DIR` (package.json "bin"): checks an audit export with its files alone (cli/verify-audit-export.ts).
+// `npm run verify-audit -- DIR`, the package's `pcn-verify-audit` bin: checks an audit export with its files alone (cli/verify-audit-export.ts).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -27,7 +27,7 @@ export const auditUsage = `Audit (compliance)
   audit export --out DIR [--partner ID] [--format jsonl|csv]
                                       every entry as stored (by stream, then seq), streamed page by page, with
                                       the digests and the public key: check it anywhere with
-                                      \`npx pcn-verify-audit DIR\` (JSON Lines; CSV is for reading)`;
+                                      \`npm run verify-audit -- DIR\` (JSON Lines; CSV is for reading)`;
 
 const options = {
   json: { type: 'boolean' },
@@ -152,7 +152,7 @@ const auditCommands: Record<string, AuditCommand> = {
       manifest,
       () =>
         `Exported ${manifest.entries} entries${manifest.scope.partnerId ? ` of ${manifest.scope.partnerId}` : ''} (${manifest.format}), ${manifest.digests} digests and the public key to ${values.out}.${
-          manifest.format === 'jsonl' ? ` Check it with: npx pcn-verify-audit ${values.out}` : ''
+          manifest.format === 'jsonl' ? ` Check it with: npm run verify-audit -- ${values.out}` : ''
         }`,
     );
   },

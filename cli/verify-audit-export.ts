@@ -1,5 +1,5 @@
 /**
- * `npx pcn-verify-audit DIR [--json]`: checks an audit export (`pcn audit export --out DIR`) with its files
+ * `npm run verify-audit -- DIR [--json]` (the package's `pcn-verify-audit` bin): checks an audit export (`pcn audit export --out DIR`) with its files
  * alone — no server, no table, no AWS credentials — against the signed digests and the public key in it (or
  * one given with --public-key, e.g. fetched from the system earlier: an auditor need not trust the export's).
  * Exit code 0: intact; 3: tampering found; 2: usage; 1: the files cannot be read.
