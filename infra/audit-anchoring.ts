@@ -66,6 +66,20 @@ export class AuditAnchoring extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Object Lock keeps every version, but an unconditional PutObject on a digest's key would make a new
+    // current version, the one readers get: the bucket refuses any write that is not create-only
+    // (If-None-Match, as functions/adapters/s3/digest-archive.ts writes), whoever makes it.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateOnlyWrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+
     this.signingKey = new kms.Key(this, 'SigningKey', {
       description: 'Signs the audit digests (ECDSA P-256, SHA-256): the public key verifies them',
       keySpec: kms.KeySpec.ECC_NIST_P256,

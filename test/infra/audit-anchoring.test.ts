@@ -182,6 +182,22 @@ describe('audit anchoring', () => {
       );
     });
 
+    it('refuses any write that would replace a digest (a PutObject without If-None-Match), whoever makes it', () => {
+      const policy = Object.values(resources).find(
+        (r) =>
+          r.Type === 'AWS::S3::BucketPolicy' &&
+          JSON.stringify(r.Properties.Bucket) === `{"Ref":"${bucketId()}"}`,
+      )!;
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+        Sid: 'CreateOnlyWrites',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, '/*']] },
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      });
+    });
+
     it.each(forbiddenOnDigests)('lets nobody %s on the digest bucket', (action) => {
       expect(grantsOf(allowStatements(resources), action, bucketId())).toEqual([]);
     });
