@@ -23,6 +23,8 @@ export interface HandlerFunctionProps {
   environment?: Record<string, string>;
   /** Defaults to 30 s; a workflow task whose state allows longer (its TimeoutSeconds) may say so. */
   timeout?: Duration;
+  /** Caps (and reserves) the function's concurrent runs: 1 for a job that must never run twice at once. */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -47,6 +49,9 @@ export function handlerFunction(
     architecture: lambda.Architecture.ARM_64,
     memorySize: 512,
     timeout: props.timeout ?? Duration.seconds(30),
+    ...(props.reservedConcurrentExecutions !== undefined
+      ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+      : {}),
     tracing: lambda.Tracing.ACTIVE,
     logGroup,
     environment: {

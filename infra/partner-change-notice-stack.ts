@@ -20,6 +20,7 @@ import {
 } from '../functions/config/workflows.ts';
 import { DEFAULT_POLICY_EMAIL_RATE } from '../functions/dependencies.ts';
 import { Api, Auth } from './api.ts';
+import { AuditAnchoring } from './audit-anchoring.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
@@ -87,7 +88,8 @@ export interface PartnerChangeNoticeStackProps extends StackProps {
  * Partner Change Notice on AWS: the tables, the Lambda functions (one per workflow task, the HTTP API, the
  * sweep), the notice-lifecycle and policy-change workflows (the latter with its manifest bucket), the HTTP API behind Cognito (plus the partners' public notice
  * pages), the link-signing secret, the SES sender identity, the staff console (CloudFront + S3) and the
- * lifecycle events' bus with its publisher.
+ * lifecycle events' bus with its publisher, and the audit anchoring (hourly signed digests of the audit chains'
+ * heads in an Object Lock bucket).
  */
 export class PartnerChangeNoticeStack extends Stack {
   constructor(scope: Construct, id: string, props?: PartnerChangeNoticeStackProps) {
@@ -203,6 +205,11 @@ export class PartnerChangeNoticeStack extends Stack {
       if (access !== 'none') manifests.grantObjects(policyTaskFunctions[placeholder], access);
     }
 
+    const auditAnchoring = new AuditAnchoring(this, 'AuditAnchoring', {
+      tables,
+      accessLogs: manifests.accessLogs,
+    });
+
     const httpApi = handlerFunction(this, 'HttpApiHandler', {
       entry: 'functions/handlers/http-api.ts',
       description: 'HTTP API: staff endpoints (/api) and the partners’ notice pages (/notices)',
@@ -211,10 +218,14 @@ export class PartnerChangeNoticeStack extends Stack {
         ...emailEnvironment,
         [env.stateMachineArn]: stateMachine.stateMachineArn,
         [env.policyStateMachineArn]: policyStateMachine.stateMachineArn,
+        ...auditAnchoring.environment(),
       },
     });
     sendsEmail.push(httpApi);
     api.routeTo(httpApi);
+    // GET /api/audit/verify, /digests and /public-key read the digests and the public key; sealing is the
+    // schedule's alone (infra/audit-anchoring.ts), so the API never signs.
+    auditAnchoring.grantVerify(httpApi);
 
     // A change is recorded before its workflow starts, an email committed before it is sent: if a crash came
     // in between, this sweep starts the workflow and delivers the email.
@@ -288,6 +299,14 @@ export class PartnerChangeNoticeStack extends Stack {
     new CfnOutput(this, 'PolicyManifestBucketName', {
       value: manifests.bucket.bucketName,
       description: "Policy-change rounds' manifests and results",
+    });
+    new CfnOutput(this, 'AuditDigestBucketName', {
+      value: auditAnchoring.bucket.bucketName,
+      description: 'Signed audit digests (S3 Object Lock, compliance mode)',
+    });
+    new CfnOutput(this, 'AuditSigningKeyArn', {
+      value: auditAnchoring.signingKey.keyArn,
+      description: 'KMS key the audit digests are signed with (public key: GET /api/audit/public-key)',
     });
     new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: auth.userPoolClient.userPoolClientId });

@@ -10,7 +10,10 @@ import { Construct } from 'constructs';
  * its follow-ups and a yearly review of the year before.
  */
 export const POLICY_MANIFEST_RETENTION_DAYS = 400;
-/** Server access logs of the manifest bucket: who read or wrote a manifest, for an investigation. */
+/**
+ * Server access logs of the manifest bucket (and of the audit digest bucket, infra/audit-anchoring.ts, under
+ * its own prefix): who read or wrote a manifest or a digest, for an investigation.
+ */
 export const POLICY_MANIFEST_ACCESS_LOG_RETENTION_DAYS = 90;
 
 /**

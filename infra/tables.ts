@@ -58,6 +58,11 @@ export class Tables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
         removalPolicy: RemovalPolicy.RETAIN,
+        // RETAIN keeps a table when the stack is deleted; deletion protection also refuses a DeleteTable
+        // from anyone (console, CLI, a script), until it is deliberately turned off. Above all for the audit
+        // trail, the evidence the signed digests (infra/audit-anchoring.ts) vouch for, and as much for the
+        // rest of the stack's data, which is never deleted with it either.
+        deletionProtection: true,
       }),
     }));
   }
@@ -74,6 +79,23 @@ export class Tables extends Construct {
     return Object.fromEntries(
       this.all.map(({ definition, table }) => [definition.environmentVariable, table.tableName]),
     );
+  }
+
+  /**
+   * Read-only: dynamodb:Query on one table and the named indexes of it (each must be one of its definition's),
+   * nothing else, for a function that only lists (the audit sealer: the `heads` index).
+   */
+  grantQuery(grantee: iam.IGrantable, definition: TableDefinition, indexNames: readonly string[]): void {
+    const table = this.tableOf(definition);
+    const known = (definition.globalSecondaryIndexes ?? []).map((index) => index.indexName);
+    for (const name of indexNames) {
+      if (!known.includes(name)) throw new Error(`Table ${definition.logicalName} has no index ${name}`);
+    }
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
+    });
   }
 
   /**

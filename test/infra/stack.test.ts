@@ -42,10 +42,19 @@ const taskIds = Object.values(noticeLifecycleWorkflow.tasks).map((task) => task.
 const policyTaskIds = Object.values(policyChangeWorkflow.tasks).map((task) => task.id);
 type TaskId = (typeof noticeLifecycleWorkflow.tasks)[keyof typeof noticeLifecycleWorkflow.tasks]['id'];
 type PolicyTaskId = (typeof policyChangeWorkflow.tasks)[keyof typeof policyChangeWorkflow.tasks]['id'];
-type FunctionId = TaskId | PolicyTaskId | 'HttpApiHandler' | 'StartPendingWorkflows' | 'PublishEvents';
-/** The functions of the product's steps (the events publisher, with its own narrow grants, apart). */
+type FunctionId =
+  | TaskId
+  | PolicyTaskId
+  | 'HttpApiHandler'
+  | 'StartPendingWorkflows'
+  | 'PublishEvents'
+  | 'AuditAnchoring/SealAuditDigest';
+/**
+ * The functions of the product's steps (the events publisher and the audit sealer, with their own narrow
+ * grants, apart: the sealer's in test/infra/audit-anchoring.test.ts).
+ */
 const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds, ...policyTaskIds];
-const allFunctionIds: FunctionId[] = [...functionIds, 'PublishEvents'];
+const allFunctionIds: FunctionId[] = [...functionIds, 'PublishEvents', 'AuditAnchoring/SealAuditDigest'];
 const emailTasks = [
   ...Object.values(noticeLifecycleWorkflow.tasks),
   ...Object.values(policyChangeWorkflow.tasks),
@@ -130,7 +139,7 @@ describe('PartnerChangeNotice stack', () => {
     });
 
     it.each(deployedTables.map((definition) => [definition.logicalName, definition] as const))(
-      '%s: key schema, GSIs, TTL, on-demand, PITR, AWS-managed encryption, retained',
+      '%s: key schema, GSIs, TTL, on-demand, PITR, AWS-managed encryption, retained and deletion-protected',
       (logicalName, definition) => {
         const table = resources[tableLogicalId(logicalName)]!;
         const indexes = definition.globalSecondaryIndexes ?? [];
@@ -160,7 +169,10 @@ describe('PartnerChangeNotice stack', () => {
         );
         expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
         expect(table.Properties.Replicas).toEqual([
-          expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+          expect.objectContaining({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
         ]);
         expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
         expect(table.Properties.TableName).toBeUndefined();
@@ -207,6 +219,8 @@ describe('PartnerChangeNotice stack', () => {
       expect(others.sort()).toEqual([
         // aws-cdk-lib's custom resource that sets the example rule's log-group resource policy.
         expect.stringMatching(new RegExp(`^${STACK}/AWS679f53fac002430cb0da5b7982bd2287/Resource$`)),
+        // The audit sealer, checked in test/infra/audit-anchoring.test.ts.
+        `${STACK}/AuditAnchoring/SealAuditDigest/Resource`,
         expect.stringMatching(new RegExp(`^${STACK}/Custom::CDKBucketDeployment\\w+/Resource$`)),
         // The events publisher, checked in 'lifecycle events' below.
         `${STACK}/PublishEvents/Resource`,
@@ -250,7 +264,15 @@ describe('PartnerChangeNotice stack', () => {
       const common = [...tableVariables, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
       const email = ['ACK_LINK_SECRET_ARN', 'PUBLIC_BASE_URL', 'NOTICE_SENDER_EMAIL'];
       const expected: Record<FunctionId, string[]> = {
-        HttpApiHandler: [...common, ...email, 'STATE_MACHINE_ARN', 'POLICY_STATE_MACHINE_ARN'],
+        // And the audit digests' bucket and key, for GET /api/audit/verify, /digests, /public-key.
+        HttpApiHandler: [
+          ...common,
+          ...email,
+          'STATE_MACHINE_ARN',
+          'POLICY_STATE_MACHINE_ARN',
+          'AUDIT_DIGEST_BUCKET',
+          'AUDIT_SIGNING_KEY_ID',
+        ],
         StartPendingWorkflows: [...common, ...email, 'STATE_MACHINE_ARN', 'POLICY_STATE_MACHINE_ARN'],
         Advance: [...common, ...email],
         SendNotice: [...common, ...email],
@@ -264,6 +286,7 @@ describe('PartnerChangeNotice stack', () => {
         AwaitPolicyEvent: [...common, 'POLICY_MANIFEST_BUCKET'],
         RecordPolicyFailure: [...common, 'POLICY_MANIFEST_BUCKET'],
         PublishEvents: [],
+        'AuditAnchoring/SealAuditDigest': [],
       };
       for (const id of functionIds) {
         expect(Object.keys(environmentOf(id)).sort(), id).toEqual([...expected[id]].sort());
