@@ -60,7 +60,8 @@ const encodable = (char: string): boolean => {
 };
 
 /**
- * `text` in characters the standard fonts can encode: tabs as spaces, other control characters dropped, a
+ * `text` in characters the standard fonts can encode (line breaks kept for the layout to break at): tabs as
+ * spaces, other control characters dropped, a
  * known sign replaced (→ as ->), an accented letter outside Latin-1 by its base letter (ő as o), anything else
  * (emoji, CJK) as "?". `replaced` counts the characters shown as "?".
  */
@@ -68,7 +69,7 @@ export function printableText(text: string): { text: string; replaced: number } 
   let replaced = 0;
   let out = '';
   for (const char of text) {
-    if (encodable(char)) out += char;
+    if (encodable(char) || char === '\n') out += char;
     else if (char === '\t') out += '    ';
     else if (char in REPLACEMENTS) out += REPLACEMENTS[char];
     else if ((char.codePointAt(0) ?? 0) < 0x20 || char === '\u007f') continue;
@@ -343,16 +344,16 @@ export async function evidencePdf(pack: EvidencePack): Promise<Uint8Array> {
   out.heading('Timeline (the audit trail, in order)');
   out.table(
     [
-      { title: '#', width: 24 },
-      { title: 'When (UTC)', width: 100 },
-      { title: 'Event', width: 105 },
-      { title: 'By', width: 75 },
+      { title: '#', width: 20 },
+      { title: 'When (UTC)', width: 106 },
+      { title: 'Event', width: 112 },
+      { title: 'By', width: 66 },
       { title: 'What happened', width: out.width - 304 },
     ],
     pack.timeline.map((entry) => [String(entry.seq), entry.at, entry.type, entry.actor, entry.summary]),
     (index) => {
       const entry = pack.timeline[index]!;
-      out.text(`hash ${entry.hash}`, { font: 'mono', size: 6, color: MUTED, indent: 24 });
+      out.text(`hash ${entry.hash}`, { font: 'mono', size: 6, color: MUTED, indent: 20 });
     },
   );
 
