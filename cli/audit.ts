@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import type { EvidencePack } from '../functions/audit/evidence.ts';
 import type { auditVerificationSchema } from '../functions/audit/routes.ts';
 import type { AuditDigest } from '../functions/domain/audit-digest.ts';
 import type { PartnersCli } from './partners.ts';
@@ -16,7 +17,9 @@ export const auditUsage = `Audit (compliance)
                                       digest; names each tampered entry; exit code 3 when anything is wrong
   audit digests                       the signed digests the chain heads are sealed in, oldest first
   audit public-key [--out FILE]       the digests' public key (PEM), to verify them outside the system
-  audit seal                          seal the heads into a digest now (local mode; AWS: on a schedule)`;
+  audit seal                          seal the heads into a digest now (local mode; AWS: on a schedule)
+  audit evidence CHANGE [--out DIR]   the change's evidence pack: CHANGE.evidence.json and CHANGE.evidence.pdf
+                                      in DIR (default: here); exit code 3 when its verification fails`;
 
 const options = {
   json: { type: 'boolean' },
@@ -116,6 +119,37 @@ const auditCommands: Record<string, AuditCommand> = {
           ? `Sealed digest ${result.digest.number}: ${result.digest.streams} streams, ${result.digest.entries} entries.`
           : `Nothing new since digest ${result.digest.number}.`,
     );
+  },
+  evidence: async (cli, { values, positionals }, print) => {
+    const changeId = positionals[1];
+    if (!changeId) return cli.fail(`CHANGE is required.\n\n${auditUsage}`, 2);
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { join, resolve } = await import('node:path');
+    const path = `/api/audit/evidence/${encodeURIComponent(changeId)}`;
+    const pack = await cli.request<EvidencePack>('compliance', 'GET', path, { user: values.user });
+    // The PDF is not JSON: fetched as bytes with the same caller's token.
+    const response = await fetch(`${cli.serverUrl()}${path}/pdf`, {
+      headers: { authorization: `Bearer ${await cli.token('compliance', values.user)}` },
+    }).catch((error: Error) => cli.fail(`Cannot reach the API at ${cli.serverUrl()} (${error.message}).`));
+    if (!response.ok) return cli.fail(`${response.status}: ${await response.text()}`);
+    const pdf = Buffer.from(await response.arrayBuffer());
+    const dir = resolve(values.out ?? '.');
+    await mkdir(dir, { recursive: true });
+    const files = {
+      json: join(dir, `${pack.changeId}.evidence.json`),
+      pdf: join(dir, `${pack.changeId}.evidence.pdf`),
+    };
+    await writeFile(files.json, `${JSON.stringify(pack, null, 2)}\n`);
+    await writeFile(files.pdf, pdf);
+    print({ files, intact: pack.verification.intact, verdict: pack.verification.verdict }, () =>
+      [
+        `Wrote ${files.json}`,
+        `Wrote ${files.pdf}`,
+        `${pack.verification.intact ? 'INTACT' : 'TAMPERED'}: ${pack.verification.verdict}`,
+        pack.digest.message,
+      ].join('\n'),
+    );
+    if (!pack.verification.intact) process.exitCode = TAMPERED_EXIT_CODE;
   },
 };
 
