@@ -1,4 +1,3 @@
-import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { Caller } from '../http/caller.ts';
 import { binary, type HttpResponse, json, problem } from '../http/responses.ts';
@@ -7,25 +6,8 @@ import { errorResponseSchema } from '../http/schemas.ts';
 import { clientErrors } from '../notices/routes.ts';
 import { changeIdParams } from '../notices/schemas.ts';
 import { evidenceOf, evidencePackSchema } from './evidence.ts';
+import { mayReadEvidence } from './evidence-access.ts';
 import { evidencePdf } from './evidence-pdf.ts';
-
-/**
- * Who may read a change's evidence pack: compliance any change's; finance only the changes they submitted and
- * an approver only those they approved (finance reads the audit only for its own changes). Exported for the
- * console, which shows the button to the same people.
- */
-export function mayReadEvidence(
-  caller: Caller | undefined,
-  change: Pick<StoredChange, 'submittedBy' | 'approval'>,
-) {
-  if (!caller) return false;
-  if (caller.roles.includes('compliance')) return true;
-  if (caller.roles.includes('finance') && change.submittedBy === caller.userId) return true;
-  return (
-    caller.roles.includes('approver') &&
-    change.approval.approvals.some((approval) => approval.by === caller.userId)
-  );
-}
 
 const roles = ['compliance', 'finance', 'approver'] as const;
 
