@@ -161,5 +161,21 @@ describe('pcn audit evidence', () => {
     );
     expect(Buffer.from(bytes.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     expect((await pdfOf(`${path}/pdf`, await cli.api.token('finance', 'frank'))).response.status).toBe(403);
+
+    // The OpenAPI document says what each answers: the pack's schema, and a PDF.
+    const openapi = (
+      await cli.api.request<{
+        paths: Record<
+          string,
+          { get: { responses: Record<string, { content?: Record<string, { schema: unknown }> }> } }
+        >;
+      }>('GET', '/openapi.json')
+    ).body;
+    const json =
+      openapi.paths['/api/audit/evidence/{changeId}']?.get.responses['200']?.content?.['application/json'];
+    expect(JSON.stringify(json?.schema)).toContain('"acknowledgements"');
+    expect(
+      openapi.paths['/api/audit/evidence/{changeId}/pdf']?.get.responses['200']?.content?.['application/pdf'],
+    ).toEqual({ schema: { type: 'string', format: 'binary' } });
   });
 });
