@@ -19,7 +19,8 @@ export const auditUsage = `Audit (compliance)
   audit public-key [--out FILE]       the digests' public key (PEM), to verify them outside the system
   audit seal                          seal the heads into a digest now (local mode; AWS: on a schedule)
   audit evidence CHANGE [--out DIR]   the change's evidence pack: CHANGE.evidence.json and CHANGE.evidence.pdf
-                                      in DIR (default: here); exit code 3 when its verification fails`;
+                                      (drawn from that JSON) in DIR (default: here); exit code 3 when its
+                                      verification fails`;
 
 const options = {
   json: { type: 'boolean' },
@@ -127,12 +128,10 @@ const auditCommands: Record<string, AuditCommand> = {
     const { join, resolve } = await import('node:path');
     const path = `/api/audit/evidence/${encodeURIComponent(changeId)}`;
     const pack = await cli.request<EvidencePack>('compliance', 'GET', path, { user: values.user });
-    // The PDF is not JSON: fetched as bytes with the same caller's token.
-    const response = await fetch(`${cli.serverUrl()}${path}/pdf`, {
-      headers: { authorization: `Bearer ${await cli.token('compliance', values.user)}` },
-    }).catch((error: Error) => cli.fail(`Cannot reach the API at ${cli.serverUrl()} (${error.message}).`));
-    if (!response.ok) return cli.fail(`${response.status}: ${await response.text()}`);
-    const pdf = Buffer.from(await response.arrayBuffer());
+    // The PDF drawn here from that very JSON (as GET …/pdf draws it on the server): one pack, one moment, so
+    // the two files can never tell different verdicts.
+    const { evidencePdf } = await import('../functions/audit/evidence-pdf.ts');
+    const pdf = await evidencePdf(pack);
     const dir = resolve(values.out ?? '.');
     await mkdir(dir, { recursive: true });
     const files = {

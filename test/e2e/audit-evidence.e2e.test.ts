@@ -112,6 +112,8 @@ describe('pcn audit evidence', () => {
       'Result: intact',
       'SKU-4159 list +6.9% -> margin 7.67%',
       `page ${rendered.pages.length} of ${rendered.pages.length}`,
+      // The PDF is the JSON's pack, drawn from it: the same moment.
+      `Generated ${pack.generatedAt}`,
     ])
       expect(rendered.text, expected).toContain(expected);
 
