@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import type { EvidencePack } from '../functions/audit/evidence.ts';
 import { auditCsvHeader, auditCsvRow, auditJsonLine } from '../functions/audit/export.ts';
 import type { auditVerificationSchema } from '../functions/audit/routes.ts';
 import type { AuditEntry } from '../functions/domain/audit-chain.ts';
@@ -27,7 +28,10 @@ export const auditUsage = `Audit (compliance)
   audit export --out DIR [--partner ID] [--format jsonl|csv]
                                       every entry as stored (by stream, then seq), streamed page by page, with
                                       the digests and the public key: check it anywhere with
-                                      \`npm run verify-audit -- DIR\` (JSON Lines; CSV is for reading)`;
+                                      \`npm run verify-audit -- DIR\` (JSON Lines; CSV is for reading)
+  audit evidence CHANGE [--out DIR]   the change's evidence pack: CHANGE.evidence.json and CHANGE.evidence.pdf
+                                      (drawn from that JSON) in DIR (default: here); exit code 3 when its
+                                      verification fails`;
 
 const options = {
   json: { type: 'boolean' },
@@ -213,6 +217,35 @@ const auditCommands: Record<string, AuditCommand> = {
           ? `Sealed digest ${result.digest.number}: ${result.digest.streams} streams, ${result.digest.entries} entries.`
           : `Nothing new since digest ${result.digest.number}.`,
     );
+  },
+  evidence: async (cli, { values, positionals }, print) => {
+    const changeId = positionals[1];
+    if (!changeId) return cli.fail(`CHANGE is required.\n\n${auditUsage}`, 2);
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { join, resolve } = await import('node:path');
+    const path = `/api/audit/evidence/${encodeURIComponent(changeId)}`;
+    const pack = await cli.request<EvidencePack>('compliance', 'GET', path, { user: values.user });
+    // The PDF drawn here from that very JSON (as GET …/pdf draws it on the server): one pack, one moment, so
+    // the two files can never tell different verdicts.
+    const { evidencePdf } = await import('../functions/audit/evidence-pdf.ts');
+    const pdf = await evidencePdf(pack);
+    const dir = resolve(values.out ?? '.');
+    await mkdir(dir, { recursive: true });
+    const files = {
+      json: join(dir, `${pack.changeId}.evidence.json`),
+      pdf: join(dir, `${pack.changeId}.evidence.pdf`),
+    };
+    await writeFile(files.json, `${JSON.stringify(pack, null, 2)}\n`);
+    await writeFile(files.pdf, pdf);
+    print({ files, intact: pack.verification.intact, verdict: pack.verification.verdict }, () =>
+      [
+        `Wrote ${files.json}`,
+        `Wrote ${files.pdf}`,
+        `${pack.verification.intact ? 'INTACT' : 'TAMPERED'}: ${pack.verification.verdict}`,
+        pack.digest.message,
+      ].join('\n'),
+    );
+    if (!pack.verification.intact) process.exitCode = TAMPERED_EXIT_CODE;
   },
 };
 

@@ -19,6 +19,8 @@ export interface ApiClient {
   postText<T>(path: string, text: string, mediaType: string): Promise<ApiResult<T>>;
   /** Plain text (the notice page's HTML). */
   text(path: string): Promise<ApiResult<string>>;
+  /** A file as the API sends it (a PDF download), to save. */
+  blob(path: string): Promise<ApiResult<Blob>>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -101,6 +103,12 @@ export function createApiClient(baseUrl: string, session: Session, onUnauthorize
       if (!(response instanceof Response)) return { ok: false, problem: response };
       if (!response.ok) return { ok: false, problem: await problemOf(response) };
       return { ok: true, status: response.status, data: await response.text() };
+    },
+    async blob(path) {
+      const response = await call(path, { method: 'GET' });
+      if (!(response instanceof Response)) return { ok: false, problem: response };
+      if (!response.ok) return { ok: false, problem: await problemOf(response) };
+      return { ok: true, status: response.status, data: await response.blob() };
     },
   };
 }

@@ -87,9 +87,7 @@ export function sortHeads(heads: readonly SealedHead[]): SealedHead[] {
  * stream's inclusion can be proved with log2(streams) hashes (the evidence pack's proof).
  */
 export function merkleRoot(sortedHeads: readonly SealedHead[]): string {
-  let level: Buffer[] = sortedHeads.map((head) =>
-    sha256(Buffer.from([0]), canonicalJson({ stream: head.stream, seq: head.seq, hash: head.hash })),
-  );
+  let level: Buffer[] = sortedHeads.map(leafHash);
   if (level.length === 0) return `sha256:${sha256('').toString('hex')}`;
   while (level.length > 1) {
     const next: Buffer[] = [];
@@ -100,6 +98,68 @@ export function merkleRoot(sortedHeads: readonly SealedHead[]): string {
     level = next;
   }
   return `sha256:${level[0]!.toString('hex')}`;
+}
+
+/** A head's leaf in the Merkle tree: SHA-256 of 0x00 and its RFC 8785 encoding (the fields a digest seals). */
+function leafHash(head: SealedHead): Buffer {
+  return sha256(Buffer.from([0]), canonicalJson({ stream: head.stream, seq: head.seq, hash: head.hash }));
+}
+
+/** One step of an inclusion proof: the sibling's hash and on which side of the path it sits. */
+export interface MerkleProofStep {
+  side: 'left' | 'right';
+  hash: string;
+}
+
+/**
+ * The audit path of the head at `index` of heads already sorted (as merkleRoot hashes them): the siblings
+ * from the leaf up, each with its side. A level where the path's node is the odd last one has no sibling (it
+ * is carried up as it is), so the proof has at most ceil(log2(heads)) steps.
+ */
+export function merkleInclusionProof(sortedHeads: readonly SealedHead[], index: number): MerkleProofStep[] {
+  if (!Number.isInteger(index) || index < 0 || index >= sortedHeads.length)
+    throw new RangeError(`No head at index ${index} of ${sortedHeads.length}`);
+  const proof: MerkleProofStep[] = [];
+  let level: Buffer[] = sortedHeads.map(leafHash);
+  let position = index;
+  while (level.length > 1) {
+    const siblingAt = position % 2 === 0 ? position + 1 : position - 1;
+    const sibling = level[siblingAt];
+    if (sibling)
+      proof.push({ side: position % 2 === 0 ? 'right' : 'left', hash: `sha256:${sibling.toString('hex')}` });
+    const next: Buffer[] = [];
+    for (let at = 0; at < level.length; at += 2) {
+      const right = level[at + 1];
+      next.push(right ? sha256(Buffer.from([1]), level[at]!, right) : level[at]!);
+    }
+    level = next;
+    position = Math.floor(position / 2);
+  }
+  return proof;
+}
+
+const proofHash = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * Whether `head` is a leaf of the tree whose root is `root`, by its audit path (merkleInclusionProof): the
+ * leaf hashed up with each sibling on its side must give the root. Anyone can check this with the digest and
+ * the head alone — no other stream's head is needed.
+ */
+export function verifyMerkleInclusion(
+  head: SealedHead,
+  proof: readonly MerkleProofStep[],
+  root: string,
+): boolean {
+  let node = leafHash(head);
+  for (const step of proof) {
+    if (!proofHash.test(step.hash) || (step.side !== 'left' && step.side !== 'right')) return false;
+    const sibling = Buffer.from(step.hash.slice('sha256:'.length), 'hex');
+    node =
+      step.side === 'left'
+        ? sha256(Buffer.from([1]), sibling, node)
+        : sha256(Buffer.from([1]), node, sibling);
+  }
+  return `sha256:${node.toString('hex')}` === root;
 }
 
 /** The hash a digest's successor links to: SHA-256 of the signed body's RFC 8785 encoding. */

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { approvalRoutes } from '../approvals/routes.ts';
+import { evidenceRoutes } from '../audit/evidence-routes.ts';
 import { auditRoutes } from '../audit/routes.ts';
 import { commissionChangeRoutes } from '../commission-changes/routes.ts';
 import { consultationRoutes } from '../consultations/routes.ts';
@@ -41,6 +42,7 @@ export const featureRoutes: readonly Route[] = [
   ...policyNoticeRoutes,
   ...policyRevisionRoutes,
   ...auditRoutes,
+  ...evidenceRoutes,
 ];
 
 export function apiRoutes(serverUrl?: string): readonly Route[] {

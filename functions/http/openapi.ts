@@ -44,7 +44,9 @@ export function openApiDocument(routes: readonly Route[], serverUrl?: string): R
             ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
             : response.html
               ? { content: { 'text/html': { schema: { type: 'string' } } } }
-              : {}),
+              : response.binary
+                ? { content: { [response.binary]: { schema: { type: 'string', format: 'binary' } } } }
+                : {}),
         },
       ]),
     );

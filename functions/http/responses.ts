@@ -28,6 +28,25 @@ export function csv(statusCode: number, body: string, filename: string): HttpRes
   };
 }
 
+/** A binary download (e.g. a PDF), base64 in the body as API Gateway and the local server send it on. */
+export function binary(
+  statusCode: number,
+  bytes: Uint8Array,
+  mediaType: string,
+  filename: string,
+): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': mediaType,
+      'content-disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`,
+      ...securityHeaders,
+    },
+    body: Buffer.from(bytes).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
 export function html(statusCode: number, body: string): HttpResponse {
   return {
     statusCode,

@@ -45,6 +45,8 @@ export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   html?: boolean;
+  /** A binary body of this media type (e.g. application/pdf), sent base64-encoded (responses.ts binary). */
+  binary?: string;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;

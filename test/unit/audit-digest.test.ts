@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import {
   digestHash,
   digestSigningBytes,
   GENESIS_DIGEST_HASH,
+  merkleInclusionProof,
   merkleRoot,
   nextDigest,
   type SealedHead,
@@ -16,6 +17,7 @@ import {
   signedDigestSchema,
   sortHeads,
   verifyDigests,
+  verifyMerkleInclusion,
 } from '../../functions/domain/audit-digest.ts';
 
 const hash = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -134,5 +136,99 @@ describe('a series of signed digests', () => {
       createPublicKey(publicKeyPem).export({ format: 'jwk' }),
     );
     expect(kinds(await series(2))).toEqual([]);
+  });
+});
+
+describe('a head’s Merkle inclusion proof', () => {
+  const sha = (...parts: (string | Buffer)[]) => {
+    const h = createHash('sha256');
+    for (const part of parts) h.update(part);
+    return h.digest();
+  };
+  const leaf = (head: SealedHead) =>
+    sha(Buffer.from([0]), JSON.stringify({ hash: head.hash, seq: head.seq, stream: head.stream }));
+
+  it('is the RFC 6962 audit path: siblings from the leaf up, an odd last node carried up with no step', () => {
+    const three = sortHeads(heads(3));
+    const [l0, l1, l2] = three.map(leaf) as [Buffer, Buffer, Buffer];
+    const left = sha(Buffer.from([1]), l0, l1);
+    expect(merkleRoot(three)).toBe(`sha256:${sha(Buffer.from([1]), left, l2).toString('hex')}`);
+    expect(merkleInclusionProof(three, 2)).toEqual([
+      { side: 'left', hash: `sha256:${left.toString('hex')}` },
+    ]);
+    expect(merkleInclusionProof(three, 1)).toEqual([
+      { side: 'left', hash: `sha256:${l0.toString('hex')}` },
+      { side: 'right', hash: `sha256:${l2.toString('hex')}` },
+    ]);
+    // A tree of one head: the leaf is the root, the proof empty.
+    const one = heads(1);
+    expect(merkleInclusionProof(one, 0)).toEqual([]);
+    expect(verifyMerkleInclusion(one[0]!, [], merkleRoot(one))).toBe(true);
+    expect(() => merkleInclusionProof(three, 3)).toThrow(RangeError);
+  });
+
+  it('verifies for every index of trees of 1 to 40 heads, in at most ceil(log2 n) steps', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        (streams, seq) => {
+          const sorted = sortHeads(
+            streams.map((stream, i) => ({ stream, seq: seq + i, hash: hash(seq * 7 + i) })),
+          );
+          const root = merkleRoot(sorted);
+          for (const [index, head] of sorted.entries()) {
+            const proof = merkleInclusionProof(sorted, index);
+            expect(proof.length).toBeLessThanOrEqual(Math.ceil(Math.log2(sorted.length)));
+            expect(verifyMerkleInclusion(head, proof, root)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('does not verify once the head, a sibling, a side or the root is changed', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 40 })
+          .chain((count) =>
+            fc.tuple(fc.constant(count), fc.nat({ max: count - 1 }), fc.nat(), fc.nat({ max: 63 })),
+          ),
+        ([count, index, pick, nibble]) => {
+          const sorted = sortHeads(heads(count, 5));
+          const root = merkleRoot(sorted);
+          const head = sorted[index]!;
+          const proof = merkleInclusionProof(sorted, index);
+          const flip = (text: string) => {
+            const at = 'sha256:'.length + nibble;
+            return `${text.slice(0, at)}${text[at] === '0' ? '1' : '0'}${text.slice(at + 1)}`;
+          };
+          expect(verifyMerkleInclusion({ ...head, seq: head.seq + 1 }, proof, root)).toBe(false);
+          expect(verifyMerkleInclusion({ ...head, hash: flip(head.hash) }, proof, root)).toBe(false);
+          expect(verifyMerkleInclusion({ ...head, stream: `${head.stream}x` }, proof, root)).toBe(false);
+          expect(verifyMerkleInclusion(head, proof, flip(root))).toBe(false);
+          if (proof.length > 0) {
+            const at = pick % proof.length;
+            const step = proof[at]!;
+            const changed = (replacement: typeof step) => proof.map((s, i) => (i === at ? replacement : s));
+            expect(verifyMerkleInclusion(head, changed({ ...step, hash: flip(step.hash) }), root)).toBe(
+              false,
+            );
+            expect(
+              verifyMerkleInclusion(
+                head,
+                changed({ ...step, side: step.side === 'left' ? 'right' : 'left' }),
+                root,
+              ),
+            ).toBe(false);
+            // A step left out (or another head's path) proves nothing.
+            expect(verifyMerkleInclusion(head, proof.slice(1), root)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

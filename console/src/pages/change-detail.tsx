@@ -15,6 +15,7 @@ import { terminalStatuses } from '../../../functions/domain/lifecycle.ts';
 import { relationshipStages, stageLabel } from '../../../functions/domain/relationship-stage.ts';
 import type { handoverView } from '../../../functions/reassignments/handover-view.ts';
 import { ActionModal, type ActionSpec } from '../components/action-modal.tsx';
+import { EvidenceDownload } from '../components/evidence-download.tsx';
 import { CalendarDay, ChangeStatusBadge, Instant, rateChange } from '../components/format.tsx';
 import { LifecycleDiagram } from '../components/lifecycle-diagram.tsx';
 import { ErrorState, LoadingState } from '../components/states.tsx';
@@ -501,7 +502,17 @@ export default function ChangeDetail() {
             <Box variant="p">“{view.dispute.comment}”</Box>
           </Container>
         ) : null}
-        <Container header={<Header variant="h2">Timeline</Header>}>
+        <Container
+          header={
+            <Header
+              variant="h2"
+              description="From the hash-chained audit trail; the evidence pack adds the proof and its verification."
+              actions={<EvidenceDownload change={view} />}
+            >
+              Timeline
+            </Header>
+          }
+        >
           {view.timeline.length === 0 ? (
             <Box color="text-status-inactive">Nothing recorded yet.</Box>
           ) : (
