@@ -7,7 +7,7 @@ export interface EvidenceReader {
 }
 
 /**
- * Who may read a change's evidence pack: compliance any change's; finance only the changes they submitted and
+ * Who may read a change's audit entries (GET /api/audit, functions/audit/routes.ts) and its evidence pack: compliance any change's; finance only the changes they submitted and
  * an approver only those they approved (finance reads the audit only for its own changes). One rule for the
  * API (functions/audit/evidence-routes.ts) and the console's button; no imports beyond types, so the console
  * bundles it as it is.

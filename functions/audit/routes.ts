@@ -7,6 +7,7 @@ import { type Route, route } from '../http/router.ts';
 import { errorResponseSchema, idText } from '../http/schemas.ts';
 import { clientErrors } from '../notices/routes.ts';
 import { headsInScope, verifyAudit } from './anchoring.ts';
+import { mayReadEvidence } from './evidence-access.ts';
 import { entriesInStreamOrder } from './export.ts';
 import { type AuditPosition, searchAudit } from './search.ts';
 
@@ -150,11 +151,7 @@ export const auditRoutes: readonly Route[] = [
             },
           );
         const change = await deps.changes.get(changeId);
-        const own =
-          change !== undefined &&
-          (change.submittedBy === caller?.userId ||
-            (change.approval?.approvals ?? []).some((approval) => approval.by === caller?.userId));
-        if (!own)
+        if (!change || !mayReadEvidence(caller, change))
           return problem(
             404,
             'not-found',
