@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
@@ -37,13 +37,16 @@ let api: ApiClient;
 let browser: Browser;
 let compliance: string;
 let acknowledgement: Entry;
+let changeId: string;
 let digestNumber: number;
 
 beforeAll(async () => {
   browser = await launchChromium();
   let finance: string;
   ({ system, api, finance } = await startTestSystem());
-  const { changeId, link } = await api.approvedCut(finance, partnerId, 12, 31);
+  const cut = await api.approvedCut(finance, partnerId, 12, 31);
+  changeId = cut.changeId;
+  const { link } = cut;
   // The link opened (as a scanner or the partner would), then the button pressed from a browser.
   await api.request('GET', `${link.pathname}${link.search}`, { headers: { 'user-agent': BROWSER_UA } });
   const acknowledged = await api.request('POST', `${link.pathname}/acknowledgement`, {
@@ -78,6 +81,13 @@ function rows(page: Page) {
   return page.getByTestId('audit-entries').locator('tbody tr');
 }
 
+/** The text a field's aria-describedby points at: where its error (and its description) is read out. */
+async function describedBy(page: Page, field: Locator): Promise<string> {
+  const ids = (await field.getAttribute('aria-describedby'))?.split(/\s+/).filter(Boolean) ?? [];
+  const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
+  return texts.join(' ');
+}
+
 describe('the console’s audit page', () => {
   it('lets compliance search a partner’s history, open an acknowledgement’s evidence, verify and export, on a phone and a desk', async () => {
     for (const viewport of [PHONE, DESKTOP]) {
@@ -91,12 +101,17 @@ describe('the console’s audit page', () => {
       await rows(page).first().waitFor();
 
       // A bad date: the API's reason lands under the field it is about, and nothing else is searched.
-      await page.getByRole('textbox', { name: /^From/ }).fill('yesterday');
+      const from = page.getByRole('textbox', { name: /^From/ });
+      await from.fill('yesterday');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
       await page.getByText('must be a date YYYY-MM-DD or an ISO 8601 time').first().waitFor();
+      expect(await describedBy(page, from)).toContain('must be a date YYYY-MM-DD or an ISO 8601 time');
+      expect(await describedBy(page, page.getByRole('textbox', { name: /^Actor/ }))).not.toContain(
+        'must be a date',
+      );
       expect(new URL(page.url()).searchParams.get('from')).toBe('yesterday');
       await expectNoSeriousAxeViolations(page, `audit search refused at ${viewport.width}`);
-      await page.getByRole('textbox', { name: /^From/ }).fill('');
+      await from.fill('');
 
       // One partner: the table becomes its history, and the search is in the address.
       await page.getByRole('button', { name: /^Partner/ }).click();
@@ -109,6 +124,8 @@ describe('the console’s audit page', () => {
       expect(address.searchParams.get('from')).toBeNull();
       for (const type of ['Notice sent', 'Notice opened', 'Acknowledgement recorded'])
         await expect.poll(() => rows(page).filter({ hasText: type }).count()).toBeGreaterThan(0);
+      expect(await rows(page).count()).toBe(7);
+      expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
       await expectNoSeriousAxeViolations(page, `partner history at ${viewport.width}`);
       expect(await fitsScreen(page), `partner history at ${viewport.width}`).toBe(true);
       await readmeScreenshot(page, `console-audit-${name}.png`);
@@ -167,6 +184,28 @@ describe('the console’s audit page', () => {
       expect(entries.some((entry) => entry.hash === acknowledgement.hash)).toBe(true);
       await page.getByText(`Exported ${entries.length} entries as JSON Lines.`).waitFor();
       if (viewport === DESKTOP) {
+        // Three at a time (the page size in the address): Load more reads on from the cursor, to the end.
+        await page.goto(`${system.baseUrl}/audit?partnerId=${partnerId}&limit=3`);
+        await expect.poll(() => rows(page).count()).toBe(3);
+        const firstPage = await rows(page).allTextContents();
+        await page.getByRole('button', { name: 'Load more' }).click();
+        await expect.poll(() => rows(page).count()).toBe(6);
+        expect((await rows(page).allTextContents()).slice(0, 3)).toEqual(firstPage);
+        await page.getByRole('button', { name: 'Load more' }).click();
+        await expect.poll(() => rows(page).count()).toBe(7);
+        await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+        const all = await rows(page).allTextContents();
+        expect(new Set(all).size).toBe(7);
+        // A change's id alone: its whole chain, verified, with the evidence pack beside it.
+        await page.getByRole('button', { name: 'Clear filters' }).click();
+        await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
+        await page.getByRole('textbox', { name: 'Change id' }).fill(changeId);
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.getByRole('heading', { name: `Audit of change ${changeId}`, level: 1 }).waitFor();
+        await page.getByText('This change’s chain is intact').waitFor();
+        await page.getByRole('button', { name: 'Evidence pack (PDF)' }).waitFor();
+        await expect.poll(() => rows(page).count()).toBe(6);
+        await expectNoSeriousAxeViolations(page, 'a change’s chain');
         await page.getByRole('button', { name: 'Download export' }).click();
         const [csv] = await Promise.all([
           page.waitForEvent('download'),
@@ -178,7 +217,7 @@ describe('the console’s audit page', () => {
       }
       await context.close();
     }
-  });
+  }, 120_000);
 
   it('shows the audit trail to compliance only', async () => {
     const context = await consoleContext(browser);

@@ -7,7 +7,7 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import Link from '@cloudscape-design/components/link';
 import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
 import type { AuditEntryView } from '../types.ts';
@@ -62,15 +62,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * An acknowledgement's evidence in plain words: a change's entry holds it in its details, a policy change's
  * under `acknowledgement` (with the version and content hash beside it).
  */
-function acknowledgementEvidence(entry: AuditEntryView): { label: string; value: string }[] | undefined {
+function acknowledgementEvidence(entry: AuditEntryView): { label: string; value: ReactNode }[] | undefined {
   if (entry.type !== 'acknowledgement-recorded' && entry.type !== 'policy-acknowledgement-recorded')
     return undefined;
   const inner = isRecord(entry.details.acknowledgement) ? entry.details.acknowledgement : {};
   const pick = (...names: string[]) =>
     names.map((name) => text(entry.details[name]) ?? text(inner[name])).find((value) => value !== undefined);
-  const rows: [string, string | undefined][] = [
+  const acknowledgedAt = pick('acknowledgedAt', 'at') ?? entry.at;
+  const rows: [string, ReactNode | undefined][] = [
     ['Recipient (contact)', pick('contactId') ?? entry.actor.replace(/^partner:/, '')],
-    ['Acknowledged at', pick('acknowledgedAt', 'at') ?? entry.at],
+    ['Acknowledged at', <Instant key="at" iso={acknowledgedAt} />],
     ['IP address', pick('sourceIp')],
     ['User agent (browser)', pick('userAgent')],
     ['Notice version', pick('noticeVersion', 'version')],

@@ -27,8 +27,13 @@ import { EmptyState, ErrorState } from '../components/states.tsx';
 import { useConsole } from '../context.ts';
 import type { AuditEntryView, AuditSearch, AuditVerification, PartnerDetail } from '../types.ts';
 
-/** Entries per page of the search (the API's default is 50, its most 500). */
+/** Entries per page of the search unless the address says `limit` (the API takes 1 to 500). */
 const PAGE_SIZE = 50;
+
+function pageSizeOf(params: URLSearchParams): number {
+  const limit = Number(params.get('limit'));
+  return Number.isInteger(limit) && limit >= 1 && limit <= 500 ? limit : PAGE_SIZE;
+}
 
 /** The API's filters, kept in the address so a search can be bookmarked and shared. */
 const filterNames = ['partnerId', 'changeId', 'type', 'actor', 'from', 'to'] as const;
@@ -87,6 +92,7 @@ export default function Audit() {
   useEffect(() => setDraft(filtersOf(new URLSearchParams(filterKey))), [filterKey]);
   const partnerName = usePartnerName(filters.partnerId);
   const changeAlone = filters.changeId !== undefined && Object.keys(filters).length === 1;
+  const pageSize = pageSizeOf(params);
 
   const [results, setResults] = useState<Results>({ state: 'loading' });
   const [loadingMore, setLoadingMore] = useState(false);
@@ -96,7 +102,7 @@ export default function Audit() {
     setResults({ state: 'loading' });
     const query = new URLSearchParams(filterKey);
     // A change's id alone asks for its whole chain, verified; anything else is a search a page at a time.
-    if (!changeAlone) query.set('limit', String(PAGE_SIZE));
+    if (!changeAlone) query.set('limit', String(pageSize));
     void api.get<AuditSearch>(`/api/audit?${query.toString()}`).then((answer) => {
       if (current !== round.current) return;
       if (!answer.ok) {
@@ -113,14 +119,14 @@ export default function Audit() {
         chain: answer.data.chain,
       });
     });
-  }, [api, filterKey, changeAlone, clockVersion]);
+  }, [api, filterKey, changeAlone, pageSize, clockVersion]);
 
   async function loadMore() {
     if (results.state !== 'ready' || !results.nextCursor) return;
     const current = round.current;
     setLoadingMore(true);
     const query = new URLSearchParams(filterKey);
-    query.set('limit', String(PAGE_SIZE));
+    query.set('limit', String(pageSize));
     query.set('cursor', results.nextCursor);
     const answer = await api.get<AuditSearch>(`/api/audit?${query.toString()}`);
     setLoadingMore(false);
@@ -137,7 +143,8 @@ export default function Audit() {
   }
 
   function search() {
-    const next = new URLSearchParams();
+    // The page size (`limit`, set only in the address) stays with a new search.
+    const next = new URLSearchParams(params.has('limit') ? { limit: String(pageSize) } : {});
     for (const name of filterNames) {
       const value = draft[name]?.trim();
       if (value) next.set(name, value);
@@ -385,7 +392,6 @@ export default function Audit() {
           loadingText="Loading audit entries"
           items={entries}
           trackBy={(item) => `${item.stream}#${item.seq}`}
-          wrapLines
           empty={
             problem ? (
               <ErrorState problem={problem} header="The search was refused" />
@@ -397,7 +403,6 @@ export default function Audit() {
             )
           }
           columnDefinitions={[
-            { id: 'at', header: 'Time', cell: (item) => <Instant iso={item.at} /> },
             {
               id: 'type',
               header: 'Type',
@@ -405,19 +410,16 @@ export default function Audit() {
               // The type opens the entry: its name is the button's, so a screen reader hears what it opens.
               cell: (item) => (
                 <Button variant="inline-link" onClick={() => setOpened(item)}>
-                  {auditTypeLabel(item.type)}
+                  <span style={{ whiteSpace: 'nowrap' }}>{auditTypeLabel(item.type)}</span>
                 </Button>
               ),
             },
+            { id: 'at', header: 'Time', cell: (item) => <Instant iso={item.at} /> },
             { id: 'actor', header: 'Actor', cell: (item) => item.actor },
             {
               id: 'stream',
               header: 'Stream',
-              cell: (item) => (
-                <span style={{ overflowWrap: 'anywhere' }}>
-                  <StreamLink stream={item.stream} />
-                </span>
-              ),
+              cell: (item) => <StreamLink stream={item.stream} />,
             },
             { id: 'seq', header: 'Seq', cell: (item) => item.seq },
           ]}
