@@ -24,7 +24,7 @@ import { needsFormError, placeReasons } from '../components/field-reasons.ts';
 import { Instant } from '../components/format.tsx';
 import { PartnerSelect } from '../components/partner-select.tsx';
 import { EmptyState, ErrorState } from '../components/states.tsx';
-import { useConsole } from '../context.ts';
+import { useCan, useConsole } from '../context.ts';
 import type { AuditEntryView, AuditSearch, AuditVerification, PartnerDetail } from '../types.ts';
 
 /** Entries per page of the search unless the address says `limit` (the API takes 1 to 500). */
@@ -82,7 +82,20 @@ function usePartnerName(partnerId: string | undefined): string | undefined {
  * Compliance's view of the audit trail, read-only: search the entries (newest first, a page at a time), open
  * one to see its evidence and proof, verify the chains against the signed digests, download an export.
  */
-export default function Audit() {
+export default function AuditPage() {
+  // The API answers finance and approvers only about their own changes, one at a time: no search to offer.
+  if (!useCan('compliance'))
+    return (
+      <ContentLayout header={<Header variant="h1">Audit trail</Header>}>
+        <Alert type="info" statusIconAriaLabel="Info" header="The audit trail is compliance’s to search">
+          Sign in with the compliance role to search, verify and export the audit trail.
+        </Alert>
+      </ContentLayout>
+    );
+  return <Audit />;
+}
+
+function Audit() {
   const { api, config, session, clockVersion } = useConsole();
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
