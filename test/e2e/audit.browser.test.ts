@@ -3,6 +3,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../support/api-client.ts';
+import { AuditTamperer } from '../support/audit-tampering.ts';
 import { fitsScreen, launchChromium, PHONE } from '../support/browser.ts';
 import {
   consoleContext,
@@ -231,4 +232,30 @@ describe('the console’s audit page', () => {
     await expectNoSeriousAxeViolations(page, 'audit page for finance');
     await context.close();
   });
+
+  // Last: it tampers with the record the other tests read.
+  it('names a tampered entry in the verification’s problem table, with a red verdict', async () => {
+    const tamper = new AuditTamperer(system.deps.documentClient, system.deps.tables.auditTrail);
+    await tamper.edit(acknowledgement.stream, acknowledgement.seq, { sourceIp: '203.0.113.9' });
+    const context = await consoleContext(browser);
+    const page = await context.newPage();
+    await signIn(page, system.baseUrl, 'Carla Ruiz', 'Compliance');
+    await page.goto(`${system.baseUrl}/audit?partnerId=${partnerId}`);
+    await page.getByRole('heading', { name: `History of ${partnerName}`, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Verify this partner’s chains' }).click();
+    const verification = page.getByTestId('verification');
+    await verification.getByText('The audit trail has been tampered with').waitFor();
+    const problem = verification
+      .getByRole('table')
+      .locator('tbody tr')
+      .filter({ hasText: acknowledgement.stream });
+    await expect.poll(() => problem.count()).toBeGreaterThan(0);
+    const cells = await problem.first().locator('th, td').allTextContents();
+    expect(cells[0]).toBe(acknowledgement.stream);
+    expect(cells[1]).toBe(String(acknowledgement.seq));
+    expect(cells[3]?.length).toBeGreaterThan(0);
+    await expectNoSeriousAxeViolations(page, 'a tampered verification');
+    await readmeScreenshot(page, 'console-audit-tampered.png');
+    await context.close();
+  }, 60_000);
 });
