@@ -187,7 +187,8 @@ describe('the console’s audit page', () => {
       if (viewport === DESKTOP) {
         // Three at a time (the page size in the address): Load more reads on from the cursor, to the end.
         await page.goto(`${system.baseUrl}/audit?partnerId=${partnerId}&limit=3`);
-        await expect.poll(() => rows(page).count()).toBe(3);
+        await page.getByRole('heading', { name: `History of ${partnerName}`, level: 1 }).waitFor();
+        await expect.poll(() => rows(page).count(), { timeout: 15_000 }).toBe(3);
         const firstPage = await rows(page).allTextContents();
         await page.getByRole('button', { name: 'Load more' }).click();
         await expect.poll(() => rows(page).count()).toBe(6);

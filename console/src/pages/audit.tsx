@@ -275,7 +275,7 @@ function Audit() {
           </Alert>
         ) : null}
         <ExportProgress exporting={exporting} scope={scope} />
-        {verification ? <VerificationView verification={verification} /> : null}
+        {verification ? <VerificationView verification={verification} partnerName={partnerName} /> : null}
         {results.state === 'ready' && results.chain ? (
           results.chain.intact ? (
             <Alert type="success" statusIconAriaLabel="Success" header="This change’s chain is intact">
@@ -484,7 +484,10 @@ function ExportProgress({
 
 function VerificationView({
   verification,
+  partnerName,
 }: {
+  /** The chosen partner's name, for the scope (its id until the name arrives). */
+  partnerName: string | undefined;
   verification:
     | { state: 'loading' }
     | { state: 'error'; problem: Problem }
@@ -529,7 +532,7 @@ function VerificationView({
           items={[
             {
               label: 'Scope',
-              value: data.scope.partnerId ? `Partner ${data.scope.partnerId}` : 'Everything',
+              value: data.scope.partnerId ? (partnerName ?? data.scope.partnerId) : 'Every stream',
             },
             { label: 'Streams', value: data.streams.toLocaleString() },
             { label: 'Entries', value: data.entries.toLocaleString() },
