@@ -257,6 +257,10 @@ describe('the console’s audit page', () => {
     expect(cells[3]?.length).toBeGreaterThan(0);
     await expectNoSeriousAxeViolations(page, 'a tampered verification');
     await readmeScreenshot(page, 'console-audit-tampered.png');
+    // The verdict was of this partner: another search starts without it.
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
+    expect(await page.getByTestId('verification').count()).toBe(0);
     await context.close();
   }, 60_000);
 });

@@ -198,6 +198,11 @@ function Audit() {
         : { state: 'error', problem: result.problem },
     );
   }
+  // A verdict or an export is of the partner it ran for: another partner's search starts without one.
+  useEffect(() => {
+    setVerification(undefined);
+    setExporting(undefined);
+  }, [filters.partnerId]);
   const [pdfError, setPdfError] = useState<string>();
   const [pdfLoading, setPdfLoading] = useState(false);
   async function evidencePack(changeId: string) {
