@@ -61,6 +61,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const canWriteDirectory = useCan('partner-manager');
   // Finance's work is one partner's change; the program's policy changes are for these roles.
   const canFollowPolicy = useCan('partner-manager', 'approver', 'compliance');
+  // The whole audit trail is compliance's (the API lets finance and approvers read only their own changes').
+  const canAudit = useCan('compliance');
   const items: SideNavigationProps.Item[] = [
     { type: 'link', text: 'Inbox', href: '/inbox' },
     { type: 'link', text: 'Changes', href: '/changes' },
@@ -68,6 +70,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ...(canFollowPolicy ? [{ type: 'link' as const, text: 'Policy changes', href: '/policy-changes' }] : []),
     { type: 'link', text: 'Partners', href: '/partners' },
     { type: 'link', text: 'Trust portfolio', href: '/trust' },
+    ...(canAudit ? [{ type: 'link' as const, text: 'Audit trail', href: '/audit' }] : []),
     ...(canWriteDirectory
       ? [
           { type: 'link' as const, text: 'Add partner', href: '/add-partner' },

@@ -22,6 +22,7 @@ const PartnerTrust = lazy(() => import('./pages/partner-trust.tsx'));
 const TrustPortfolio = lazy(() => import('./pages/trust-portfolio.tsx'));
 const PolicyChanges = lazy(() => import('./pages/policy-changes.tsx'));
 const PolicyChangeDetail = lazy(() => import('./pages/policy-change-detail.tsx'));
+const Audit = lazy(() => import('./pages/audit.tsx'));
 const NotFound = lazy(() => import('./pages/not-found.tsx'));
 
 export default function SignedIn({
@@ -66,6 +67,7 @@ export default function SignedIn({
             <Route path="/partners/:partnerId/edit" element={<PartnerEdit />} />
             <Route path="/partners/:partnerId/trust" element={<PartnerTrust />} />
             <Route path="/trust" element={<TrustPortfolio />} />
+            <Route path="/audit" element={<Audit />} />
             {/* Not under /partners/: "new" and "import" are partner ids the directory accepts. */}
             <Route path="/add-partner" element={<PartnerNew />} />
             <Route path="/import-partners" element={<PartnerImport />} />

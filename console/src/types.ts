@@ -3,6 +3,11 @@
  * bundle), so a change of shape on the server is a type error here.
  */
 import type { z } from 'zod';
+import type {
+  auditEntrySchema,
+  auditResponseSchema,
+  auditVerificationSchema,
+} from '../../functions/audit/routes.ts';
 import type { importReportSchema } from '../../functions/directory/import-routes.ts';
 import type {
   partnerListSchema,
@@ -74,3 +79,14 @@ export type PolicyRound = PolicyCoverage['rounds'][number];
 /** One partner of GET /api/policy-changes/{id}/recipients?state=…: its state, and what it said. */
 export type PolicyRecipient = z.infer<typeof policyRecipientViewSchema>;
 export type PolicyRecipientPage = z.infer<typeof policyRecipientPageSchema>;
+
+/** GET /api/audit (functions/audit/routes.ts): a page of entries newest first, or a change's whole chain. */
+export type AuditSearch = z.infer<typeof auditResponseSchema>;
+export type AuditEntryView = z.infer<typeof auditEntrySchema>;
+/** GET /api/audit/verify: the verdict, the counts, the anchoring digest and each problem. */
+export type AuditVerification = z.infer<typeof auditVerificationSchema>;
+/** GET /api/audit/export: a page of entries in stream order. */
+export interface AuditExportPage {
+  entries: AuditEntryView[];
+  nextCursor?: string;
+}

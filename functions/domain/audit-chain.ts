@@ -1,63 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { AuditEntryType } from './audit-entry-types.ts';
 import { canonicalJson } from './canonical-json.ts';
+
+// The list lives in its own module, free of node:crypto, so the console can offer the types as a filter.
+export { type AuditEntryType, auditEntryTypes } from './audit-entry-types.ts';
 
 /**
  * Principle 8: every step writes an append-only audit entry, and each entry's hash covers the previous
  * entry's hash, so altering or removing any entry (or the tail, thanks to the stream head) is detectable.
  */
-export const auditEntryTypes = [
-  'change-submitted',
-  'approval-recorded',
-  'self-approval-refused',
-  'change-rejected',
-  'approval-expired',
-  'consultation-reminder-sent',
-  'consultation-recorded',
-  'notice-sent',
-  'notice-delivered',
-  'notice-opened',
-  'acknowledgement-recorded',
-  'reminder-sent',
-  'escalated-to-alliance-manager',
-  'change-held',
-  'held-reminder-sent',
-  'escalation-resolved',
-  'concern-raised',
-  'dispute-reminder-sent',
-  'dispute-escalated',
-  'dispute-resolved',
-  'change-withdrawn',
-  'change-applied',
-  'handover-recorded',
-  'workflow-failed',
-  'workflow-retried',
-  // The partner directory (stream partner#<partnerId>).
-  'partner-created',
-  'partner-updated',
-  // Program policy changes (stream change#<pol_id>: functions/adapters/dynamodb/policy-change-store.ts).
-  'policy-change-submitted',
-  'policy-change-approved',
-  'policy-change-rejected',
-  // Its workflow (workflows/policy-change.asl.json): rounds on the policy change's stream, each batch's
-  // writes on the batch's own stream, each partner's acts on the partner's (policy-change-store.ts).
-  'policy-round-planned',
-  'policy-round-completed',
-  'policy-notices-queued',
-  'policy-notices-delivered',
-  'policy-reminders-sent',
-  'policy-escalations-sent',
-  'policy-withdrawal-sent',
-  'policy-outcomes-recorded',
-  'policy-notice-opened',
-  'policy-acknowledgement-recorded',
-  'policy-concern-raised',
-  'policy-concern-answered',
-  'policy-change-revised',
-  'policy-change-withdrawn',
-  'policy-workflow-failed',
-] as const;
-export type AuditEntryType = (typeof auditEntryTypes)[number];
-
 export interface AuditEntryDraft {
   type: AuditEntryType;
   at: string;
