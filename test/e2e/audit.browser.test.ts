@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../local/system.ts';
@@ -12,6 +14,7 @@ import {
   readmeScreenshot,
   signIn,
 } from '../support/console.ts';
+import { removeRendered, renderPdf } from '../support/pdf.ts';
 import { startTestSystem } from '../support/test-system.ts';
 
 /**
@@ -205,7 +208,19 @@ describe('the console’s audit page', () => {
         await page.getByRole('button', { name: 'Search', exact: true }).click();
         await page.getByRole('heading', { name: `Audit of change ${changeId}`, level: 1 }).waitFor();
         await page.getByText('This change’s chain is intact').waitFor();
-        await page.getByRole('button', { name: 'Evidence pack (PDF)' }).waitFor();
+        const [pdf] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('button', { name: 'Evidence pack (PDF)' }).click(),
+        ]);
+        expect(pdf.suggestedFilename()).toBe(`${changeId}.evidence.pdf`);
+        // Rendered as a reader would (pdftoppm to PNG, pdftotext for its words).
+        const pngDir = mkdtempSync(join(tmpdir(), 'pcn-audit-pdf-'));
+        const rendered = await renderPdf(readFileSync(await pdf.path()), pngDir);
+        expect(rendered.pages.length).toBeGreaterThanOrEqual(1);
+        expect(rendered.pages[0]!.bytes).toBeGreaterThan(5_000);
+        expect(rendered.text).toContain(changeId);
+        expect(rendered.text).toContain(acknowledgement.details.contentHash as string);
+        await removeRendered(pngDir);
         await expect.poll(() => rows(page).count()).toBe(6);
         await expectNoSeriousAxeViolations(page, 'a change’s chain');
         await page.getByRole('button', { name: 'Download export' }).click();

@@ -53,35 +53,21 @@ export async function downloadAuditExport(
 }
 
 /**
- * A change's evidence pack as a PDF (GET /api/audit/evidence/{changeId}/pdf), fetched with the bearer token
- * into a Blob and saved through an object URL.
+ * A change's evidence pack as a PDF (GET /api/audit/evidence/{changeId}/pdf) or its JSON, fetched with the
+ * bearer token and saved through an object URL: the audit page's and the change page's buttons.
  */
-export async function downloadEvidencePdf(
-  baseUrl: string,
-  token: string,
+export async function downloadEvidencePack(
+  api: ApiClient,
   changeId: string,
+  format: 'pdf' | 'json' = 'pdf',
 ): Promise<{ ok: true } | { ok: false; message: string }> {
-  let response: Response;
-  try {
-    response = await fetch(`${baseUrl}/api/audit/evidence/${encodeURIComponent(changeId)}/pdf`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/pdf' },
-    });
-  } catch (error) {
-    return {
-      ok: false,
-      message: `The API could not be reached (${error instanceof Error ? error.message : String(error)}).`,
-    };
-  }
-  if (!response.ok) {
-    let message = `The server answered ${response.status} ${response.statusText}.`;
-    try {
-      const body = (await response.json()) as { message?: unknown };
-      if (typeof body.message === 'string') message = body.message;
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    return { ok: false, message };
-  }
-  saveFile([await response.blob()], 'application/pdf', `evidence-${changeId}.pdf`);
+  const path = `/api/audit/evidence/${encodeURIComponent(changeId)}`;
+  const result = await api.blob(format === 'pdf' ? `${path}/pdf` : path);
+  if (!result.ok) return { ok: false, message: result.problem.message };
+  saveFile(
+    [result.data],
+    format === 'pdf' ? 'application/pdf' : 'application/json',
+    `${changeId}.evidence.${format}`,
+  );
   return { ok: true };
 }

@@ -11,7 +11,7 @@ import { type ReactNode, useState } from 'react';
 import { useConsole } from '../context.ts';
 import { useFollow } from '../shell.tsx';
 import type { AuditEntryView } from '../types.ts';
-import { downloadEvidencePdf } from './audit-download.ts';
+import { downloadEvidencePack } from './audit-download.ts';
 import { Instant } from './format.tsx';
 
 /** "notice-opened" → "Notice opened": an entry's type as people read it. */
@@ -83,7 +83,7 @@ function acknowledgementEvidence(entry: AuditEntryView): { label: string; value:
 
 /** One entry opened: its evidence in plain words where it is an acknowledgement, its details, its proof. */
 export function AuditEntryModal({ entry, onDismiss }: { entry: AuditEntryView; onDismiss(): void }) {
-  const { config, session } = useConsole();
+  const { api } = useConsole();
   const subject = streamSubject(entry.stream);
   const evidence = acknowledgementEvidence(entry);
   const [pdf, setPdf] = useState<{ state: 'idle' | 'loading' } | { state: 'error'; message: string }>({
@@ -91,7 +91,7 @@ export function AuditEntryModal({ entry, onDismiss }: { entry: AuditEntryView; o
   });
   async function evidencePack(changeId: string) {
     setPdf({ state: 'loading' });
-    const result = await downloadEvidencePdf(config.apiBaseUrl, session.token, changeId);
+    const result = await downloadEvidencePack(api, changeId);
     setPdf(result.ok ? { state: 'idle' } : { state: 'error', message: result.message });
   }
   return (

@@ -5,19 +5,7 @@ import { useState } from 'react';
 import { mayReadEvidence } from '../../../functions/audit/evidence-access.ts';
 import { useConsole } from '../context.ts';
 import type { ChangeView } from '../types.ts';
-
-/** Saves `blob` as `filename`, as a browser saves a download. */
-function save(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const anchor = document.createElement('a');
-  anchor.href = url;
-  anchor.download = filename;
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  // After the click has handed the URL to the download.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { downloadEvidencePack } from './audit-download.ts';
 
 /**
  * The change's evidence pack (GET /api/audit/evidence/{changeId}, as JSON and as PDF), offered to the people the
@@ -28,14 +16,12 @@ export function EvidenceDownload({ change }: { change: ChangeView }) {
   const [busy, setBusy] = useState<'pdf' | 'json'>();
   const [problem, setProblem] = useState<string>();
   if (!mayReadEvidence(session, change)) return null;
-  const path = `/api/audit/evidence/${encodeURIComponent(change.changeId)}`;
   const download = async (format: 'pdf' | 'json') => {
     setBusy(format);
     setProblem(undefined);
-    const result = await api.blob(format === 'pdf' ? `${path}/pdf` : path);
+    const result = await downloadEvidencePack(api, change.changeId, format);
     setBusy(undefined);
-    if (!result.ok) return setProblem(result.problem.message);
-    save(result.data, `${change.changeId}.evidence.${format}`);
+    if (!result.ok) setProblem(result.message);
   };
   return (
     <SpaceBetween direction="horizontal" size="xs" alignItems="center">

@@ -18,7 +18,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { auditEntryTypes } from '../../../functions/domain/audit-entry-types.ts';
 import type { Problem } from '../api.ts';
-import { downloadAuditExport, downloadEvidencePdf, type ExportFormat } from '../components/audit-download.ts';
+import {
+  downloadAuditExport,
+  downloadEvidencePack,
+  type ExportFormat,
+} from '../components/audit-download.ts';
 import { AuditEntryModal, auditTypeLabel, StreamLink } from '../components/audit-entry.tsx';
 import { needsFormError, placeReasons } from '../components/field-reasons.ts';
 import { Instant } from '../components/format.tsx';
@@ -96,7 +100,7 @@ export default function AuditPage() {
 }
 
 function Audit() {
-  const { api, config, session, clockVersion } = useConsole();
+  const { api, clockVersion } = useConsole();
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
   const filterKey = new URLSearchParams(filters).toString();
@@ -208,7 +212,7 @@ function Audit() {
   async function evidencePack(changeId: string) {
     setPdfLoading(true);
     setPdfError(undefined);
-    const result = await downloadEvidencePdf(config.apiBaseUrl, session.token, changeId);
+    const result = await downloadEvidencePack(api, changeId);
     setPdfLoading(false);
     if (!result.ok) setPdfError(result.message);
   }
