@@ -6,7 +6,6 @@
  * `node --import tsx bench/audit-trail.ts --entries 100000` prints the figures as one JSON line (progress on
  * stderr); bench/end-to-end.ts runs it per size. With `--export ENDPOINT TABLE` it is that export process.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -14,7 +13,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig, startDynamoDbLocal } from '@pcn/dynamodb-local';
 import { AuditStore, auditHeadItem } from '../functions/adapters/dynamodb/audit-store.ts';
 import { auditTrailTable } from '../functions/adapters/dynamodb/table-definitions.ts';
@@ -25,12 +24,12 @@ import { auditJsonLine, entriesInStreamOrder } from '../functions/audit/export.t
 import { type AuditEntry, chainEntries } from '../functions/domain/audit-chain.ts';
 import { canonicalJson } from '../functions/domain/canonical-json.ts';
 import { createTables } from '../local/create-tables.ts';
+import { inParallel } from '../test/support/reliability.ts';
+import { batchPut, figuresFromChild } from './support.ts';
 
 /** Entries per synthetic stream: a change's lifetime is 6 to 20 entries, a partner's stream hundreds. */
 const STREAM_LENGTH = 100;
-/** Items per BatchWriteItem (DynamoDB's limit), the bound on re-sending unprocessed ones, and batches in flight. */
-const BATCH_ITEMS = 25;
-const MAX_BATCH_ATTEMPTS = 8;
+/** Streams seeded side by side. */
 const SEED_CONCURRENCY = 8;
 /** How often the export process samples its RSS. */
 const RSS_SAMPLE_MS = 20;
@@ -79,58 +78,13 @@ function streamEntries(stream: string): AuditEntry[] {
 
 const streamName = (index: number) => `partner#bench-${String(index).padStart(7, '0')}`;
 
-async function batchPut(
-  client: DynamoDBDocumentClient,
-  table: string,
-  items: readonly object[],
-): Promise<void> {
-  for (let start = 0; start < items.length; start += BATCH_ITEMS) {
-    let pending: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-      [table]: items.slice(start, start + BATCH_ITEMS).map((item) => ({ PutRequest: { Item: { ...item } } })),
-    };
-    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${table}: writes left unprocessed`);
-      pending = (await client.send(new BatchWriteCommand({ RequestItems: pending })))
-        .UnprocessedItems as typeof pending;
-    }
-  }
-}
-
-/** Runs `work` over 0..count-1, `concurrency` at a time. */
-async function pool(
-  count: number,
-  concurrency: number,
-  work: (index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = next++; index < count; index = next++) await work(index);
-    }),
+/** The export of one table, in a process of its own (this file with --export). */
+const exportProcess = (endpoint: string, table: string) =>
+  figuresFromChild<AuditFigures['export']>(
+    'bench/audit-trail.ts',
+    ['--export', endpoint, table],
+    'audit export',
   );
-}
-
-function exportProcess(endpoint: string, table: string): Promise<AuditFigures['export']> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/audit-trail.ts', '--export', endpoint, table],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`audit export exited ${code}`));
-      else resolveRun(JSON.parse(line) as AuditFigures['export']);
-    });
-  });
-}
 
 /** The export process: every entry in stream order to a JSON Lines file, its RSS sampled throughout. */
 async function measureExport(endpoint: string, table: string): Promise<AuditFigures['export']> {
@@ -188,7 +142,7 @@ export async function measureAuditTrail(
     const seedBegan = performance.now();
     let seeded = 0;
     let hashSeconds = 0;
-    await pool(streams, SEED_CONCURRENCY, async (index) => {
+    await inParallel(streams, SEED_CONCURRENCY, async (index) => {
       const stream = streamName(index);
       const chained = streamEntries(stream);
       // The floor: SHA-256 of exactly the bytes verification hashes (each entry's RFC 8785 encoding).
@@ -211,7 +165,7 @@ export async function measureAuditTrail(
 
     const rawBegan = performance.now();
     let read = 0;
-    await pool(streams, 16, async (index) => {
+    await inParallel(streams, 16, async (index) => {
       for await (const page of paginateQuery(
         { client: documentClient, pageSize: 1000 },
         {

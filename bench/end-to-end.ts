@@ -25,15 +25,16 @@
  *   a child process of its own so its peak RSS is its own): 100 and 1,000 partners, or 1,000 and 10,000 with
  *   `--policy-10k`; submit to every notice in the outbox, beside the raw write rate of the same DynamoDB Local,
  *   DynamoDB writes per partner, the state transitions AWS would bill and their cost, and peak RSS.
+ * - The audit trail (bench/audit-trail.ts, each size in a child process): verification throughput beside a raw
+ *   Query of the same items and raw SHA-256 of the same bytes, and the export's throughput and peak RSS.
  */
 
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { importFile } from '../cli/partners-import.ts';
 import { queryAll, scanAll } from '../functions/adapters/dynamodb/all-items.ts';
@@ -56,6 +57,7 @@ import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
 import type { AuditFigures } from './audit-trail.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
 import type { FanOutFigures } from './policy-fan-out.ts';
+import { batchPut, figuresFromChild } from './support.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -71,9 +73,6 @@ const PUBLISHED_EVENTS = small ? 1000 : 5000;
 const TRUST_LEDGER_EVENTS = 10_000;
 /** Timed calls per trust figure (medians). */
 const TRUST_RUNS = 5;
-/** Items per BatchWriteItem (DynamoDB's limit), and the bound on re-sending unprocessed ones. */
-const BATCH_ITEMS = 25;
-const MAX_BATCH_ATTEMPTS = 8;
 const IMPORT_PARTNERS = Number(process.env.BENCH_IMPORT_PARTNERS ?? (small ? 1000 : 10_000));
 /**
  * Items in the transaction of one imported partner with one opening rate: partner, rate, audit head, audit
@@ -254,52 +253,21 @@ function countRequests(system: LocalSystem) {
   };
 }
 
-/** One fan-out size in a child process (its own local system, so its peak RSS is its own). */
-/** The audit figures at one size, in a child process (bench/audit-trail.ts) with its own DynamoDB Local. */
-function auditTrailFigures(entries: number): Promise<AuditFigures> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/audit-trail.ts', '--entries', String(entries)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`audit trail of ${entries} exited ${code}`));
-      else resolveRun(JSON.parse(line) as AuditFigures);
-    });
-  });
-}
+/** The audit figures at one size (bench/audit-trail.ts, with its own DynamoDB Local). */
+const auditTrailFigures = (entries: number) =>
+  figuresFromChild<AuditFigures>(
+    'bench/audit-trail.ts',
+    ['--entries', String(entries)],
+    `audit trail of ${entries}`,
+  );
 
-function policyFanOut(partners: number): Promise<FanOutFigures> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/policy-fan-out.ts', '--partners', String(partners)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{'))
-        reject(new Error(`policy fan-out of ${partners} exited ${code}`));
-      else resolveRun(JSON.parse(line) as FanOutFigures);
-    });
-  });
-}
+/** One fan-out size (bench/policy-fan-out.ts, with its own local system). */
+const policyFanOut = (partners: number) =>
+  figuresFromChild<FanOutFigures>(
+    'bench/policy-fan-out.ts',
+    ['--partners', String(partners)],
+    `policy fan-out of ${partners}`,
+  );
 
 async function main() {
   console.log(
@@ -510,26 +478,6 @@ async function main() {
     );
   } finally {
     await system.stop();
-  }
-}
-
-/** Writes items with BatchWriteItem, re-sending what DynamoDB Local leaves unprocessed (a bounded number of times). */
-async function batchPut(
-  documentClient: DynamoDBDocumentClient,
-  tableName: string,
-  items: readonly object[],
-): Promise<void> {
-  for (let start = 0; start < items.length; start += BATCH_ITEMS) {
-    let pending: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-      [tableName]: items
-        .slice(start, start + BATCH_ITEMS)
-        .map((item) => ({ PutRequest: { Item: { ...item } } })),
-    };
-    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-      if (attempt === MAX_BATCH_ATTEMPTS) throw new Error(`${tableName}: writes left unprocessed`);
-      pending = (await documentClient.send(new BatchWriteCommand({ RequestItems: pending })))
-        .UnprocessedItems as typeof pending;
-    }
   }
 }
 
