@@ -1,4 +1,4 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { auditTrailTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { environmentVariables as env } from '../functions/config/environment.ts';
 import { handlerFunction } from './functions.ts';
+import { grantObjectAccess } from './object-grants.ts';
 import type { Tables } from './tables.ts';
 
 /**
@@ -192,26 +193,14 @@ export class AuditAnchoring extends Construct {
     });
   }
 
-  /**
-   * GetObject (and PutObject for the sealer) on the digests' keys, ListBucket to find the latest: no delete,
-   * no retention or legal-hold changes, no ACLs (grantRead/grantReadWrite would add `s3:GetObject*`,
-   * `s3:DeleteObject*`, `s3:List*` wildcards).
-   */
+  /** GetObject (and PutObject for the sealer) on the digests' keys, ListBucket to find the latest. */
   private grantDigests(grantee: iam.IGrantable, access: 'read' | 'readWrite'): void {
-    iam.Grant.addToPrincipal({
+    grantObjectAccess(
+      this.bucket,
       grantee,
-      actions: access === 'readWrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects(`${DIGEST_KEY_PREFIX}*`)],
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
-    const bucketId = Stack.of(this).resolve(
-      (this.bucket.node.defaultChild as CfnResource).logicalId,
-    ) as string;
-    if (grantee instanceof Construct) {
-      Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGEST_KEY_PREFIX}*]`,
-        reason: "A digest's key is its number, known at run time only: the digests of this one bucket.",
-      });
-    }
+      access,
+      DIGEST_KEY_PREFIX,
+      "A digest's key is its number, known at run time only: the digests of this one bucket.",
+    );
   }
 }

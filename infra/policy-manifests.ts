@@ -1,7 +1,8 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantObjectAccess } from './object-grants.ts';
 
 /**
  * How long a round's manifest and its results are kept. They are the evidence of who was sent what in a
@@ -60,26 +61,15 @@ export class PolicyManifests extends Construct {
 
   /**
    * Lets a task read (GetObject) or also write (PutObject) the bucket's objects: exactly what a round does
-   * with a manifest or a result file, no delete, no ACLs (grantRead/grantReadWrite would add `s3:GetObject*`,
-   * `s3:DeleteObject*`, `s3:List*` wildcards). ListBucket too, so that a missing key is NoSuchKey, not
-   * AccessDenied. The objects' keys are the rounds' names, known at run time only: `/*`.
+   * with a manifest or a result file (infra/object-grants.ts). The objects' keys are the rounds' names.
    */
   grantObjects(grantee: iam.IGrantable, access: 'read' | 'readWrite'): void {
-    iam.Grant.addToPrincipal({
+    grantObjectAccess(
+      this.bucket,
       grantee,
-      actions: access === 'readWrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects('*')],
-    });
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
-    const bucketId = Stack.of(this).resolve(
-      (this.bucket.node.defaultChild as CfnResource).logicalId,
-    ) as string;
-    if (grantee instanceof Construct) {
-      Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
-        reason:
-          "A round's manifest and result keys are known at run time only: the objects of this one bucket.",
-      });
-    }
+      access,
+      '',
+      "A round's manifest and result keys are known at run time only: the objects of this one bucket.",
+    );
   }
 }
