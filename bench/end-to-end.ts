@@ -39,7 +39,7 @@ import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
 import { importFile } from '../cli/partners-import.ts';
 import { queryAll, scanAll } from '../functions/adapters/dynamodb/all-items.ts';
 import { EventStore, logKeyOf } from '../functions/adapters/dynamodb/event-store.ts';
-import { allTables, eventsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
+import { eventsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
 import { syntheticPartners } from '../functions/directory/synthetic.ts';
@@ -51,13 +51,14 @@ import { publishPendingEvents } from '../functions/events/publish.ts';
 import { createTables } from '../local/create-tables.ts';
 import { type LocalSystem, startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
-import { statesEntered } from '../test/support/executions.ts';
+import { executionHistory, historyLogBytes, statesEntered } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
 import type { AuditFigures } from './audit-trail.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
+import { type Cost, costOf, describeCost, listPrices, type Usage } from './cost.ts';
 import type { FanOutFigures } from './policy-fan-out.ts';
-import { batchPut, figuresFromChild } from './support.ts';
+import { batchPut, figuresFromChild, meterDynamoDb, meterTasks } from './support.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -217,40 +218,13 @@ async function createBenchPartners(system: LocalSystem): Promise<void> {
   }
 }
 
-/** Counts DynamoDB requests by command on the product's tables (not the local stand-ins for SES and SFN). */
-function countRequests(system: LocalSystem) {
-  const counts = new Map<string, number>();
-  const localOnly = allTables.filter((table) => table.localOnly).map((table) => table.logicalName);
-  let enabled = false;
-  system.deps.documentClient.middlewareStack.add(
-    (next, context) => async (request) => {
-      const input = (request as { input: { TableName?: string } }).input;
-      const table = input.TableName ?? '';
-      const local = localOnly.some((name) => table.endsWith(name));
-      if (enabled && !local) {
-        const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-        // The publisher's own requests: reads of the unpublished index and the marks (single or in a transaction).
-        const items = (request as { input: { TransactItems?: { Update?: { TableName?: string } }[] } }).input
-          .TransactItems;
-        const marks =
-          items?.length && items.every((item) => item.Update?.TableName?.endsWith(eventsTable.logicalName));
-        if (table.endsWith(eventsTable.logicalName) || marks)
-          counts.set('publisher', (counts.get('publisher') ?? 0) + 1);
-      }
-      return next(request);
-    },
-    { step: 'initialize', name: 'benchRequestCounter' },
-  );
-  return {
-    start: () => {
-      enabled = true;
-    },
-    stop: () => {
-      enabled = false;
-      return new Map(counts);
-    },
-  };
+/** The event publisher's own requests: reads of the unpublished index and its marks (single or in a transaction). */
+function publisherRequest(_command: string, input: Record<string, unknown>): string | undefined {
+  const table = typeof input.TableName === 'string' ? input.TableName : '';
+  const items = input.TransactItems as { Update?: { TableName?: string } }[] | undefined;
+  const marks =
+    items?.length && items.every((item) => item.Update?.TableName?.endsWith(eventsTable.logicalName));
+  return table.endsWith(eventsTable.logicalName) || marks ? 'publisher' : undefined;
 }
 
 /** The audit figures at one size (bench/audit-trail.ts, with its own DynamoDB Local). */
@@ -278,13 +252,20 @@ async function main() {
   for (const partners of POLICY_SIZES) fanOuts.push(await policyFanOut(partners));
   const audits: AuditFigures[] = [];
   for (const entries of AUDIT_SIZES) audits.push(await auditTrailFigures(entries));
+  // Each task invocation and each API request, timed in its handler: on AWS each is a billed Lambda invocation.
+  const tasks = meterTasks();
+  const httpApi = meterTasks();
   const boot = await timed(() =>
-    startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true }),
+    startLocalSystem({
+      frozenAt: new Date('2026-11-23T09:00:00.000Z'),
+      longLived: true,
+      faults: { task: tasks.wrap, httpApi: (handler) => httpApi.wrap('http-api', handler) },
+    }),
   );
   const system = boot.result;
   try {
     await createBenchPartners(system);
-    const counter = countRequests(system);
+    const counter = meterDynamoDb(system.deps.documentClient, publisherRequest);
     const api = new ApiClient(system.baseUrl);
     const token = await api.token('finance', 'bench');
     const approver = await api.token('approver', 'amara');
@@ -303,6 +284,8 @@ async function main() {
     const effectiveDate = isoDateAfter(await api.now(), 31);
     const ackLatencies: number[] = [];
     counter.start();
+    tasks.reset();
+    httpApi.reset();
     let done = 0;
     const total = await timed(async () => {
       const submit = await timed(() =>
@@ -371,14 +354,21 @@ async function main() {
         },
       };
     });
-    const requests = counter.stop();
-    const publisherRequests = requests.get('publisher') ?? 0;
-    requests.delete('publisher');
+    const dynamoDb = counter.stop();
+    const taskTotals = tasks.totals();
+    const httpTotals = httpApi.totals();
+    const { requests } = dynamoDb;
+    const publisherRequests = dynamoDb.tagged.get('publisher') ?? 0;
+
     const eventsWritten = (
       await scanAll<{ type: string }>(system.deps.documentClient, { TableName: system.deps.tables.events })
     ).length;
 
     const { changeIds, phases } = total.result;
+    const measuredChanges = new Set(changeIds);
+    const emailsSent = (await system.outbox.list()).filter((message) =>
+      measuredChanges.has(message.changeId),
+    ).length;
     const statuses = await inParallel(changeIds.length, CONCURRENCY, async (index) => {
       const response = await api.request<{ status: string }>(
         'GET',
@@ -401,6 +391,23 @@ async function main() {
     if (publication.delivered !== PUBLISHED_EVENTS)
       throw new Error(`published ${publication.delivered} of ${PUBLISHED_EVENTS} events`);
 
+    // What one change used, priced as AWS would bill it (bench/cost.ts). The publisher is a stream-triggered
+    // function on AWS: counted as one invocation per event (an upper bound, a stream batch carries several),
+    // each taking the time one event took to publish here.
+    const eventsPerChange = eventsWritten / CHANGES;
+    const usagePerChange: Usage = {
+      stateTransitions: transitions.happy,
+      lambdaInvocations: (taskTotals.invocations + httpTotals.invocations) / CHANGES + eventsPerChange,
+      lambdaMilliseconds:
+        (taskTotals.milliseconds + httpTotals.milliseconds) / CHANGES +
+        (eventsPerChange * 1000) / publication.perSecond,
+      httpApiRequests: httpTotals.invocations / CHANGES,
+      dynamoDbReadUnits: dynamoDb.readUnits / CHANGES,
+      dynamoDbWriteUnits: dynamoDb.writeUnits / CHANGES,
+      emails: emailsSent / CHANGES,
+      events: eventsPerChange,
+      logBytes: transitions.happyLogBytes,
+    };
     const perChange = (name: string) => (requests.get(name) ?? 0) / CHANGES;
     const totalRequests = [...requests.values()].reduce((sum, count) => sum + count, 0) / CHANGES;
     const reads = ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce(
@@ -429,9 +436,12 @@ async function main() {
       minimalCallsPerSecond: FLOOR_CALLS / floor.seconds,
       acknowledgementsPerSecond: CHANGES / phases.acknowledge,
       stateTransitions: transitions,
+      usagePerChange,
+      costPer1000Changes: costOf(usagePerChange, 1000),
+      pricesChecked: `${listPrices.region}, ${listPrices.checked}`,
       eventsPublishedPerSecond: publication.perSecond,
       // Counted before the state-transition cuts: the events of the CHANGES changes alone.
-      eventsPerChange: eventsWritten / CHANGES,
+      eventsPerChange,
       publisherRequestsPerChange: publisherRequests / CHANGES,
       import: {
         partners: IMPORT_PARTNERS,
@@ -459,6 +469,7 @@ async function main() {
         baseline: fanOuts[0]!,
         measured: fanOuts[1]!,
         rssGrowth: fanOuts[1]!.peakRssMb / fanOuts[0]!.peakRssMb,
+        costPer10kPartnersUsd: costOf(fanOuts[1]!.usage, 10_000 / fanOuts[1]!.partners).totalUsd,
       },
       auditTrail: {
         baseline: audits[0]!,
@@ -672,6 +683,7 @@ async function stateTransitions(system: LocalSystem, api: ApiClient, token: stri
     happy: await entered(happyChangeId),
     disputed: await entered(disputed.changeId),
     escalated: await entered(escalated.changeId),
+    happyLogBytes: historyLogBytes(await executionHistory(sfn, system.stateMachineArn, happyChangeId)),
   };
   sfn.destroy();
   return result;
@@ -694,6 +706,9 @@ function printTable(
     acknowledgementsPerSecond: number;
     minimalCallsPerSecond: number;
     stateTransitions: { happy: number; disputed: number; escalated: number };
+    usagePerChange: Usage;
+    costPer1000Changes: Cost;
+    pricesChecked: string;
     eventsPublishedPerSecond: number;
     eventsPerChange: number;
     publisherRequestsPerChange: number;
@@ -719,7 +734,12 @@ function printTable(
       portfolioShareOfRawScans: number;
     };
     console: BundleFigures;
-    policyFanOut: { baseline: FanOutFigures; measured: FanOutFigures; rssGrowth: number };
+    policyFanOut: {
+      baseline: FanOutFigures;
+      measured: FanOutFigures;
+      rssGrowth: number;
+      costPer10kPartnersUsd: number;
+    };
     auditTrail: { baseline: AuditFigures; measured: AuditFigures; exportRssGrowth: number };
     bootSeconds: number;
     phasesSeconds: Record<string, number>;
@@ -789,6 +809,15 @@ function printTable(
     ],
     ['  disputed', String(figures.stateTransitions.disputed), '', '', before('stateTransitions.disputed')],
     ['  escalated', String(figures.stateTransitions.escalated), '', '', before('stateTransitions.escalated')],
+    ...usageRows(
+      `cost per 1,000 commission changes, USD (list prices ${figures.pricesChecked})`,
+      figures.costPer1000Changes,
+      figures.usagePerChange,
+      'per change',
+      'costPer1000Changes.totalUsd',
+      fixed,
+      before,
+    ),
     [
       'events published/s (loopback webhook)',
       fixed(figures.eventsPublishedPerSecond),
@@ -891,6 +920,42 @@ function printTable(
 
 type Row = [string, string, string, string, string];
 
+/** A cost and the measured usage it is priced from (bench/cost.ts). */
+function usageRows(
+  label: string,
+  cost: Cost,
+  usage: Usage,
+  per: string,
+  costPath: string,
+  fixed: (value: number) => string,
+  before: (path: string) => string,
+): Row[] {
+  return [
+    [label, `$${cost.totalUsd.toFixed(4)}`, describeCost(cost), '', before(costPath)],
+    [
+      `  ${per}: DynamoDB read / write units`,
+      `${fixed(usage.dynamoDbReadUnits)} / ${fixed(usage.dynamoDbWriteUnits)}`,
+      '',
+      '',
+      '',
+    ],
+    [
+      `  ${per}: Lambda invocations, handler ms`,
+      `${fixed(usage.lambdaInvocations)}, ${fixed(usage.lambdaMilliseconds)}`,
+      `${fixed(usage.httpApiRequests)} HTTP API requests`,
+      '',
+      '',
+    ],
+    [
+      `  ${per}: state transitions, emails, events, log KB`,
+      `${fixed(usage.stateTransitions)}, ${fixed(usage.emails)}, ${fixed(usage.events)}, ${fixed(usage.logBytes / 1024)}`,
+      '',
+      '',
+      '',
+    ],
+  ];
+}
+
 function fanOutRows(
   fanOut: { baseline: FanOutFigures; measured: FanOutFigures; rssGrowth: number },
   fixed: (value: number) => string,
@@ -928,6 +993,15 @@ function fanOutRows(
       `$${measured.stateTransitions.costUsd.toFixed(5)} per change; × ${fixed(10_000 / measured.partners)} for 10,000: $${((measured.stateTransitions.costUsd * 10_000) / measured.partners).toFixed(4)}`,
       before('policyFanOut.measured.stateTransitions.perPartner'),
     ],
+    ...usageRows(
+      `  cost per 10,000-partner policy change, USD${measured.partners < 10_000 ? ` (× ${fixed(10_000 / measured.partners)} of ${measured.partners})` : ''}`,
+      costOf(measured.usage, 10_000 / measured.partners),
+      measured.usage,
+      `per ${measured.partners}-partner change`,
+      'policyFanOut.costPer10kPartnersUsd',
+      fixed,
+      before,
+    ),
     [
       '  peak RSS, MB',
       fixed(measured.peakRssMb),

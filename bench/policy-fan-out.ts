@@ -15,18 +15,17 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClientConfig } from '@pcn/dynamodb-local';
-import { allTables } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { createStepFunctionsClient } from '../functions/adapters/step-functions/workflow-gateway.ts';
 import { syntheticPartners } from '../functions/directory/synthetic.ts';
 import { createPartnersTogether } from '../functions/directory/write.ts';
 import type { PartnerContact } from '../functions/domain/partner.ts';
 import { startLocalSystem } from '../local/system.ts';
 import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-client.ts';
-import { statesEntered } from '../test/support/executions.ts';
+import { executionHistory, historyLogBytes } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
+import { listPrices, type Usage } from './cost.ts';
+import { countItems, meterDynamoDb, meterTasks } from './support.ts';
 
-/** Step Functions Standard, us-east-1 list price (checked 2026-12): $0.025 per 1,000 state transitions. */
-export const PRICE_PER_STATE_TRANSITION_USD = 0.025 / 1000;
 /** Items in one raw floor transaction: a notice batch's (25 recipients, the counters, audit head and entry). */
 const FLOOR_ITEMS = 28;
 const FLOOR_TRANSACTIONS = 300;
@@ -46,6 +45,8 @@ export interface FanOutFigures {
   floorPartnersPerSecond: number;
   shareOfWriteFloor: number;
   stateTransitions: { parent: number; children: number; perPartner: number; costUsd: number };
+  /** What the whole policy change used (bench/cost.ts prices it). */
+  usage: Usage;
   peakRssMb: number;
 }
 
@@ -89,56 +90,18 @@ async function rawItemsPerSecond(endpoint: string): Promise<number> {
   return (FLOOR_TRANSACTIONS * FLOOR_ITEMS) / seconds;
 }
 
-/** Items written to the product's tables (not the local stand-ins for SES and Step Functions). */
-function countWrites(documentClient: DynamoDBDocumentClient) {
-  const localOnly = allTables.filter((table) => table.localOnly).map((table) => table.logicalName);
-  const isLocal = (table: string | undefined) => localOnly.some((name) => (table ?? '').endsWith(name));
-  let enabled = false;
-  let writes = 0;
-  documentClient.middlewareStack.add(
-    (next, context) => async (request) => {
-      if (enabled) {
-        const input = (request as { input: Record<string, unknown> }).input;
-        switch (context.commandName) {
-          case 'TransactWriteItemsCommand':
-            writes += (input.TransactItems as Record<string, { TableName?: string } | undefined>[]).filter(
-              (item) => {
-                const write = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
-                return write !== undefined && !isLocal(write.TableName) && item.ConditionCheck === undefined;
-              },
-            ).length;
-            break;
-          case 'BatchWriteItemCommand':
-            for (const [table, requests] of Object.entries(input.RequestItems as Record<string, unknown[]>))
-              if (!isLocal(table)) writes += requests.length;
-            break;
-          case 'PutItemCommand':
-          case 'UpdateItemCommand':
-          case 'DeleteItemCommand':
-            if (!isLocal(input.TableName as string)) writes += 1;
-            break;
-        }
-      }
-      return next(request);
-    },
-    { step: 'initialize', name: 'fanOutWriteCounter' },
-  );
-  return {
-    start: () => {
-      enabled = true;
-    },
-    stop: () => {
-      enabled = false;
-      return writes;
-    },
-  };
-}
-
 export async function measureFanOut(
   partners: number,
   onProgress?: (text: string) => void,
 ): Promise<FanOutFigures> {
-  const system = await startLocalSystem({ frozenAt: new Date('2026-11-23T09:00:00.000Z'), longLived: true });
+  // Each batch, round and API request timed in its handler: on AWS each is a billed Lambda invocation.
+  const tasks = meterTasks();
+  const httpApi = meterTasks();
+  const system = await startLocalSystem({
+    frozenAt: new Date('2026-11-23T09:00:00.000Z'),
+    longLived: true,
+    faults: { task: tasks.wrap, httpApi: (handler) => httpApi.wrap('http-api', handler) },
+  });
   try {
     const directory = syntheticPartners(partners, 7).map((partner) => ({
       ...partner,
@@ -157,7 +120,10 @@ export async function measureFanOut(
     }
     const api = new ApiClient(system.baseUrl);
     const token = await api.token('partner-manager', 'dana');
-    const writes = countWrites(system.deps.documentClient);
+    const writes = meterDynamoDb(system.deps.documentClient);
+    const eventsBefore = await countItems(system.deps.documentClient, system.deps.tables.events);
+    tasks.reset();
+    httpApi.reset();
     writes.start();
     const began = performance.now();
     const submitted = await api.request<{ policyChangeId: string }>('POST', '/api/policy-changes', {
@@ -177,24 +143,40 @@ export async function measureFanOut(
     const id = submitted.body.policyChangeId;
     await system.settle();
     const seconds = (performance.now() - began) / 1000;
-    const written = writes.stop();
+    const dynamoDb = writes.stop();
+    const written = dynamoDb.itemsWritten;
+    const taskTotals = tasks.totals();
+    const httpTotals = httpApi.totals();
     const change = await system.deps.policyChanges.get(id);
     const coverage = await system.deps.policyRecipients.coverage(id, 1);
     if (change?.status !== 'notified' || coverage.delivered !== partners)
       throw new Error(`fan-out: ${change?.status}, ${coverage.delivered} of ${partners} delivered`);
     const emails = (await system.outbox.list()).filter((message) => message.changeId === id).length;
-    const parent = (
-      await statesEntered(
-        createStepFunctionsClient(system.stepFunctionsEndpoint),
-        system.policyStateMachineArn,
-        id,
-      )
-    ).length;
+    const sfn = createStepFunctionsClient(system.stepFunctionsEndpoint);
+    const history = await executionHistory(sfn, system.policyStateMachineArn, id);
+    sfn.destroy();
+    const parent = history.filter((event) => event.type?.endsWith('StateEntered')).length;
+    const events = (await countItems(system.deps.documentClient, system.deps.tables.events)) - eventsBefore;
     const batches = Math.ceil(partners / 25);
     const rawItems = await rawItemsPerSecond(system.dynamodbEndpoint);
     const writesPerPartner = written / partners;
     const floor = rawItems / writesPerPartner;
     const transitions = parent + batches;
+    // The children (one per batch) run in process locally and keep no history: their log is estimated from
+    // the batch task's own input and output, logged with the execution's start, the task's entry, its
+    // scheduling (input), and its success and the execution's end (output).
+    const childLogBytes = 3 * taskTotals.inputBytes + 2 * taskTotals.outputBytes;
+    const usage: Usage = {
+      stateTransitions: transitions,
+      lambdaInvocations: taskTotals.invocations + httpTotals.invocations,
+      lambdaMilliseconds: taskTotals.milliseconds + httpTotals.milliseconds,
+      httpApiRequests: httpTotals.invocations,
+      dynamoDbReadUnits: dynamoDb.readUnits,
+      dynamoDbWriteUnits: dynamoDb.writeUnits,
+      emails,
+      events,
+      logBytes: historyLogBytes(history) + childLogBytes,
+    };
     return {
       partners,
       contactsPerPartner: 2,
@@ -209,8 +191,9 @@ export async function measureFanOut(
         parent,
         children: batches,
         perPartner: transitions / partners,
-        costUsd: transitions * PRICE_PER_STATE_TRANSITION_USD,
+        costUsd: transitions * listPrices.stateTransition,
       },
+      usage,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
   } finally {

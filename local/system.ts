@@ -116,7 +116,8 @@ export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
 /**
  * Test-only hooks (test/reliability/faults.test.ts) that let a test make a dependency misbehave — DynamoDB
  * throttle, the mailer fail, a task throw, Step Functions refuse — while the real engines run, to see the
- * product cope. `npm start` never sets them. Each hook reaches only what the product itself uses: the
+ * product cope; the bench uses the same hooks to meter what the product does (bench/support.ts). `npm start`
+ * never sets them. Each hook reaches only what the product itself uses: the
  * emulators' own bookkeeping (Step Functions' executions, the outbox standing in for SES) stays untouched.
  */
 export interface LocalFaults {
@@ -128,6 +129,8 @@ export interface LocalFaults {
   mailer?: (mailer: NoticeMailer) => NoticeMailer;
   /** Wraps each workflow task's handler (of either workflow). */
   task?: (task: NoticeLifecycleTask | PolicyChangeTask, handler: LocalTaskHandler) => LocalTaskHandler;
+  /** Wraps the HTTP API's handler (the bench times each request's handler, as Lambda would bill it). */
+  httpApi?: (handler: ReturnType<typeof createHttpApi>) => ReturnType<typeof createHttpApi>;
 }
 
 export interface LocalSystem {
@@ -331,7 +334,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     };
     settle = settleAll;
     advanceAndSettle = advanceAll;
-    api = createHttpApi(deps);
+    api = options.faults?.httpApi ? options.faults.httpApi(createHttpApi(deps)) : createHttpApi(deps);
 
     await seedDemoPartners(deps);
     const executions = await stepFunctions.resumeExecutions();
