@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import type { LinkKeyRotation } from '../functions/notices/link-key-rotation.ts';
 import { auditCommand, auditUsage, isAuditSubcommand } from './audit.ts';
 import { type PartnersCli, partnersCommand, partnersUsage } from './partners.ts';
 import { policyCommand, policyUsage } from './policy.ts';
@@ -44,6 +45,7 @@ ${auditUsage}
 Local mode
   start                               run everything locally (what \`npm start\` does)
   clock [advance --days N --hours N]  show or move the virtual clock
+  link-keys rotate                    a new link-signing key; older keys verify until their links expire
   token --user U --role R             a dev token
 
 Options: --json (print the API's JSON), --user U (act as U; default per command, e.g. fiona for finance)
@@ -647,6 +649,15 @@ async function main(argv: string[]): Promise<void> {
       }
       const result = await call<{ now: string }>('GET', '/dev/clock');
       return print(result, () => `Virtual clock: ${result.now}`);
+    }
+    case 'link-keys': {
+      if (positionals[0] !== 'rotate') throw new CliError(`usage: pcn link-keys rotate\n\n${usage}`, 2);
+      const result = await call<LinkKeyRotation>('POST', '/dev/link-keys/rotate');
+      return print(
+        result,
+        () =>
+          `Links are now signed with ${result.current}.${result.retiring ? ` ${result.retiring.kid} verifies the links it signed until ${result.retiring.retireAfter}.` : ''}${result.dropped.length > 0 ? ` Dropped (all their links expired): ${result.dropped.join(', ')}.` : ''} Keys: ${result.kids.join(', ')}.`,
+      );
     }
     case 'token': {
       const result = await call<{ token: string }>('POST', '/dev/token', {

@@ -17,6 +17,7 @@ import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
 import { type DigestArchive, S3DigestArchive } from './adapters/s3/digest-archive.ts';
 import { createS3Client, type ManifestStore, S3ManifestStore } from './adapters/s3/manifest-store.ts';
+import { LINK_KEYRING_MAX_AGE_SECONDS, linkKeyringSource } from './adapters/secrets/link-keyring-source.ts';
 import { type DigestSigner, KmsDigestSigner } from './adapters/signing/digest-signer.ts';
 import {
   createStepFunctionsClient,
@@ -27,6 +28,7 @@ import { changeKinds } from './change-kinds.ts';
 import { environmentVariables as env, serviceName } from './config/environment.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle-policy.ts';
+import type { LinkKeyring } from './domain/link-keys.ts';
 import type { ChangeKinds } from './notices/change-kind.ts';
 import { type Pace, realTimePace } from './policy-changes/sending.ts';
 
@@ -63,7 +65,11 @@ export interface Dependencies {
   digestSigner: DigestSigner;
   mailer: NoticeMailer;
   workflow: WorkflowGateway;
-  acknowledgementLinkSecret(): Promise<string>;
+  /**
+   * The keys that sign and verify acknowledgement links (functions/domain/link-keys.ts). `refresh` asks for a
+   * fresh read past any cache, for a token naming a key the cached ring lacks (functions/notices/links.ts).
+   */
+  acknowledgementLinkKeys(options?: { refresh?: boolean }): Promise<LinkKeyring>;
   /** Base URL of the HTTP API, for the links in emails. */
   publicBaseUrl: string;
   policy: LifecyclePolicy;
@@ -209,12 +215,11 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       publicKeyPem: () => signer().publicKeyPem(),
     },
     emailPace: realTimePace(policyEmailRateFrom(environment[env.policyEmailRate])),
-    acknowledgementLinkSecret: async () => {
-      if (!secretArn) return required(environment, env.ackLinkSecret);
-      const secret = await getSecret(secretArn, { maxAge: 300 });
-      if (typeof secret !== 'string') throw new MissingSetting('Acknowledgement link secret is not a string');
-      return secret;
-    },
+    acknowledgementLinkKeys: linkKeyringSource(async (forceFetch) =>
+      secretArn
+        ? getSecret(secretArn, { maxAge: LINK_KEYRING_MAX_AGE_SECONDS, forceFetch })
+        : required(environment, env.ackLinkSecret),
+    ),
     publicBaseUrl: (environment[env.publicBaseUrl] ?? '').replace(/\/$/, ''),
     policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy], environment[env.trustForecastThreshold]),
     kinds: changeKinds,

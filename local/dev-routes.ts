@@ -9,6 +9,7 @@ import { escapeHtml } from '../functions/domain/notice.ts';
 import { envelopeOf } from '../functions/events/publish.ts';
 import { html, json, problem } from '../functions/http/responses.ts';
 import { fieldErrors } from '../functions/http/schemas.ts';
+import type { LinkKeyRotation } from '../functions/notices/link-key-rotation.ts';
 import { issueDevToken } from './dev-identity.ts';
 import type { DevRoutes } from './http-server.ts';
 import { demoStaff } from './seed.ts';
@@ -125,6 +126,8 @@ export function createDevRoutes(options: {
   events: EventStore;
   /** Seals the audit heads into the next signed digest now (in AWS a schedule does: infra/). */
   sealAudit: () => Promise<SealOutcome>;
+  /** Rotates the link-signing keys now (in AWS Secrets Manager's schedule does: infra/link-keys.ts). */
+  rotateLinkKeys: () => Promise<LinkKeyRotation>;
 }): DevRoutes {
   return async ({ method, path, body, accept, query }) => {
     // `/` is the console's (local/console-files.ts); the developer index lives at /dev.
@@ -187,6 +190,8 @@ export function createDevRoutes(options: {
         const sealed = await options.sealAudit();
         return json(200, sealed);
       }
+      case 'POST /dev/link-keys/rotate':
+        return json(200, await options.rotateLinkKeys());
       case 'POST /dev/workflows/settle':
         await options.settle();
         return json(200, { settled: true, now: options.clock.now().toISOString() });

@@ -49,6 +49,7 @@ import {
   policyChangeTaskHandlers,
 } from '../functions/handlers/workflow-task-handlers.ts';
 import { createHttpApi } from '../functions/http/api.ts';
+import { type LinkKeyStore, rotateStoredLinkKeys } from '../functions/notices/link-key-rotation.ts';
 import { startPendingWorkflows } from '../functions/notices/start-pending-workflows.ts';
 import { realTimePace } from '../functions/policy-changes/sending.ts';
 import { startPendingPolicyWorkflows } from '../functions/policy-changes/workflow.ts';
@@ -57,7 +58,7 @@ import { createTables, tableEnvironment } from './create-tables.ts';
 import { createDevRoutes } from './dev-routes.ts';
 import { LocalEventPublisher, triggerOnEvents } from './event-publisher.ts';
 import { createLocalHttpServer } from './http-server.ts';
-import { loadLocalSecrets } from './local-secrets.ts';
+import { loadLocalSecrets, localLinkKeyStore } from './local-secrets.ts';
 import { seedDemoPartners } from './seed.ts';
 
 export const NOTICE_LIFECYCLE_STATE_MACHINE = noticeLifecycleWorkflow.name;
@@ -145,6 +146,8 @@ export interface LocalSystem {
   s3Endpoint: string;
   clock: VirtualClock;
   deps: Dependencies;
+  /** The link-signing keyring (in the data directory's secrets.json): rotated by POST /dev/link-keys/rotate. */
+  linkKeys: LinkKeyStore;
   outbox: LocalOutboxMailer;
   /** Resolves when every workflow has done all it can at the current virtual time, and its events are out. */
   settle(): Promise<void>;
@@ -214,7 +217,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     );
     // Stands in for the Events table's stream: a commit that wrote events starts a publisher run.
     triggerOnEvents(productClient, tables.events, () => publisher.kick());
-    const secrets = await loadLocalSecrets(dataDir ? join(dataDir, 'secrets.json') : undefined);
+    const secretsFile = dataDir ? join(dataDir, 'secrets.json') : undefined;
+    const secrets = await loadLocalSecrets(secretsFile, clock.now());
+    const linkKeys = localLinkKeyStore(secrets, secretsFile);
     // The signing key and the append-only digest file: kept with the data, or in a directory of this run.
     const auditDir = dataDir ? join(dataDir, 'audit') : await mkdtemp(join(tmpdir(), 'pcn-audit-'));
     if (!dataDir) stops.push(() => rm(auditDir, { recursive: true, force: true }));
@@ -238,6 +243,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         advanceAndSettle: (ms) => advanceAndSettle(ms),
         events: stores.events,
         sealAudit: () => sealAuditDigest(deps),
+        rotateLinkKeys: () => rotateStoredLinkKeys(linkKeys, clock.now(), deps.policy),
       }),
       staticFiles: (method, path) => serveConsole(method, path),
       tokenSecret: secrets.devTokenSecret,
@@ -271,7 +277,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ]),
       digestSigner: new KeyFileDigestSigner(join(auditDir, 'signing-key.pem')),
       emailPace: localEmailPace(options),
-      acknowledgementLinkSecret: async () => secrets.acknowledgementLinkSecret,
+      acknowledgementLinkKeys: () => linkKeys.read(),
       publicBaseUrl: baseUrl,
       policy: {
         ...lifecyclePolicyFrom(
@@ -365,6 +371,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       s3Endpoint: s3.endpoint,
       clock,
       deps,
+      linkKeys,
       outbox,
       ...(webhookUrl ? { webhookUrl: webhookUrl.href } : {}),
       settle: settleAll,

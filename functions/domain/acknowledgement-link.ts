@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LEGACY_KID, type LinkKey, type LinkKeyring, verificationKey } from './link-keys.ts';
 
 /**
  * The link in a notice email: signed, expiring, scoped to one notice and one recipient. It is a bearer token
@@ -14,17 +15,34 @@ export interface AcknowledgementLinkClaims {
 
 export type LinkVerdict =
   | { valid: true; claims: AcknowledgementLinkClaims }
-  | { valid: false; problem: 'tampered' | 'foreign' | 'expired'; claims?: AcknowledgementLinkClaims };
+  | {
+      valid: false;
+      problem: 'tampered' | 'foreign' | 'expired';
+      claims?: AcknowledgementLinkClaims;
+      /**
+       * The token names a key this ring does not hold: a key made after the ring was read is worth one fresh
+       * read (functions/notices/links.ts). To the partner it is a link we did not sign, as is a retired key's.
+       */
+      unknownKid?: string;
+    };
 
 function signature(payload: string, secret: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
-export function signAcknowledgementLink(claims: AcknowledgementLinkClaims, secret: string): string {
+/**
+ * `kid.payload.signature`: the HMAC covers the kid with the payload, so a token cannot be moved to another key
+ * by editing its kid. Tokens from before key ids are `payload.signature`, signed by the `legacy` key.
+ */
+export function signAcknowledgementLink(
+  claims: AcknowledgementLinkClaims,
+  key: Pick<LinkKey, 'kid' | 'secret'>,
+): string {
   const payload = Buffer.from(
     JSON.stringify([claims.changeId, claims.noticeId, claims.contactId, claims.expiresAt]),
   ).toString('base64url');
-  return `${payload}.${signature(payload, secret).toString('base64url')}`;
+  const signed = `${key.kid}.${payload}`;
+  return `${signed}.${signature(signed, key.secret).toString('base64url')}`;
 }
 
 function decodeClaims(payload: string): AcknowledgementLinkClaims | undefined {
@@ -41,21 +59,42 @@ function decodeClaims(payload: string): AcknowledgementLinkClaims | undefined {
   }
 }
 
+/** The token's parts: a legacy token (two parts) has no kid and was signed over its payload alone. */
+function partsOf(token: string): { kid: string; payload: string; signed: string; mac: string } | undefined {
+  const parts = token.split('.');
+  if (parts.length === 2) {
+    const [payload, mac] = parts as [string, string];
+    return payload && mac ? { kid: LEGACY_KID, payload, signed: payload, mac } : undefined;
+  }
+  if (parts.length === 3) {
+    const [kid, payload, mac] = parts as [string, string, string];
+    return kid && payload && mac ? { kid, payload, signed: `${kid}.${payload}`, mac } : undefined;
+  }
+  return undefined;
+}
+
 /**
- * Checks a token presented for `noticeId`. A bad signature is "tampered"; a valid signature for another
- * notice is "foreign"; a valid one past its expiry is "expired".
+ * Checks a token presented for `noticeId` with the key its kid names. A bad signature, or a kid the ring
+ * cannot verify with, is "tampered"; a valid signature for another notice is "foreign"; a valid one past its
+ * expiry is "expired".
  */
 export function verifyAcknowledgementLink(
   token: string,
   noticeId: string,
-  secret: string,
+  keyring: LinkKeyring,
   now: Date,
 ): LinkVerdict {
-  const [payload, mac, ...rest] = token.split('.');
-  if (!payload || !mac || rest.length > 0) return { valid: false, problem: 'tampered' };
+  const parts = partsOf(token);
+  if (!parts) return { valid: false, problem: 'tampered' };
+  const { kid, payload, signed, mac } = parts;
+  const key = verificationKey(keyring, kid, now);
+  if (!key) {
+    const inRing = keyring.keys.some((candidate) => candidate.kid === kid);
+    return { valid: false, problem: 'tampered', ...(inRing ? {} : { unknownKid: kid }) };
+  }
   // Compare the encoded text, not the decoded bytes: base64url decoding ignores the last character's spare bits
   // and accepts '+' and '/' for '-' and '_', so several spellings of one signature would otherwise verify.
-  const expected = Buffer.from(signature(payload, secret).toString('base64url'));
+  const expected = Buffer.from(signature(signed, key.secret).toString('base64url'));
   const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { valid: false, problem: 'tampered' };

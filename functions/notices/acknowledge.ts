@@ -1,7 +1,7 @@
 import { parseNoticeId, type StoredChange, type StoredNotice } from '../adapters/dynamodb/change-store.ts';
 import { ConditionNotMet } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { type AcknowledgementLinkClaims, verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
+import type { AcknowledgementLinkClaims } from '../domain/acknowledgement-link.ts';
 import { DAY_MS } from '../domain/calendar.ts';
 import { type AcknowledgementRecord, type DisputeState, isDisputeOpen } from '../domain/change.ts';
 import type { ChangeStatus } from '../domain/lifecycle.ts';
@@ -9,6 +9,7 @@ import type { AllianceManagerContact } from '../domain/notice.ts';
 import { trustEvent } from '../domain/trust-rules.ts';
 import { act } from './act.ts';
 import { commitChangeStep } from './commit.ts';
+import { verifyLink } from './links.ts';
 
 export type LinkProblem = 'tampered' | 'foreign' | 'expired' | 'unknown-notice';
 
@@ -87,12 +88,7 @@ async function refusedWithContact(
  * too); the notice page records the first open apart (recordFirstOpen).
  */
 export async function openNotice(deps: Dependencies, noticeId: string, token: string): Promise<OpenedNotice> {
-  const verdict = verifyAcknowledgementLink(
-    token,
-    noticeId,
-    await deps.acknowledgementLinkSecret(),
-    deps.clock.now(),
-  );
+  const verdict = await verifyLink(deps, token, noticeId);
   if (!verdict.valid) {
     // Expired means our signature on this very notice id: the holder was sent it, so may learn whom to ask.
     if (verdict.problem === 'expired' && verdict.claims) {

@@ -2,10 +2,10 @@ import type { PolicyChange } from '../adapters/dynamodb/policy-change-store.ts';
 import type { ManifestLine } from '../adapters/dynamodb/policy-recipient-store.ts';
 import type { EmailKind, OutgoingEmail } from '../adapters/email/notice-mailer.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { signAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { addDays } from '../domain/calendar.ts';
 import { humanDate, plainEmail } from '../domain/notice.ts';
 import { fallbackContacts, type PartnerContact, primaryContacts } from '../domain/partner.ts';
+import { signLink } from '../notices/links.ts';
 import type { ContactEmail } from './sending.ts';
 
 /**
@@ -36,15 +36,12 @@ async function link(
   version: number,
   contactId: string,
 ): Promise<string> {
-  const token = signAcknowledgementLink(
-    {
-      changeId: change.policyChangeId,
-      noticeId: policyNoticeId(change.policyChangeId, partnerId, version),
-      contactId,
-      expiresAt: linkExpiry(deps, change).getTime(),
-    },
-    await deps.acknowledgementLinkSecret(),
-  );
+  const token = await signLink(deps, {
+    changeId: change.policyChangeId,
+    noticeId: policyNoticeId(change.policyChangeId, partnerId, version),
+    contactId,
+    expiresAt: linkExpiry(deps, change).getTime(),
+  });
   return `${deps.publicBaseUrl}${policyNoticePath(change.policyChangeId, partnerId)}?token=${encodeURIComponent(token)}`;
 }
 

@@ -8,10 +8,10 @@ import {
 import { type PolicyRecipient, stateDeltas } from '../adapters/dynamodb/policy-recipient-store.ts';
 import { isConditionFailed } from '../adapters/dynamodb/transaction-errors.ts';
 import type { Dependencies } from '../dependencies.ts';
-import { verifyAcknowledgementLink } from '../domain/acknowledgement-link.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { plainEmail } from '../domain/notice.ts';
 import type { AllianceManager } from '../domain/partner.ts';
+import { verifyLink } from '../notices/links.ts';
 import { policyNoticeId } from './emails.ts';
 import type { RecipientState } from './rounds.ts';
 
@@ -67,9 +67,8 @@ export async function checkPolicyLink(
     deps.policyChanges.get(policyChangeId),
     deps.policyRecipients.get(policyChangeId, partnerId),
   ]);
-  const secret = await deps.acknowledgementLinkSecret();
   const expected = policyNoticeId(policyChangeId, partnerId, recipient?.version ?? 1);
-  const verdict = verifyAcknowledgementLink(token, expected, secret, deps.clock.now());
+  const verdict = await verifyLink(deps, token, expected);
   if (!verdict.valid) {
     const olderVersion =
       verdict.problem === 'foreign' &&

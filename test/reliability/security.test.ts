@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Role, roles } from '../../functions/config/roles.ts';
 import { signAcknowledgementLink } from '../../functions/domain/acknowledgement-link.ts';
+import { signingKey } from '../../functions/domain/link-keys.ts';
 import { apiRoutes } from '../../functions/http/api.ts';
 import { bodyLimitOf, MAX_BODY_BYTES, type Route } from '../../functions/http/router.ts';
 import type { LocalSystem } from '../../local/system.ts';
@@ -296,7 +297,7 @@ describe('(b) a link for another notice, for another recipient, or expired (see 
         contactId: 'cv-finance',
         expiresAt: Date.parse(change.applyAt!) + 86_400_000,
       },
-      await system.deps.acknowledgementLinkSecret(),
+      signingKey(await system.deps.acknowledgementLinkKeys()),
     );
     await expectNothingWritten(async () => {
       const ack = await acknowledge(link!, forSomeoneElse);

@@ -24,6 +24,7 @@ import { type AuditEntry, verifyChain } from '../../functions/domain/audit-chain
 import { DAY_MS } from '../../functions/domain/calendar.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
+import { parseLinkKeyring } from '../../functions/domain/link-keys.ts';
 import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
 import { applyChange } from '../../functions/notices/apply.ts';
 import { sendNotice } from '../../functions/notices/send-notice.ts';
@@ -163,7 +164,7 @@ export async function createIntegrationContext(
     digests: new FileDigestArchive(join(auditDir, 'digests.jsonl')),
     digestSigner: new KeyFileDigestSigner(join(auditDir, 'signing-key.pem')),
     emailPace: { ratePerSecond: Number.POSITIVE_INFINITY, now: () => 0, sleep: async () => {} },
-    acknowledgementLinkSecret: async () => TEST_LINK_SECRET,
+    acknowledgementLinkKeys: async () => parseLinkKeyring(TEST_LINK_SECRET),
     publicBaseUrl: TEST_BASE_URL,
     policy: { ...defaultLifecyclePolicy, ...options.policy },
     kinds: changeKinds,

@@ -5,8 +5,12 @@ import {
   signAcknowledgementLink,
   verifyAcknowledgementLink,
 } from '../../functions/domain/acknowledgement-link.ts';
+import type { LinkKey, LinkKeyring } from '../../functions/domain/link-keys.ts';
 
-const SECRET = 'link-secret-for-tests';
+const KEY: LinkKey = { kid: 'k1', secret: 'link-secret-for-tests', createdAt: '2026-01-01T00:00:00.000Z' };
+/** A ring of one key: the ring's rules (several keys, retirement) are test/unit/link-keys.test.ts's. */
+const ringOf = (key: LinkKey): LinkKeyring => ({ current: key.kid, keys: [key] });
+const RING = ringOf(KEY);
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 const CLAIMS: AcknowledgementLinkClaims = {
   changeId: 'chg_001',
@@ -28,9 +32,10 @@ describe('acknowledgement links', () => {
   it('property: a signed link verifies for its notice and returns exactly its claims', () => {
     fc.assert(
       fc.property(claimsArb, fc.string({ minLength: 1, maxLength: 40 }), (claims, secret) => {
-        const token = signAcknowledgementLink(claims, secret);
-        expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/); // safe in a URL as is
-        expect(verifyAcknowledgementLink(token, claims.noticeId, secret, NOW)).toEqual({
+        const key = { ...KEY, secret };
+        const token = signAcknowledgementLink(claims, key);
+        expect(token).toMatch(/^k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/); // its kid, and safe in a URL as is
+        expect(verifyAcknowledgementLink(token, claims.noticeId, ringOf(key), NOW)).toEqual({
           valid: true,
           claims,
         });
@@ -40,7 +45,7 @@ describe('acknowledgement links', () => {
   });
 
   it('property: changing any single character of the token makes it tampered', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
+    const token = signAcknowledgementLink(CLAIMS, KEY);
     fc.assert(
       fc.property(
         fc.nat({ max: token.length - 1 }),
@@ -48,7 +53,7 @@ describe('acknowledgement links', () => {
         (index, replacement) => {
           fc.pre(token[index] !== replacement);
           const altered = token.slice(0, index) + replacement + token.slice(index + 1);
-          expect(verifyAcknowledgementLink(altered, CLAIMS.noticeId, SECRET, NOW)).toMatchObject({
+          expect(verifyAcknowledgementLink(altered, CLAIMS.noticeId, RING, NOW)).toMatchObject({
             valid: false,
             problem: 'tampered',
           });
@@ -59,13 +64,13 @@ describe('acknowledgement links', () => {
   });
 
   it('every single-character change at every position is tampered (exhaustive over the token alphabet)', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
+    const token = signAcknowledgementLink(CLAIMS, KEY);
     const accepted: string[] = [];
     for (let index = 0; index < token.length; index++) {
       for (const replacement of TOKEN_ALPHABET) {
         if (token[index] === replacement) continue;
         const altered = token.slice(0, index) + replacement + token.slice(index + 1);
-        if (verifyAcknowledgementLink(altered, CLAIMS.noticeId, SECRET, NOW).valid)
+        if (verifyAcknowledgementLink(altered, CLAIMS.noticeId, RING, NOW).valid)
           accepted.push(`${index}:${replacement}`);
       }
     }
@@ -73,19 +78,19 @@ describe('acknowledgement links', () => {
   });
 
   it('claims re-signed without the secret (swapped payload) are tampered', () => {
-    const mine = signAcknowledgementLink(CLAIMS, SECRET);
-    const other = signAcknowledgementLink({ ...CLAIMS, noticeId: 'ntc_002', contactId: 'contact-7' }, SECRET);
-    const forged = `${other.split('.')[0]}.${mine.split('.')[1]}`;
-    expect(verifyAcknowledgementLink(forged, 'ntc_002', SECRET, NOW)).toMatchObject({
+    const mine = signAcknowledgementLink(CLAIMS, KEY);
+    const other = signAcknowledgementLink({ ...CLAIMS, noticeId: 'ntc_002', contactId: 'contact-7' }, KEY);
+    const forged = `${other.split('.').slice(0, 2).join('.')}.${mine.split('.')[2]}`;
+    expect(verifyAcknowledgementLink(forged, 'ntc_002', RING, NOW)).toMatchObject({
       valid: false,
       problem: 'tampered',
     });
   });
 
-  it.each(['', '.', 'abc', 'abc.', '.abc', 'a.b.c', `${'x'.repeat(10)}..`])(
+  it.each(['', '.', 'abc', 'abc.', '.abc', 'k1.b.c', '..', 'k1..', `${'x'.repeat(10)}..`, 'a.b.c.d'])(
     'a malformed token %j is tampered',
     (token) => {
-      expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, SECRET, NOW)).toEqual({
+      expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, RING, NOW)).toEqual({
         valid: false,
         problem: 'tampered',
       });
@@ -93,24 +98,24 @@ describe('acknowledgement links', () => {
   );
 
   it('a token with extra segments appended is tampered', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
-    expect(verifyAcknowledgementLink(`${token}.extra`, CLAIMS.noticeId, SECRET, NOW)).toMatchObject({
+    const token = signAcknowledgementLink(CLAIMS, KEY);
+    expect(verifyAcknowledgementLink(`${token}.extra`, CLAIMS.noticeId, RING, NOW)).toMatchObject({
       problem: 'tampered',
     });
   });
 
   it('a genuine token presented for another notice is foreign', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
-    const verdict = verifyAcknowledgementLink(token, 'ntc_999', SECRET, NOW);
+    const token = signAcknowledgementLink(CLAIMS, KEY);
+    const verdict = verifyAcknowledgementLink(token, 'ntc_999', RING, NOW);
     expect(verdict).toEqual({ valid: false, problem: 'foreign', claims: CLAIMS });
   });
 
   it('expires at its expiry instant, not a millisecond later', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
+    const token = signAcknowledgementLink(CLAIMS, KEY);
     expect(
-      verifyAcknowledgementLink(token, CLAIMS.noticeId, SECRET, new Date(CLAIMS.expiresAt - 1)).valid,
+      verifyAcknowledgementLink(token, CLAIMS.noticeId, RING, new Date(CLAIMS.expiresAt - 1)).valid,
     ).toBe(true);
-    expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, SECRET, new Date(CLAIMS.expiresAt))).toEqual({
+    expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, RING, new Date(CLAIMS.expiresAt))).toEqual({
       valid: false,
       problem: 'expired',
       claims: CLAIMS,
@@ -120,11 +125,11 @@ describe('acknowledgement links', () => {
   it('property: any instant past expiry is expired', () => {
     fc.assert(
       fc.property(claimsArb, fc.integer({ min: 0, max: 10 * 365 * 86_400_000 }), (claims, after) => {
-        const token = signAcknowledgementLink(claims, SECRET);
+        const token = signAcknowledgementLink(claims, KEY);
         const verdict = verifyAcknowledgementLink(
           token,
           claims.noticeId,
-          SECRET,
+          RING,
           new Date(claims.expiresAt + after),
         );
         expect(verdict).toMatchObject({ valid: false, problem: 'expired' });
@@ -134,21 +139,25 @@ describe('acknowledgement links', () => {
   });
 
   it('a token verified with another secret is tampered, and reveals no claims', () => {
-    const token = signAcknowledgementLink(CLAIMS, SECRET);
-    expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, `${SECRET}x`, NOW)).toEqual({
+    const token = signAcknowledgementLink(CLAIMS, KEY);
+    expect(
+      verifyAcknowledgementLink(token, CLAIMS.noticeId, ringOf({ ...KEY, secret: `${KEY.secret}x` }), NOW),
+    ).toEqual({
       valid: false,
       problem: 'tampered',
     });
-    expect(verifyAcknowledgementLink(token, CLAIMS.noticeId, 'another', NOW)).toEqual({
+    expect(
+      verifyAcknowledgementLink(token, CLAIMS.noticeId, ringOf({ ...KEY, secret: 'another' }), NOW),
+    ).toEqual({
       valid: false,
       problem: 'tampered',
     });
   });
 
   it('binds every claim: changing the contact or the change gives a different token', () => {
-    const base = signAcknowledgementLink(CLAIMS, SECRET);
-    expect(signAcknowledgementLink({ ...CLAIMS, contactId: 'contact-43' }, SECRET)).not.toBe(base);
-    expect(signAcknowledgementLink({ ...CLAIMS, changeId: 'chg_002' }, SECRET)).not.toBe(base);
-    expect(signAcknowledgementLink({ ...CLAIMS, expiresAt: CLAIMS.expiresAt + 1 }, SECRET)).not.toBe(base);
+    const base = signAcknowledgementLink(CLAIMS, KEY);
+    expect(signAcknowledgementLink({ ...CLAIMS, contactId: 'contact-43' }, KEY)).not.toBe(base);
+    expect(signAcknowledgementLink({ ...CLAIMS, changeId: 'chg_002' }, KEY)).not.toBe(base);
+    expect(signAcknowledgementLink({ ...CLAIMS, expiresAt: CLAIMS.expiresAt + 1 }, KEY)).not.toBe(base);
   });
 });
