@@ -185,6 +185,9 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       documentClient,
       tables.changes,
       environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
+      environment[env.sesConfigurationSet]
+        ? { configurationSetName: environment[env.sesConfigurationSet] }
+        : {},
     ),
     workflow: {
       start: (changeId, attempt) => {
