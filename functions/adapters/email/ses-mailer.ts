@@ -27,6 +27,12 @@ export function isThrottling(error: unknown): boolean {
 export interface SesMailerOptions {
   /** The SES configuration set that reports the message's bounces and complaints (infra/email.ts). */
   configurationSetName?: string;
+  /**
+   * Attempts while throttled; SES_THROTTLE_ATTEMPTS unless the caller paces and retries itself (the policy
+   * rounds: functions/policy-changes/sending.ts, MAX_SEND_ATTEMPTS within their batch's time budget), where
+   * a second layer of retries would multiply the first.
+   */
+  throttleAttempts?: number;
   ses?: SESv2Client;
   /** How a back-off waits: real time in Lambda, recorded in tests (no test sleeps for real time). */
   wait?: (ms: number) => Promise<void>;
@@ -110,7 +116,8 @@ export class SesMailer implements NoticeMailer {
         await this.ses.send(command);
         return;
       } catch (error) {
-        if (!isThrottling(error) || attempt >= SES_THROTTLE_ATTEMPTS) throw error;
+        if (!isThrottling(error) || attempt >= (this.options.throttleAttempts ?? SES_THROTTLE_ATTEMPTS))
+          throw error;
         await this.wait(Math.floor(this.random() * SES_THROTTLE_BASE_DELAY_MS * 2 ** (attempt - 1)));
       }
     }
