@@ -191,6 +191,13 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
       documentClient,
       tables.changes,
       environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
+      {
+        ...(environment[env.sesConfigurationSet]
+          ? { configurationSetName: environment[env.sesConfigurationSet] }
+          : {}),
+        // Only the policy rounds' senders are given a rate: they pace and retry each send themselves.
+        ...(environment[env.policyEmailRate] ? { throttleAttempts: 1 } : {}),
+      },
     ),
     workflow: {
       start: (changeId, attempt) => {

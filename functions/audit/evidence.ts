@@ -178,6 +178,8 @@ export function entrySummary(entry: AuditEntry): string {
       return `Notice version ${typeof d.noticeVersion === 'number' ? d.noticeVersion : '?'} issued to ${count(d.recipients)} recipient(s)${text(d.applyAt) ? `, to apply from ${text(d.applyAt)}` : ''}.`;
     case 'notice-delivered':
       return `The email provider accepted the notice for ${count(d.recipients)} recipient(s)${text(d.deliveredAt) ? ` by ${text(d.deliveredAt)}` : ''}${notice}.`;
+    case 'recipient-unreachable':
+      return `The email provider reported contact ${text(d.contactId) ?? '?'} unreachable (${text(d.reason) ?? '?'})${notice}${count(d.fallbackContacts) > 0 ? `: the notice went to ${count(d.fallbackContacts)} fallback contact(s)` : ''}.`;
     case 'notice-opened':
       return `The notice link was opened for contact ${text(d.contactId) ?? '?'}${notice}: by the recipient or a mail scanner, not an acknowledgement.`;
     case 'acknowledgement-recorded':

@@ -14,6 +14,8 @@ export const environmentVariables = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** The SES identity notices are sent from. */
   noticeSenderEmail: 'NOTICE_SENDER_EMAIL',
+  /** The SES configuration set every email is sent with: it reports bounces and complaints (infra/email.ts). */
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
   /** Local mode: DynamoDB Local's endpoint. */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Local mode: the local Step Functions endpoint. */

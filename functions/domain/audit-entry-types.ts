@@ -9,6 +9,7 @@ export const auditEntryTypes = [
   'consultation-recorded',
   'notice-sent',
   'notice-delivered',
+  'recipient-unreachable',
   'notice-opened',
   'acknowledgement-recorded',
   'reminder-sent',

@@ -90,6 +90,8 @@ export interface NoticeRecipient {
   role: 'primary' | 'fallback';
   /** When the email provider accepted this recipient's message. */
   deliveredAt?: string;
+  /** The provider reported a hard bounce or a complaint: this address is not written to again about it. */
+  unreachable?: { at: string; reason: 'bounce' | 'complaint'; detail: string };
 }
 
 export interface NoticeRecord {

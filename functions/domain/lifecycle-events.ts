@@ -346,6 +346,9 @@ export const auditEntryPublication: Record<AuditEntryType, Publication> = {
   'notice-sent': {
     private: 'workflow bookkeeping before the email goes out: the delivery (notice.delivered) is the fact',
   },
+  'recipient-unreachable': {
+    private: "the email provider's report on one address (a bounce or complaint); the partner's contact data",
+  },
   'notice-delivered': {
     publishes: ['notice.delivered'],
     events: (source) => {

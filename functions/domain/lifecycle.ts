@@ -83,6 +83,13 @@ export const transitionRules = [
     from: [...noticeOut, 'disputed', 'withdrawn'],
     to: 'same',
   },
+  // A hard bounce or complaint marks a recipient unreachable (and tells the fallback contacts) without moving it.
+  {
+    event: 'record-unreachable',
+    by: 'email provider',
+    from: [...noticeOut, 'disputed'],
+    to: 'same',
+  },
   { event: 'remind', by: 'clock', from: ['notice-sent'], to: 'same' },
   { event: 'escalate', by: 'clock', from: ['notice-sent'], to: ['escalated'] },
   { event: 'acknowledge', by: 'partner', from: ['notice-sent', 'escalated', 'held'], to: ['scheduled'] },

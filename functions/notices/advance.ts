@@ -2,8 +2,7 @@ import type { TransactItem } from '../adapters/dynamodb/audited-transaction.ts';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { agendaOf, type DueAction } from '../domain/agenda.ts';
-import type { NoticeContent } from '../domain/notice.ts';
-import { fallbackContacts, type Partner } from '../domain/partner.ts';
+import type { Partner } from '../domain/partner.ts';
 import { type TrustEventSource, type TrustRule, trustEvent } from '../domain/trust-rules.ts';
 import { type ActOutcome, act, type Decision } from './act.ts';
 import {
@@ -15,6 +14,7 @@ import {
   heldReminderEmail,
   type Recipient,
 } from './emails.ts';
+import { fallbackNoticePlan, noticeInForce } from './fallback-contacts.ts';
 import { progressOf, type WorkflowProgress } from './progress.ts';
 import { ChangeNotFound, noticeEmails, partnerOf } from './send-notice.ts';
 
@@ -236,29 +236,15 @@ async function escalate(
   ledger: LedgerWrite,
 ): Promise<DeadlineDecision> {
   const notice = change.notice!;
-  const content = await noticeInForce(deps, change);
   // The fallback contacts are told too (principle 4): silence is never just one inbox.
-  const fallbacks = fallbackContacts(partner).filter(
-    (contact) => !notice.recipients.some((recipient) => recipient.contactId === contact.contactId),
-  );
   const preface = `You are receiving this notice because ${partner.name}'s primary contact has not acknowledged it. Please read it and acknowledge it, or raise a concern.`;
+  const fallback = await fallbackNoticePlan(deps, change, partner, preface);
   return {
     event: 'escalate',
     to: 'escalated',
     patch: {
       followUp: { ...change.followUp, escalatedAt: now.toISOString() },
-      notice: {
-        ...notice,
-        recipients: [
-          ...notice.recipients,
-          ...fallbacks.map(({ contactId, name, email }) => ({
-            contactId,
-            name,
-            email,
-            role: 'fallback' as const,
-          })),
-        ],
-      },
+      notice: { ...notice, recipients: fallback.recipients },
     },
     audit: {
       type: 'escalated-to-alliance-manager',
@@ -266,34 +252,16 @@ async function escalate(
       details: {
         noticeId: notice.noticeId,
         allianceManager: partner.allianceManager,
-        fallbackContacts: fallbacks.map((contact) => contact.contactId),
+        fallbackContacts: fallback.fallbacks.map((contact) => contact.contactId),
       },
     },
     items: ledger('escalation-needed', `${notice.noticeId}#escalation`, {
       type: 'escalated',
       id: notice.noticeId,
     }),
-    messages: [
-      escalationEmail(deps, change, partner),
-      ...(await noticeEmails(deps, change, content, fallbacks, new Date(notice.applyAt), {
-        kind: 'fallback-notice',
-        tag: 'fallback',
-        preface,
-      })),
-    ],
+    messages: [escalationEmail(deps, change, partner), ...fallback.messages],
     result: undefined,
   };
-}
-
-/**
- * The content of the notice in force, exactly as stored when it was sent: a reminder or a fallback contact's
- * copy shows the very words (and content hash) the first recipients got.
- */
-async function noticeInForce(deps: Dependencies, change: StoredChange): Promise<NoticeContent> {
-  const notice = change.notice!;
-  const stored = await deps.changes.notice(change.changeId, notice.version);
-  if (!stored) throw new Error(`Notice ${notice.noticeId} of change ${change.changeId} is missing`);
-  return stored.content;
 }
 
 /** A step's one ledger entry (with its summary update): the items of its transaction. */

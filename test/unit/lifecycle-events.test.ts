@@ -153,6 +153,20 @@ const samples: Record<AuditEntryType, AuditEntry> = {
     },
     'email-provider',
   ),
+  'recipient-unreachable': entry(
+    'recipient-unreachable',
+    {
+      noticeId: 'chg_1-v1',
+      contactId: 'nw-ops',
+      email: 'priya.raman@northwind.example',
+      reason: 'bounce',
+      detail: 'Permanent (General)',
+      sesMessageId: '0100018f-example',
+      messageId: 'chg_1-v1#notice#nw-ops',
+      fallbackContacts: ['nw-owner'],
+    },
+    'email-provider',
+  ),
   'notice-opened': entry(
     'notice-opened',
     { noticeId: 'chg_1-v2', contactId: 'nw-ops', userAgent: 'Mozilla/5.0', openedBy: 'link' },
@@ -284,6 +298,7 @@ const expectedPublic: Partial<Record<AuditEntryType, IntegrationEventType[]>> = 
 };
 const expectedPrivate: AuditEntryType[] = [
   'self-approval-refused',
+  'recipient-unreachable',
   'policy-change-submitted',
   'policy-change-approved',
   'policy-change-rejected',

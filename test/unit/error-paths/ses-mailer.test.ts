@@ -1,15 +1,27 @@
 /**
  * SesMailer error paths with a mocked SES and DynamoDB: a claim marker makes each messageId go to SES at
- * most once, and a refusal by SES releases the claim so a retried step re-sends.
+ * most once, throttling is backed off within a named bound (SES_THROTTLE_ATTEMPTS), and a refusal by SES
+ * (past the bound, or any other) releases the claim so a retried step or the sweep re-sends.
  */
 import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import {
+  LimitExceededException,
+  MessageRejected,
+  SESv2Client,
+  SendEmailCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-sesv2';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emailTagNames, messageIdFromTags } from '../../../functions/adapters/email/email-tags.ts';
 import type { OutgoingEmail } from '../../../functions/adapters/email/notice-mailer.ts';
-import { SesMailer } from '../../../functions/adapters/email/ses-mailer.ts';
+import {
+  SES_THROTTLE_ATTEMPTS,
+  SES_THROTTLE_BASE_DELAY_MS,
+  SesMailer,
+} from '../../../functions/adapters/email/ses-mailer.ts';
 
 const TABLE = 'Changes';
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -26,6 +38,8 @@ const email: OutgoingEmail = {
   links: ['http://local.test/notices/chg_1-v1?token=t'],
 };
 const marker = { pk: `message#${email.messageId}`, sk: 'message' };
+/** The back-off waits the mailer asked for (recorded, never slept: random() is 1, the longest wait). */
+let waits: number[] = [];
 
 /** Markers as DynamoDB would keep them: a conditional put fails when the marker exists. */
 function markerTable() {
@@ -49,14 +63,25 @@ function mailer() {
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
     TABLE,
     'partner-notices@example.com',
-    new SESv2Client({ region: 'us-east-1' }),
+    {
+      configurationSetName: 'pcn-notices',
+      ses: new SESv2Client({ region: 'us-east-1' }),
+      wait: async (ms) => {
+        waits.push(ms);
+      },
+      random: () => 1,
+    },
   );
 }
 
 beforeEach(() => {
   dynamo.reset();
   ses.reset();
+  waits = [];
 });
+
+const throttled = () =>
+  new TooManyRequestsException({ message: 'Maximum sending rate exceeded', $metadata: {} });
 
 afterEach(() => {
   dynamo.reset();
@@ -84,22 +109,62 @@ describe('SesMailer', () => {
     expect([...markers]).toEqual([marker.pk]);
   });
 
-  it('releases the claim and propagates the error when SES throttles, so a retry re-sends', async () => {
+  it('sends with the configuration set and tags that map a bounce back to our message id', async () => {
+    markerTable();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
+    await mailer().send(email);
+    const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
+    expect(input.ConfigurationSetName).toBe('pcn-notices');
+    const tags = Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name!, [tag.Value!]]));
+    expect(tags[emailTagNames.kind]).toEqual(['notice']);
+    expect(tags[emailTagNames.changeId]).toEqual(['chg_1']);
+    // SES allows only letters, digits, '_', '-' and '.' in a tag value: our '#'-separated id is encoded.
+    for (const [value] of Object.values(tags)) expect(value).toMatch(/^[A-Za-z0-9_.-]+$/);
+    expect(messageIdFromTags(tags)).toBe(email.messageId);
+  });
+
+  it('backs off when SES throttles and sends once it is allowed, keeping the claim', async () => {
     const markers = markerTable();
-    const throttled = new TooManyRequestsException({
-      message: 'Maximum sending rate exceeded',
-      $metadata: {},
-    });
-    ses.on(SendEmailCommand).rejectsOnce(throttled).resolves({ MessageId: 'ses-2' });
+    ses
+      .on(SendEmailCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ MessageId: 'ses-2' });
+    expect(await mailer().send(email)).toBe('sent');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 3);
+    expect(waits).toEqual([SES_THROTTLE_BASE_DELAY_MS, SES_THROTTLE_BASE_DELAY_MS * 2]);
+    expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+    expect([...markers]).toEqual([marker.pk]);
+  });
+
+  it('gives up after SES_THROTTLE_ATTEMPTS, releases the claim and propagates, so a later send goes out once', async () => {
+    const markers = markerTable();
+    const limit = new LimitExceededException({ message: 'Daily quota exceeded', $metadata: {} });
+    ses.on(SendEmailCommand).rejects(limit);
     const subject = mailer();
 
-    await expect(subject.send(email)).rejects.toBe(throttled);
+    await expect(subject.send(email)).rejects.toBe(limit);
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, SES_THROTTLE_ATTEMPTS);
+    expect(waits).toHaveLength(SES_THROTTLE_ATTEMPTS - 1);
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, { TableName: TABLE, Key: marker });
     expect(markers.size).toBe(0);
 
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-3' });
     expect(await subject.send(email)).toBe('sent');
-    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
+    expect(await subject.send(email)).toBe('already-sent');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     expect([...markers]).toEqual([marker.pk]);
+  });
+
+  it('does not retry a refusal that is not throttling: one call, the claim released', async () => {
+    const markers = markerTable();
+    const rejected = new MessageRejected({ message: 'Email address is not verified', $metadata: {} });
+    ses.on(SendEmailCommand).rejects(rejected);
+    await expect(mailer().send(email)).rejects.toBe(rejected);
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    expect(waits).toEqual([]);
+    expect(markers.size).toBe(0);
   });
 
   it('does not call SES when the claim itself fails for another reason, and propagates that error', async () => {

@@ -1,0 +1,16 @@
+import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { type FeedbackOutcome, recordEmailFeedback } from '../email-feedback/record-feedback.ts';
+
+/**
+ * EventBridge (default bus, source aws.ses): an SES bounce or complaint of the configuration set
+ * (infra/email.ts). An event we cannot use is answered `ignored` and logged, so only a real failure (DynamoDB)
+ * throws: EventBridge retries it, then it goes to the rule's dead-letter queue.
+ */
+export function createEmailFeedbackHandler(deps: Dependencies) {
+  return async (event: { detail?: unknown }): Promise<FeedbackOutcome> => {
+    deps.logger.resetKeys();
+    return recordEmailFeedback(deps, event.detail);
+  };
+}
+
+export const handler = lazyHandler(() => createEmailFeedbackHandler(dependenciesFromEnvironment()));
