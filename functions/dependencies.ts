@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AuditStore } from './adapters/dynamodb/audit-store.ts';
@@ -13,6 +14,7 @@ import { PolicyRecipientStore } from './adapters/dynamodb/policy-recipient-store
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import { TrustStore } from './adapters/dynamodb/trust-store.ts';
+import { countingFailures } from './adapters/email/counting-mailer.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
 import { SesMailer } from './adapters/email/ses-mailer.ts';
 import { type DigestArchive, S3DigestArchive } from './adapters/s3/digest-archive.ts';
@@ -29,7 +31,9 @@ import { environmentVariables as env, serviceName } from './config/environment.t
 import { type Clock, systemClock } from './domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle-policy.ts';
 import type { LinkKeyring } from './domain/link-keys.ts';
+import type { ProductMetrics } from './domain/product-metrics.ts';
 import type { ChangeKinds } from './notices/change-kind.ts';
+import { flushLambdaMetrics, lambdaObservability } from './observability.ts';
 import { type Pace, realTimePace } from './policy-changes/sending.ts';
 
 /** Everything a use case needs from the outside world; AWS and the local runtime each build one. */
@@ -75,6 +79,8 @@ export interface Dependencies {
   policy: LifecyclePolicy;
   kinds: ChangeKinds;
   logger: Logger;
+  /** The product's counts (functions/domain/product-metrics.ts): Powertools Metrics in Lambda. */
+  metrics: ProductMetrics;
 }
 
 /** The stores over one document client and one set of tables. */
@@ -161,25 +167,35 @@ export function lifecyclePolicyFrom(
 
 /** The Lambda composition: real AWS clients, configuration from the function's environment. */
 export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = process.env): Dependencies {
-  const documentClient = createDocumentClient(environment[env.dynamodbEndpoint]);
+  const service = environment[env.serviceName] ?? serviceName;
+  const { metrics, traced } = lambdaObservability(service);
+  const documentClient = traced(createDocumentClient(environment[env.dynamodbEndpoint]));
   const tables = tableNamesFromEnvironment(environment);
   const secretArn = environment[env.ackLinkSecretArn];
   // Read lazily: a function that never starts a workflow (the task handlers) need not be given the ARN,
   // but one that does fails loudly instead of calling Step Functions with a placeholder.
-  const stepFunctionsClient = createStepFunctionsClient(environment[env.stepFunctionsEndpoint]);
+  const stepFunctionsClient = traced(createStepFunctionsClient(environment[env.stepFunctionsEndpoint]));
+  const logger = new Logger({ serviceName: service });
+  const correlationId = () => logger.getCorrelationId();
   const workflow = new StepFunctionsWorkflowGateway(
     environment[env.stateMachineArn] ?? '',
     stepFunctionsClient,
+    'changeId',
+    correlationId,
   );
   const policyWorkflow = new StepFunctionsWorkflowGateway(
     environment[env.policyStateMachineArn] ?? '',
     stepFunctionsClient,
     'policyChangeId',
+    correlationId,
   );
-  const s3Client = createS3Client(environment[env.s3Endpoint]);
+  const s3Client = traced(createS3Client(environment[env.s3Endpoint]));
   let kmsSigner: KmsDigestSigner | undefined;
   const signer = () => {
-    kmsSigner ??= new KmsDigestSigner(new KMSClient({}), required(environment, env.auditSigningKeyId));
+    kmsSigner ??= new KmsDigestSigner(
+      traced(new KMSClient({})),
+      required(environment, env.auditSigningKeyId),
+    );
     return kmsSigner;
   };
   return {
@@ -187,17 +203,21 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
     documentClient,
     tables,
     ...storesFor(documentClient, tables),
-    mailer: new SesMailer(
-      documentClient,
-      tables.changes,
-      environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
-      {
-        ...(environment[env.sesConfigurationSet]
-          ? { configurationSetName: environment[env.sesConfigurationSet] }
-          : {}),
-        // Only the policy rounds' senders are given a rate: they pace and retry each send themselves.
-        ...(environment[env.policyEmailRate] ? { throttleAttempts: 1 } : {}),
-      },
+    mailer: countingFailures(
+      new SesMailer(
+        documentClient,
+        tables.changes,
+        environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
+        {
+          ses: traced(new SESv2Client({ maxAttempts: 1 })),
+          ...(environment[env.sesConfigurationSet]
+            ? { configurationSetName: environment[env.sesConfigurationSet] }
+            : {}),
+          // Only the policy rounds' senders are given a rate: they pace and retry each send themselves.
+          ...(environment[env.policyEmailRate] ? { throttleAttempts: 1 } : {}),
+        },
+      ),
+      metrics,
     ),
     workflow: {
       start: (changeId, attempt) => {
@@ -230,17 +250,26 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
     publicBaseUrl: (environment[env.publicBaseUrl] ?? '').replace(/\/$/, ''),
     policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy], environment[env.trustForecastThreshold]),
     kinds: changeKinds,
-    logger: new Logger({ serviceName: environment[env.serviceName] ?? serviceName }),
+    logger,
+    metrics,
   };
 }
 
-/** Builds the handler on first invocation (not at import), so tests and the local runtime import freely. */
+/**
+ * Builds the handler on first invocation (not at import), so tests and the local runtime import freely; flushes
+ * the invocation's metrics after each call.
+ */
 export function lazyHandler<Event, Result>(
   build: () => (event: Event) => Promise<Result>,
 ): (event: Event) => Promise<Result> {
   let built: ((event: Event) => Promise<Result>) | undefined;
-  return (event) => {
+  return async (event) => {
     built ??= build();
-    return built(event);
+    try {
+      return await built(event);
+    } finally {
+      // Whether the invocation succeeded or not: what it counted (an email refused) is still true.
+      flushLambdaMetrics();
+    }
   };
 }

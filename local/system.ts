@@ -12,6 +12,7 @@ import { startLocalS3 } from '@pcn/local-s3';
 import { createLocalStepFunctions, VirtualClock } from '@pcn/local-step-functions';
 import { allTables, localExecutionsTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { tableNamesFromEnvironment } from '../functions/adapters/dynamodb/table-names.ts';
+import { countingFailures } from '../functions/adapters/email/counting-mailer.ts';
 import { LocalOutboxMailer } from '../functions/adapters/email/local-outbox-mailer.ts';
 import type { NoticeMailer } from '../functions/adapters/email/notice-mailer.ts';
 import { loopbackWebhookUrl, WebhookBus } from '../functions/adapters/events/webhook-bus.ts';
@@ -44,6 +45,7 @@ import {
   storesFor,
 } from '../functions/dependencies.ts';
 import type { LifecyclePolicy } from '../functions/domain/lifecycle-policy.ts';
+import { RecordingMetrics } from '../functions/domain/product-metrics.ts';
 import {
   noticeLifecycleTaskHandlers,
   policyChangeTaskHandlers,
@@ -148,6 +150,8 @@ export interface LocalSystem {
   deps: Dependencies;
   /** The link-signing keyring (in the data directory's secrets.json): rotated by POST /dev/link-keys/rotate. */
   linkKeys: LinkKeyStore;
+  /** What the product counted (NoticesSent, EmailFailures …): deps.metrics, readable. */
+  metrics: RecordingMetrics;
   outbox: LocalOutboxMailer;
   /** Resolves when every workflow has done all it can at the current virtual time, and its events are out. */
   settle(): Promise<void>;
@@ -261,12 +265,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     );
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    // Locally the product's counts are kept in memory (the tests read them); Lambda writes them as EMF.
+    const metrics = new RecordingMetrics();
     const deps: Dependencies = {
       clock,
       documentClient: productDocumentClient,
       tables,
       ...stores,
-      mailer: options.faults?.mailer ? options.faults.mailer(outbox) : outbox,
+      // Counted after the fault hook, so an injected failure counts as the provider's would.
+      mailer: countingFailures(options.faults?.mailer ? options.faults.mailer(outbox) : outbox, metrics),
       // Set just below, once the Step Functions endpoint (which runs these same handlers) is up.
       workflow: undefined as unknown as Dependencies['workflow'],
       policyWorkflow: undefined as unknown as Dependencies['policyWorkflow'],
@@ -288,6 +295,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       },
       kinds: changeKinds,
       logger: new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' }),
+      metrics,
     };
     const stepFunctions = await createLocalStepFunctions({
       clock,
@@ -318,14 +326,18 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     stops.unshift(() => stepFunctions.stop());
     const stepFunctionsClient = createStepFunctionsClient(stepFunctions.endpoint);
     options.faults?.stepFunctions?.(stepFunctionsClient);
+    const correlationId = () => deps.logger.getCorrelationId();
     deps.workflow = new StepFunctionsWorkflowGateway(
       stepFunctions.stateMachineArn(NOTICE_LIFECYCLE_STATE_MACHINE),
       stepFunctionsClient,
+      'changeId',
+      correlationId,
     );
     deps.policyWorkflow = new StepFunctionsWorkflowGateway(
       stepFunctions.stateMachineArn(POLICY_CHANGE_STATE_MACHINE),
       stepFunctionsClient,
       'policyChangeId',
+      correlationId,
     );
     // The publisher stops before the engines it reads from, after the workflows (which may still commit).
     stops.splice(1, 0, () => publisher.stop());
@@ -372,6 +384,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       clock,
       deps,
       linkKeys,
+      metrics,
       outbox,
       ...(webhookUrl ? { webhookUrl: webhookUrl.href } : {}),
       settle: settleAll,

@@ -8,6 +8,9 @@ export function createSealAuditDigestHandler(deps: Dependencies) {
     const sealed = await sealAuditDigest(deps);
     const number = sealed.outcome === 'raced' ? sealed.number : sealed.digest.number;
     deps.logger.info('Audit digest', { outcome: sealed.outcome, digestNumber: number });
+    // The "no digest sealed in 2 hours" alarm (infra/operations.ts) watches this count: any outcome is a run
+    // that worked (nothing moved, or another run sealed this number), a throw is not.
+    deps.metrics.count('AuditSealRuns');
     return { outcome: sealed.outcome, number };
   };
 }

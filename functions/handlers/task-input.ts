@@ -17,8 +17,20 @@ export function parseTaskInput<T>(schema: z.ZodType<T, unknown>, event: unknown)
 }
 
 /**
+ * The workflow's correlation id, as the ASL passes it to each task (`$$.Execution.Name`: the change's execution,
+ * `<changeId>` or `<changeId>-retry-<n>`, always there, even for an execution started before it was passed).
+ * The request that started the execution is in the execution's input (`correlationId`, the API request id: see
+ * functions/adapters/step-functions/workflow-gateway.ts).
+ */
+function correlationIdOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null || !('correlationId' in event)) return undefined;
+  const { correlationId } = event;
+  return typeof correlationId === 'string' && correlationId !== '' ? correlationId : undefined;
+}
+
+/**
  * The one shape of a workflow task handler: parse the input, set the log keys for this call only (reset
- * first, so a warm Lambda never carries the previous change's keys), run one use case.
+ * first, so a warm Lambda never carries the previous change's keys or correlation id), run one use case.
  */
 export function taskHandler<Input extends { changeId: string } | { policyChangeId: string }, Result>(
   deps: Dependencies,
@@ -31,6 +43,8 @@ export function taskHandler<Input extends { changeId: string } | { policyChangeI
     deps.logger.appendKeys(
       'changeId' in input ? { changeId: input.changeId } : { policyChangeId: input.policyChangeId },
     );
+    const correlationId = correlationIdOf(event);
+    if (correlationId) deps.logger.setCorrelationId(correlationId);
     return useCase(deps, input);
   };
 }

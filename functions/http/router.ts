@@ -280,6 +280,9 @@ function invalid(
  */
 export function createRouter(deps: Dependencies, routes: readonly Route[]) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+    // This request's keys only (a warm Lambda serves many): its id, which a workflow it starts carries on.
+    deps.logger.resetKeys();
+    deps.logger.setCorrelationId(event.requestContext.requestId);
     const requested = event.requestContext.http.method.toUpperCase();
     // HEAD is GET without the body (browsers and link checkers send it).
     const method = requested === 'HEAD' ? 'GET' : requested;

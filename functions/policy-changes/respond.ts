@@ -11,6 +11,7 @@ import type { Dependencies } from '../dependencies.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { plainEmail } from '../domain/notice.ts';
 import type { AllianceManager } from '../domain/partner.ts';
+import { countCommitted } from '../domain/product-metrics.ts';
 import { verifyLink } from '../notices/links.ts';
 import { policyNoticeId } from './emails.ts';
 import type { RecipientState } from './rounds.ts';
@@ -149,6 +150,7 @@ async function actOnRecipient<Result>(
           ...(counter ? [counter] : []),
         ],
       );
+      countCommitted(deps.metrics, [{ type, details: {} }]);
       return decision.result;
     } catch (error) {
       if (!isConditionFailed(error) || round >= MAX_ACT_ROUNDS) throw error;

@@ -16,6 +16,7 @@ import { policyRoundConcurrency } from '../config/workflows.ts';
 import type { Dependencies } from '../dependencies.ts';
 import type { AuditEntryDraft, AuditStreamHead } from '../domain/audit-chain.ts';
 import { addDays } from '../domain/calendar.ts';
+import { countCommitted } from '../domain/product-metrics.ts';
 import { type RelationshipStage, relationshipStages } from '../domain/relationship-stage.ts';
 import { type TrustLedgerEvent, type TrustRule, trustEvent } from '../domain/trust-rules.ts';
 import {
@@ -451,6 +452,7 @@ async function commitBatch(
         write.items,
         round === 1 ? known?.head : undefined,
       );
+      countCommitted(deps.metrics, entries);
       const last = entries.at(-1);
       return last ? { seq: last.seq, hash: last.hash } : undefined;
     } catch (error) {

@@ -25,6 +25,7 @@ import { DAY_MS } from '../../functions/domain/calendar.ts';
 import type { Clock } from '../../functions/domain/clock.ts';
 import { defaultLifecyclePolicy, type LifecyclePolicy } from '../../functions/domain/lifecycle-policy.ts';
 import { parseLinkKeyring } from '../../functions/domain/link-keys.ts';
+import { RecordingMetrics } from '../../functions/domain/product-metrics.ts';
 import { acknowledgeNotice } from '../../functions/notices/acknowledge.ts';
 import { applyChange } from '../../functions/notices/apply.ts';
 import { sendNotice } from '../../functions/notices/send-notice.ts';
@@ -169,6 +170,7 @@ export async function createIntegrationContext(
     policy: { ...defaultLifecyclePolicy, ...options.policy },
     kinds: changeKinds,
     logger: new Logger({ serviceName: 'integration-test', logLevel: 'SILENT' }),
+    metrics: new RecordingMetrics(),
   };
   if (options.seed ?? true) await seedDemoPartners(deps);
 

@@ -8,6 +8,10 @@ export interface WorkflowGateway {
   resume(taskToken: string, output: object): Promise<'resumed' | 'gone'>;
 }
 
+function correlation(id: unknown): { correlationId?: string } {
+  return typeof id === 'string' && id !== '' ? { correlationId: id } : {};
+}
+
 const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
 /** The execution's name: the change itself, so a retried start is the same execution, never a second one. */
@@ -21,6 +25,11 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
     private readonly client: SFNClient,
     /** The input's one field naming what the execution is about (a change, a policy change). */
     private readonly inputKey: 'changeId' | 'policyChangeId' = 'changeId',
+    /**
+     * The id of what asks for the start (the API request's: the logger's correlation id), kept in the
+     * execution's input so an execution leads back to the request that started it.
+     */
+    private readonly correlationId: () => unknown = () => undefined,
   ) {}
 
   async start(changeId: string, attempt = 1): Promise<void> {
@@ -29,7 +38,7 @@ export class StepFunctionsWorkflowGateway implements WorkflowGateway {
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: executionNameOf(changeId, attempt),
-          input: JSON.stringify({ [this.inputKey]: changeId }),
+          input: JSON.stringify({ [this.inputKey]: changeId, ...correlation(this.correlationId()) }),
         }),
       );
     } catch (error) {

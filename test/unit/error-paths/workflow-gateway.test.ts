@@ -45,6 +45,22 @@ describe('StepFunctionsWorkflowGateway.start', () => {
     });
   });
 
+  it('carries the id of the request that starts it in the execution input', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:chg_1`, startDate: new Date() });
+    const requestId = 'req-7f3a';
+    await new StepFunctionsWorkflowGateway(
+      ARN,
+      new SFNClient({ region: 'us-east-1' }),
+      'changeId',
+      () => requestId,
+    ).start('chg_1');
+    expect(sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      stateMachineArn: ARN,
+      name: 'chg_1',
+      input: JSON.stringify({ changeId: 'chg_1', correlationId: requestId }),
+    });
+  });
+
   it("names an operator's retry after the attempt, so a failed execution's name is never reused", async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:chg_1-retry-1`, startDate: new Date() });
     await gateway().start('chg_1', 2);
