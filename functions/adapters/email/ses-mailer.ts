@@ -63,7 +63,7 @@ export class SesMailer implements NoticeMailer {
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly changesTable: string,
     private readonly sender: string,
-    private readonly options: SesMailerOptions = {},
+    readonly options: SesMailerOptions = {},
   ) {
     this.ses = options.ses ?? defaultClient();
     this.wait = options.wait ?? realWait;
