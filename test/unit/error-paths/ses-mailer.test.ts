@@ -179,6 +179,18 @@ describe('SesMailer', () => {
     expect(markers.size).toBe(0);
   });
 
+  it('retries SES failing on its side (5xx) within the same bound, as the SDK default client would have', async () => {
+    markerTable();
+    const outage = Object.assign(new Error('Internal failure'), {
+      name: 'InternalFailure',
+      $metadata: { httpStatusCode: 500 },
+    });
+    ses.on(SendEmailCommand).rejectsOnce(outage).resolves({ MessageId: 'ses-5' });
+    expect(await mailer().send(email)).toBe('sent');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
+    expect(waits).toEqual([SES_THROTTLE_BASE_DELAY_MS]);
+  });
+
   it('does not retry a refusal that is not throttling: one call, the claim released', async () => {
     const markers = markerTable();
     const rejected = new MessageRejected({ message: 'Email address is not verified', $metadata: {} });
