@@ -15,6 +15,7 @@ import { recordEmailFeedback } from '../../functions/email-feedback/record-feedb
 import { createEmailFeedbackHandler } from '../../functions/handlers/email-feedback.ts';
 import { advance } from '../../functions/notices/advance.ts';
 import { startPendingWorkflows } from '../../functions/notices/start-pending-workflows.ts';
+import { withdrawChange } from '../../functions/notices/withdraw.ts';
 import {
   contoso,
   createIntegrationContext,
@@ -191,6 +192,22 @@ describe('feedback that changes nothing', () => {
     ).toMatchObject({ reason: 'policy-change-message' });
     expect(await recordEmailFeedback(context.deps, { eventType: 'Bounce' })).toMatchObject({
       reason: 'unparseable',
+    });
+    expect(await context.snapshot()).toEqual(before);
+  });
+
+  it('ignores a bounce that arrives after the change was withdrawn: the transition table allows none there', async () => {
+    const { changeId } = await deliveredCut(context, northwind, 'finance-user', 'withdrawn');
+    const sent = await sentNotice(changeId, 'nw-ops');
+    const withdrawn = await withdrawChange(context.deps, changeId, {
+      by: 'fiona',
+      reason: 'Priced wrongly.',
+    });
+    expect(withdrawn.ok).toBe(true);
+    const before = await context.snapshot();
+    expect(await recordEmailFeedback(context.deps, sesBounce(sent))).toEqual({
+      outcome: 'ignored',
+      reason: 'not-allowed',
     });
     expect(await context.snapshot()).toEqual(before);
   });
