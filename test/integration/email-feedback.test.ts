@@ -128,6 +128,14 @@ describe('a permanent bounce of a notice', () => {
     expect(first).toMatchObject({ outcome: 'marked-unreachable', fallbackContacts: [] });
     expect(await context.messagesFor(changeId, 'fallback-notice')).toEqual([]);
 
+    // The reminder goes to the primary contact still reachable only.
+    const deliveredAt = (await context.deps.changes.get(changeId))!.notice!.deliveredAt!;
+    context.clock.set(addDays(new Date(deliveredAt), 3));
+    await advance(context.deps, changeId);
+    expect((await context.messagesFor(changeId, 'reminder')).map((m) => m.to[0]!.email)).toEqual([
+      'tom.becker@contoso.example',
+    ]);
+
     const second = await recordEmailFeedback(
       context.deps,
       sesComplaint(await sentNotice(changeId, 'cv-ceo')),
