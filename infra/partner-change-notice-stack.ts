@@ -22,6 +22,7 @@ import { DEFAULT_POLICY_EMAIL_RATE } from '../functions/dependencies.ts';
 import { Api, Auth } from './api.ts';
 import { AuditAnchoring } from './audit-anchoring.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
+import { EmailFeedback } from './email.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
 import { PolicyManifests } from './policy-manifests.ts';
@@ -134,12 +135,15 @@ export class PartnerChangeNoticeStack extends Stack {
       identity: ses.Identity.email(noticeSenderEmail),
     });
 
+    const email = new EmailFeedback(this, 'EmailFeedback');
     const emailEnvironment = {
       [env.ackLinkSecretArn]: ackLinkSecret.secretArn,
       [env.publicBaseUrl]: api.endpoint,
       [env.noticeSenderEmail]: noticeSenderEmail,
+      ...email.environment(),
     };
-    const sendsEmail: nodejs.NodejsFunction[] = [];
+    const emailFeedback = email.receiveFeedback({ ...tables.environment(), ...emailEnvironment });
+    const sendsEmail: nodejs.NodejsFunction[] = [emailFeedback];
 
     /** One function per task of a workflow, as its one description says (functions/config/workflows.ts). */
     const taskFunctionsOf = <Task extends string>(
@@ -249,6 +253,7 @@ export class PartnerChangeNoticeStack extends Stack {
     for (const fn of [
       httpApi,
       startPendingWorkflows,
+      emailFeedback,
       ...Object.values(taskFunctions),
       ...Object.values(policyTaskFunctions),
     ]) {
@@ -257,6 +262,7 @@ export class PartnerChangeNoticeStack extends Stack {
     for (const fn of sendsEmail) {
       ackLinkSecret.grantRead(fn);
       senderIdentity.grant(fn, 'ses:SendEmail');
+      email.grantSend(fn);
     }
     stateMachine.grantStartExecution(httpApi);
     stateMachine.grantStartExecution(startPendingWorkflows);

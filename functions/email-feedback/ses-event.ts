@@ -31,12 +31,5 @@ export const sesEventSchema = z.looseObject({
 });
 export type SesEvent = z.infer<typeof sesEventSchema>;
 
-/** The EventBridge envelope SES publishes on the default bus (source aws.ses). */
-export const sesEventBridgeSchema = z.looseObject({
-  source: z.literal('aws.ses'),
-  'detail-type': z.string(),
-  detail: sesEventSchema,
-});
-
 /** EventBridge detail-types of the SES events the feedback rule routes to the handler (infra/email.ts). */
 export const feedbackDetailTypes = ['Email Bounced', 'Email Complaint Received'] as const;

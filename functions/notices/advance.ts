@@ -203,7 +203,10 @@ async function remind(
 ): Promise<DeadlineDecision> {
   const notice = change.notice!;
   const content = await noticeInForce(deps, change);
-  const recipients = notice.recipients.filter((recipient) => recipient.role === 'primary');
+  // Not to an address the provider reported bounced or complained (functions/email-feedback/record-feedback.ts).
+  const recipients = notice.recipients.filter(
+    (recipient) => recipient.role === 'primary' && !recipient.unreachable,
+  );
   const preface = `Reminder ${reminderNumber}: we have not yet received your acknowledgement of this notice.`;
   return {
     event: 'remind',

@@ -47,13 +47,20 @@ type FunctionId =
   | PolicyTaskId
   | 'HttpApiHandler'
   | 'StartPendingWorkflows'
+  | 'EmailFeedback/Handler'
   | 'PublishEvents'
   | 'AuditAnchoring/SealAuditDigest';
 /**
  * The functions of the product's steps (the events publisher and the audit sealer, with their own narrow
  * grants, apart: the sealer's in test/infra/audit-anchoring.test.ts).
  */
-const functionIds: FunctionId[] = ['HttpApiHandler', 'StartPendingWorkflows', ...taskIds, ...policyTaskIds];
+const functionIds: FunctionId[] = [
+  'HttpApiHandler',
+  'StartPendingWorkflows',
+  'EmailFeedback/Handler',
+  ...taskIds,
+  ...policyTaskIds,
+];
 const allFunctionIds: FunctionId[] = [...functionIds, 'PublishEvents', 'AuditAnchoring/SealAuditDigest'];
 const emailTasks = [
   ...Object.values(noticeLifecycleWorkflow.tasks),
@@ -209,8 +216,8 @@ describe('PartnerChangeNotice stack', () => {
   });
 
   describe('functions', () => {
-    it("has exactly one function per workflow task plus the HTTP API and the sweep, on Node.js 22 / arm64, traced, 512 MB, 30 s (the batch sender its state's 300 s)", () => {
-      expect(functionIds).toHaveLength(12);
+    it("has exactly one function per workflow task plus the HTTP API, the sweep and the email feedback, on Node.js 22 / arm64, traced, 512 MB, 30 s (the batch sender its state's 300 s)", () => {
+      expect(functionIds).toHaveLength(13);
       // Beside ours, only aws-cdk-lib's BucketDeployment handler (it uploads the console).
       const others = Object.values(resources)
         .filter((resource) => resource.Type === 'AWS::Lambda::Function')
@@ -262,7 +269,12 @@ describe('PartnerChangeNotice stack', () => {
     it('gives each function exactly its environment variables', () => {
       const tableVariables = deployedTables.map((definition) => definition.environmentVariable);
       const common = [...tableVariables, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'];
-      const email = ['ACK_LINK_SECRET_ARN', 'PUBLIC_BASE_URL', 'NOTICE_SENDER_EMAIL'];
+      const email = [
+        'ACK_LINK_SECRET_ARN',
+        'PUBLIC_BASE_URL',
+        'NOTICE_SENDER_EMAIL',
+        'SES_CONFIGURATION_SET',
+      ];
       const expected: Record<FunctionId, string[]> = {
         // And the audit digests' bucket and key, for GET /api/audit/verify, /digests, /public-key.
         HttpApiHandler: [
@@ -274,6 +286,8 @@ describe('PartnerChangeNotice stack', () => {
           'AUDIT_SIGNING_KEY_ID',
         ],
         StartPendingWorkflows: [...common, ...email, 'STATE_MACHINE_ARN', 'POLICY_STATE_MACHINE_ARN'],
+        // Bounces and complaints: it sends the fallback contacts the notice (test/infra/email.test.ts).
+        'EmailFeedback/Handler': [...common, ...email],
         Advance: [...common, ...email],
         SendNotice: [...common, ...email],
         AwaitEvent: common,
@@ -347,20 +361,28 @@ describe('PartnerChangeNotice stack', () => {
     it('lets only the email-sending functions read the link secret and send from the SES identity', () => {
       const secret = logicalIdAt('AckLinkSecret');
       const senderIdentity = logicalIdAt('NoticeSender');
+      const configurationSet = logicalIdAt('EmailFeedback/ConfigurationSet');
       template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: defaultNoticeSenderEmail });
       for (const id of functionIds) {
         const statements = statementsOf(id);
         // The API and the sweep email too (approval requests, withdrawals, emails a crash left queued).
         const sendsEmail =
-          (emailTasks as string[]).includes(id) || id === 'HttpApiHandler' || id === 'StartPendingWorkflows';
+          (emailTasks as string[]).includes(id) ||
+          id === 'HttpApiHandler' ||
+          id === 'StartPendingWorkflows' ||
+          id === 'EmailFeedback/Handler';
         const signsLinks = sendsEmail;
         expect(allows(statements, 'secretsmanager:GetSecretValue', secret), id).toBe(signsLinks);
         expect(environmentOf(id).ACK_LINK_SECRET_ARN, id).toEqual(signsLinks ? { Ref: secret } : undefined);
         const sesStatements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
         expect(sesStatements.length > 0, id).toBe(sendsEmail);
         for (const statement of sesStatements) {
-          // Scoped to the sender identity (its Ref is the address), never "*".
-          expect(JSON.stringify(statement.Resource)).toContain(`:identity/",{"Ref":"${senderIdentity}"}`);
+          // Scoped to the sender identity (its Ref is the address) or the configuration set sent with, never "*".
+          expect(JSON.stringify(statement.Resource)).toMatch(
+            new RegExp(
+              `:identity/",\\{"Ref":"${senderIdentity}"\\}|:configuration-set/",\\{"Ref":"${configurationSet}"\\}`,
+            ),
+          );
         }
       }
     });

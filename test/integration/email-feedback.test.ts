@@ -15,6 +15,7 @@ import { recordEmailFeedback } from '../../functions/email-feedback/record-feedb
 import { createEmailFeedbackHandler } from '../../functions/handlers/email-feedback.ts';
 import { advance } from '../../functions/notices/advance.ts';
 import { startPendingWorkflows } from '../../functions/notices/start-pending-workflows.ts';
+import { withdrawChange } from '../../functions/notices/withdraw.ts';
 import {
   contoso,
   createIntegrationContext,
@@ -127,6 +128,14 @@ describe('a permanent bounce of a notice', () => {
     expect(first).toMatchObject({ outcome: 'marked-unreachable', fallbackContacts: [] });
     expect(await context.messagesFor(changeId, 'fallback-notice')).toEqual([]);
 
+    // The reminder goes to the primary contact still reachable only.
+    const deliveredAt = (await context.deps.changes.get(changeId))!.notice!.deliveredAt!;
+    context.clock.set(addDays(new Date(deliveredAt), 3));
+    await advance(context.deps, changeId);
+    expect((await context.messagesFor(changeId, 'reminder')).map((m) => m.to[0]!.email)).toEqual([
+      'tom.becker@contoso.example',
+    ]);
+
     const second = await recordEmailFeedback(
       context.deps,
       sesComplaint(await sentNotice(changeId, 'cv-ceo')),
@@ -191,6 +200,22 @@ describe('feedback that changes nothing', () => {
     ).toMatchObject({ reason: 'policy-change-message' });
     expect(await recordEmailFeedback(context.deps, { eventType: 'Bounce' })).toMatchObject({
       reason: 'unparseable',
+    });
+    expect(await context.snapshot()).toEqual(before);
+  });
+
+  it('ignores a bounce that arrives after the change was withdrawn: the transition table allows none there', async () => {
+    const { changeId } = await deliveredCut(context, northwind, 'finance-user', 'withdrawn');
+    const sent = await sentNotice(changeId, 'nw-ops');
+    const withdrawn = await withdrawChange(context.deps, changeId, {
+      by: 'fiona',
+      reason: 'Priced wrongly.',
+    });
+    expect(withdrawn.ok).toBe(true);
+    const before = await context.snapshot();
+    expect(await recordEmailFeedback(context.deps, sesBounce(sent))).toEqual({
+      outcome: 'ignored',
+      reason: 'not-allowed',
     });
     expect(await context.snapshot()).toEqual(before);
   });

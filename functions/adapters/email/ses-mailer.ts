@@ -4,8 +4,8 @@ import { emailTagsOf } from './email-tags.ts';
 import type { NoticeMailer, OutgoingEmail } from './notice-mailer.ts';
 
 /**
- * Attempts of one SendEmail while SES says the account's per-second quota is exceeded, before the send is
- * refused to the caller. The waits between them (full jitter under 250 ms, 500 ms, 1 s: at most 1.75 s in
+ * Attempts of one SendEmail while SES says the account's per-second quota is exceeded (or fails on its side),
+ * before the send is refused to the caller. The waits between them (full jitter under 250 ms, 500 ms, 1 s: at most 1.75 s in
  * all) leave a 30 s function ample room; past the bound the step fails (a workflow Retry) or its emails stay
  * queued for the sweep (functions/notices/deliver.ts), so a long throttle is never a lost email.
  */
@@ -24,11 +24,21 @@ export function isThrottling(error: unknown): boolean {
   return error instanceof Error && throttlingErrors.has(error.name);
 }
 
+/**
+ * What the SDK's default client would have retried and this one leaves to the mailer (maxAttempts 1, below):
+ * SES failing on its side (5xx) or the request timing out. Retried within the same bound as throttling.
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (status !== undefined && status >= 500) || error.name === 'TimeoutError';
+}
+
 export interface SesMailerOptions {
   /** The SES configuration set that reports the message's bounces and complaints (infra/email.ts). */
   configurationSetName?: string;
   /**
-   * Attempts while throttled; SES_THROTTLE_ATTEMPTS unless the caller paces and retries itself (the policy
+   * Attempts while throttled (or SES fails on its side); SES_THROTTLE_ATTEMPTS unless the caller paces and retries itself (the policy
    * rounds: functions/policy-changes/sending.ts, MAX_SEND_ATTEMPTS within their batch's time budget), where
    * a second layer of retries would multiply the first.
    */
@@ -63,7 +73,7 @@ export class SesMailer implements NoticeMailer {
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly changesTable: string,
     private readonly sender: string,
-    private readonly options: SesMailerOptions = {},
+    readonly options: SesMailerOptions = {},
   ) {
     this.ses = options.ses ?? defaultClient();
     this.wait = options.wait ?? realWait;
@@ -116,8 +126,8 @@ export class SesMailer implements NoticeMailer {
         await this.ses.send(command);
         return;
       } catch (error) {
-        if (!isThrottling(error) || attempt >= (this.options.throttleAttempts ?? SES_THROTTLE_ATTEMPTS))
-          throw error;
+        const retryable = isThrottling(error) || isTransient(error);
+        if (!retryable || attempt >= (this.options.throttleAttempts ?? SES_THROTTLE_ATTEMPTS)) throw error;
         await this.wait(Math.floor(this.random() * SES_THROTTLE_BASE_DELAY_MS * 2 ** (attempt - 1)));
       }
     }

@@ -15,6 +15,7 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { allTables } from '../../../functions/adapters/dynamodb/table-definitions.ts';
 import { emailTagNames, messageIdFromTags } from '../../../functions/adapters/email/email-tags.ts';
 import type { OutgoingEmail } from '../../../functions/adapters/email/notice-mailer.ts';
 import {
@@ -22,6 +23,8 @@ import {
   SES_THROTTLE_BASE_DELAY_MS,
   SesMailer,
 } from '../../../functions/adapters/email/ses-mailer.ts';
+import { environmentVariables as env } from '../../../functions/config/environment.ts';
+import { dependenciesFromEnvironment } from '../../../functions/dependencies.ts';
 
 const TABLE = 'Changes';
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -157,6 +160,37 @@ describe('SesMailer', () => {
     expect([...markers]).toEqual([marker.pk]);
   });
 
+  it('leaves the retrying to a caller that paces itself (throttleAttempts 1: the policy rounds)', async () => {
+    const markers = markerTable();
+    ses.on(SendEmailCommand).rejectsOnce(throttled()).resolves({ MessageId: 'ses-4' });
+    const paced = new SesMailer(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      TABLE,
+      'partner-notices@example.com',
+      {
+        ses: new SESv2Client({ region: 'us-east-1' }),
+        throttleAttempts: 1,
+        wait: async (ms) => void waits.push(ms),
+      },
+    );
+    await expect(paced.send(email)).rejects.toThrow('Maximum sending rate exceeded');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    expect(waits).toEqual([]);
+    expect(markers.size).toBe(0);
+  });
+
+  it('retries SES failing on its side (5xx) within the same bound, as the SDK default client would have', async () => {
+    markerTable();
+    const outage = Object.assign(new Error('Internal failure'), {
+      name: 'InternalFailure',
+      $metadata: { httpStatusCode: 500 },
+    });
+    ses.on(SendEmailCommand).rejectsOnce(outage).resolves({ MessageId: 'ses-5' });
+    expect(await mailer().send(email)).toBe('sent');
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
+    expect(waits).toEqual([SES_THROTTLE_BASE_DELAY_MS]);
+  });
+
   it('does not retry a refusal that is not throttling: one call, the claim released', async () => {
     const markers = markerTable();
     const rejected = new MessageRejected({ message: 'Email address is not verified', $metadata: {} });
@@ -173,5 +207,19 @@ describe('SesMailer', () => {
     await expect(mailer().send(email)).rejects.toThrow('Service unavailable');
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+  });
+
+  it('is composed in Lambda with the configuration set, and without its own retries where the policy rounds pace', () => {
+    const tables = Object.fromEntries(
+      allTables.map((table) => [table.environmentVariable, table.logicalName]),
+    );
+    const mailerOf = (environment: Record<string, string>) =>
+      dependenciesFromEnvironment({ ...tables, AWS_REGION: 'us-east-1', ...environment }).mailer as SesMailer;
+    expect(mailerOf({ [env.sesConfigurationSet]: 'pcn-notices' }).options).toEqual({
+      configurationSetName: 'pcn-notices',
+    });
+    expect(
+      mailerOf({ [env.sesConfigurationSet]: 'pcn-notices', [env.policyEmailRate]: '14' }).options,
+    ).toEqual({ configurationSetName: 'pcn-notices', throttleAttempts: 1 });
   });
 });
