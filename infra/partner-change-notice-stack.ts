@@ -25,6 +25,7 @@ import { Console, consoleLocalCallbacksContextKey } from './console.ts';
 import { EmailFeedback } from './email.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
+import { LinkKeyRotation } from './link-keys.ts';
 import { PolicyManifests } from './policy-manifests.ts';
 import { Tables } from './tables.ts';
 import { mapBatchingOf, policyChangeDefinitionPath, WorkflowStateMachine } from './workflow.ts';
@@ -125,11 +126,12 @@ export class PartnerChangeNoticeStack extends Stack {
       allowLocalCallbacks: isTrue(this.node.tryGetContext(consoleLocalCallbacksContextKey)),
     });
 
-    // Signs the partners' acknowledgement links (HMAC key): rotating it invalidates links already sent.
+    // Signs the partners' acknowledgement links (a keyring of HMAC keys), rotated by infra/link-keys.ts.
     const ackLinkSecret = new secretsmanager.Secret(this, 'AckLinkSecret', {
       description: 'Key that signs partner acknowledgement links',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    new LinkKeyRotation(this, 'LinkKeyRotation', { secret: ackLinkSecret });
     // SES verifies this address (a confirmation email is sent to it) before it can send.
     const senderIdentity = new ses.EmailIdentity(this, 'NoticeSender', {
       identity: ses.Identity.email(noticeSenderEmail),

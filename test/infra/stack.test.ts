@@ -229,6 +229,8 @@ describe('PartnerChangeNotice stack', () => {
         // The audit sealer, checked in test/infra/audit-anchoring.test.ts.
         `${STACK}/AuditAnchoring/SealAuditDigest/Resource`,
         expect.stringMatching(new RegExp(`^${STACK}/Custom::CDKBucketDeployment\\w+/Resource$`)),
+        // The link-signing keys' rotation, checked in test/infra/link-keys.test.ts.
+        `${STACK}/LinkKeyRotation/RotateLinkKeys/Resource`,
         // The events publisher, checked in 'lifecycle events' below.
         `${STACK}/PublishEvents/Resource`,
       ]);

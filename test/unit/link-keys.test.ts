@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linkKeyringSource } from '../../functions/adapters/secrets/link-keyring-source.ts';
+import type { Dependencies } from '../../functions/dependencies.ts';
 import {
   type AcknowledgementLinkClaims,
   signAcknowledgementLink,
@@ -22,6 +23,7 @@ import {
   signingKey,
 } from '../../functions/domain/link-keys.ts';
 import { MAX_EFFECTIVE_YEARS } from '../../functions/domain/submission-rules.ts';
+import { verifyLink } from '../../functions/notices/links.ts';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 const LIFETIME = maxLinkLifetimeDays(defaultLifecyclePolicy);
@@ -292,5 +294,53 @@ describe('the ring as a function reads it (a cached secret)', () => {
     expect((await source()).keys).toHaveLength(2);
     const binary = linkKeyringSource(async () => new Uint8Array([1, 2]));
     await expect(binary()).rejects.toThrow(/not a string/);
+  });
+});
+
+describe('verifying a link in a function whose cached ring predates a rotation', () => {
+  /**
+   * A function that read the ring before a rotation (Powertools keeps it up to 5 minutes): the secret now holds
+   * the rotated ring, which a forced read returns; an unforced one returns the cached, older text.
+   */
+  function staleFunction() {
+    const before = parseLinkKeyring(LEGACY_SECRET);
+    const after = rotateLinkKeys(before, NOW, newLinkKey(NOW), LIFETIME);
+    const reads: boolean[] = [];
+    let clock = 0;
+    const deps = {
+      clock: { now: () => NOW },
+      acknowledgementLinkKeys: linkKeyringSource(
+        async (force) => {
+          reads.push(force);
+          return serializeLinkKeyring(force ? after : before);
+        },
+        () => clock,
+      ),
+    } as Pick<Dependencies, 'clock' | 'acknowledgementLinkKeys'> as Dependencies;
+    return { deps, after, reads, tick: (ms: number) => (clock += ms) };
+  }
+
+  it('verifies a link the new key signed, with one forced read', async () => {
+    const { deps, after, reads } = staleFunction();
+    const token = signAcknowledgementLink(CLAIMS, signingKey(after));
+    expect(await verifyLink(deps, token, CLAIMS.noticeId)).toEqual({ valid: true, claims: CLAIMS });
+    expect(reads).toEqual([false, true]);
+  });
+
+  it('verifies links of keys it holds without any forced read, and refuses a made-up kid after one', async () => {
+    const { deps, reads, tick } = staleFunction();
+    expect((await verifyLink(deps, legacyToken(CLAIMS, LEGACY_SECRET), CLAIMS.noticeId)).valid).toBe(true);
+    expect(reads).toEqual([false]);
+    const forged = signAcknowledgementLink(CLAIMS, { kid: 'k-made-up', secret: 'guess' });
+    for (let index = 0; index < 5; index++)
+      expect(await verifyLink(deps, forged, CLAIMS.noticeId)).toMatchObject({
+        valid: false,
+        problem: 'tampered',
+      });
+    // Five made-up kids in a row cost one read of the secret; another after 10 seconds.
+    expect(reads.filter(Boolean)).toHaveLength(1);
+    tick(10_000);
+    await verifyLink(deps, forged, CLAIMS.noticeId);
+    expect(reads.filter(Boolean)).toHaveLength(2);
   });
 });
