@@ -357,6 +357,13 @@ function acknowledgeBucketDeploymentFindings(scope: Construct, bucket: s3.Bucket
       wildcards,
     ],
     ['AwsSolutions-L1', 'BucketDeployment’s handler runtime is chosen and updated by aws-cdk-lib.'],
+    // A bucket under a customer-managed key: aws-cdk-lib grants the deployment the key by grantEncryptDecrypt.
+    ...(bucket.encryptionKey
+      ? ['kms:ReEncrypt*', 'kms:GenerateDataKey*'].map((action): [string, string] => [
+          `AwsSolutions-IAM5[Action::${action}]`,
+          'BucketDeployment writes the console files through the bucket’s key (aws-cdk-lib’s grantEncryptDecrypt): that one key only.',
+        ])
+      : []),
   ];
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
