@@ -181,6 +181,15 @@ export class Console extends Construct {
       '@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'defaultRootObject is set and the SPA function rewrites every directory path to /index.html',
     );
+    if (props.encryptionKey) {
+      // The origin grants CloudFront kms:Decrypt in the key's policy for any distribution of this account (the
+      // distribution's own id would be a key → bucket → distribution cycle); CloudFront can still only read
+      // what a bucket policy lets its distribution fetch: this bucket's, for this distribution.
+      Annotations.of(props.encryptionKey.node.scope ?? this).acknowledgeWarning(
+        '@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac',
+        'kms:Decrypt for distributions of this account only; the bucket policy names this distribution',
+      );
+    }
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Partner Change Notice: staff console',
@@ -357,6 +366,13 @@ function acknowledgeBucketDeploymentFindings(scope: Construct, bucket: s3.Bucket
       wildcards,
     ],
     ['AwsSolutions-L1', 'BucketDeployment’s handler runtime is chosen and updated by aws-cdk-lib.'],
+    // A bucket under a customer-managed key: aws-cdk-lib grants the deployment the key by grantEncryptDecrypt.
+    ...(bucket.encryptionKey
+      ? ['kms:ReEncrypt*', 'kms:GenerateDataKey*'].map((action): [string, string] => [
+          `AwsSolutions-IAM5[Action::${action}]`,
+          'BucketDeployment writes the console files through the bucket’s key (aws-cdk-lib’s grantEncryptDecrypt): that one key only.',
+        ])
+      : []),
   ];
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;

@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { environmentVariables, serviceName } from '../functions/config/environment.ts';
+import { dataKey } from './data-key.ts';
 
 /** The repository root: bundling resolves entries, package-lock.json and node_modules from here. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +40,27 @@ export function handlerFunction(
 ): nodejs.NodejsFunction {
   // Created explicitly (rather than `logRetention`, which adds a custom-resource Lambda): notice periods
   // run 30–90 days, so keep logs long enough to investigate a change across its whole lifecycle.
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
-  return new nodejs.NodejsFunction(scope, id, {
+  // Encrypted with the stack's data key (infra/data-key.ts): logs carry partners' names and addresses.
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    encryptionKey: dataKey(scope),
+  });
+  // Its own role, not the AWSLambdaBasicExecutionRole managed policy (logs:* on every log group of the
+  // account): it may write its own log group's streams, nothing else; the stack grants the rest.
+  const role = new iam.Role(scope, `${id}ServiceRole`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Runs the ${id} function`,
+  });
+  logGroup.grantWrite(role);
+  // Acknowledged here, for every function of the app, where they arise. The template test
+  // test/infra/nag.test.ts checks that the only `*` resource in a function's policies is X-Ray's.
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray tracing (Tracing.ACTIVE): PutTraceSegments and PutTelemetryRecords take no resource-level permissions.',
+  });
+  const fn = new nodejs.NodejsFunction(scope, id, {
+    role,
     entry: fileURLToPath(new URL(`../${props.entry}`, import.meta.url)),
     handler: 'handler',
     description: props.description,
@@ -73,4 +94,10 @@ export function handlerFunction(
       externalModules: [],
     },
   });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'Node.js 22 on purpose: the runtime the tests and the local mode run on, moved up together with them.',
+  });
+  return fn;
 }

@@ -2,6 +2,7 @@ import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantKeyUse } from './data-key.ts';
 
 /**
  * Lets `grantee` read (GetObject) or also write (PutObject) the objects of `bucket` under `keyPrefix`, and
@@ -22,9 +23,13 @@ export function grantObjectAccess(
     resourceArns: [bucket.arnForObjects(`${keyPrefix}*`)],
   });
   iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+  // A bucket encrypted with a customer-managed key: its objects are read (and written) through the key.
+  if (bucket.encryptionKey) grantKeyUse(bucket.encryptionKey, grantee, access);
   const bucketId = Stack.of(bucket).resolve((bucket.node.defaultChild as CfnResource).logicalId) as string;
-  if (grantee instanceof Construct) {
-    Validations.of(grantee).acknowledge({
+  // On the role the statement lands in (a function's role is its grant principal).
+  const principal = grantee.grantPrincipal;
+  if (principal instanceof Construct) {
+    Validations.of(principal).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${keyPrefix}*]`,
       reason,
     });

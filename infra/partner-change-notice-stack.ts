@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,13 @@ import type { Construct } from 'constructs';
 import { consoleDistDir } from '../functions/config/console-build.ts';
 import { environmentVariables as env } from '../functions/config/environment.ts';
 import {
+  type FunctionTableAccess,
+  handlerTableAccess,
+  mergeTableAccess,
+  sesMailerTableAccess,
+  taskTableAccess,
+} from '../functions/config/table-access.ts';
+import {
   type NoticeLifecycleTask,
   noticeLifecycleWorkflow,
   type PolicyChangeTask,
@@ -22,6 +29,7 @@ import { DEFAULT_POLICY_EMAIL_RATE } from '../functions/dependencies.ts';
 import { Api, Auth } from './api.ts';
 import { AuditAnchoring } from './audit-anchoring.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
+import { dataKey } from './data-key.ts';
 import { EmailFeedback } from './email.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
@@ -124,12 +132,14 @@ export class PartnerChangeNoticeStack extends Stack {
       apiBaseUrl: api.endpoint,
       auth,
       allowLocalCallbacks: isTrue(this.node.tryGetContext(consoleLocalCallbacksContextKey)),
+      encryptionKey: dataKey(this),
     });
 
     // Signs the partners' acknowledgement links (a keyring of HMAC keys), rotated by infra/link-keys.ts.
     const ackLinkSecret = new secretsmanager.Secret(this, 'AckLinkSecret', {
       description: 'Key that signs partner acknowledgement links',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      encryptionKey: dataKey(this),
     });
     new LinkKeyRotation(this, 'LinkKeyRotation', { secret: ackLinkSecret });
     // SES verifies this address (a confirmation email is sent to it) before it can send.
@@ -252,14 +262,25 @@ export class PartnerChangeNoticeStack extends Stack {
       targets: [new eventTargets.LambdaFunction(startPendingWorkflows)],
     });
 
-    for (const fn of [
-      httpApi,
-      startPendingWorkflows,
-      emailFeedback,
-      ...Object.values(taskFunctions),
-      ...Object.values(policyTaskFunctions),
-    ]) {
-      tables.grantReadWriteAll(fn);
+    // Each function gets the tables, indexes and access its declaration lists (functions/config/table-access.ts,
+    // checked against the tasks' real code by test/e2e/table-access.e2e.test.ts), nothing else; one that
+    // sends email also what SES delivery writes.
+    const declaredTableAccess: [nodejs.NodejsFunction, FunctionTableAccess][] = [
+      [httpApi, handlerTableAccess.httpApi],
+      [startPendingWorkflows, handlerTableAccess.startPendingWorkflows],
+      [emailFeedback, handlerTableAccess.emailFeedback],
+      ...(Object.entries(taskFunctions) as [NoticeLifecycleTask, nodejs.NodejsFunction][]).map(
+        ([task, fn]): [nodejs.NodejsFunction, FunctionTableAccess] => [fn, taskTableAccess[task]],
+      ),
+      ...(Object.entries(policyTaskFunctions) as [PolicyChangeTask, nodejs.NodejsFunction][]).map(
+        ([task, fn]): [nodejs.NodejsFunction, FunctionTableAccess] => [fn, taskTableAccess[task]],
+      ),
+    ];
+    for (const [fn, access] of declaredTableAccess) {
+      tables.grantDeclared(
+        fn,
+        sendsEmail.includes(fn) ? mergeTableAccess(access, sesMailerTableAccess) : access,
+      );
     }
     for (const fn of sendsEmail) {
       ackLinkSecret.grantRead(fn);
@@ -269,6 +290,11 @@ export class PartnerChangeNoticeStack extends Stack {
     stateMachine.grantStartExecution(httpApi);
     stateMachine.grantStartExecution(startPendingWorkflows);
     stateMachine.grantExecution(httpApi, 'states:DescribeExecution');
+    Validations.of(httpApi.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.resolve((stateMachine.node.defaultChild as CfnResource).logicalId)}"}]}]}:*]`,
+      reason:
+        "An execution's ARN is known at run time only (named after its change): the executions of this state machine only.",
+    });
     stateMachine.grantTaskResponse(httpApi);
     // A policy change's workflow starts on approval and is resumed (its parked task token answered) when it is
     // revised or withdrawn; the sweep starts those whose own start failed.

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { dataKey } from './data-key.ts';
 import { grantObjectAccess } from './object-grants.ts';
 
 /**
@@ -20,7 +21,7 @@ export const POLICY_MANIFEST_ACCESS_LOG_RETENTION_DAYS = 90;
 /**
  * The bucket of the policy-change rounds (workflows/policy-change.asl.json): PlanRound writes each round's
  * manifest (one JSON line per partner), the Distributed Map reads it and its ResultWriter writes the round's
- * results beside it. Private, TLS only, S3-managed encryption, retained like the tables (the stack's data is
+ * results beside it. Private, TLS only, encrypted with the data key, retained like the tables (the stack's data is
  * never deleted with it), with its server access logs in a bucket of their own.
  */
 export class PolicyManifests extends Construct {
@@ -31,6 +32,8 @@ export class PolicyManifests extends Construct {
     super(scope, id);
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // SSE-S3, not the data key: S3 server access log delivery writes only to a bucket whose default
+      // encryption is SSE-S3 (AWS: SSE-KMS is not supported for the target bucket).
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       lifecycleRules: [{ expiration: Duration.days(POLICY_MANIFEST_ACCESS_LOG_RETENTION_DAYS) }],
@@ -42,7 +45,10 @@ export class PolicyManifests extends Construct {
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      // The stack's data key (infra/data-key.ts); a bucket key keeps KMS requests to one per object batch.
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: dataKey(this),
+      bucketKeyEnabled: true,
       enforceSSL: true,
       // Unversioned: a manifest is rewritten only by a retry of the same round, with the same content.
       versioned: false,

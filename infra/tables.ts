@@ -1,23 +1,22 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
-  auditTrailTable,
   deployedTables,
   type KeyAttribute,
   type TableDefinition,
-  trustLedgerTable,
 } from '../functions/adapters/dynamodb/table-definitions.ts';
+import {
+  appendOnlyTables,
+  type FunctionTableAccess,
+  type TableGrant,
+  tableActionsFor,
+} from '../functions/config/table-access.ts';
+import { dataKey, grantKeyUse } from './data-key.ts';
 
-/**
- * Tables whose items are never deleted: nobody gets DeleteItem/BatchWriteItem on them. The trust ledger is
- * one of them: its entries are immutable and the materialized scores are their sums.
- */
-export const appendOnlyTables: ReadonlySet<string> = new Set([
-  auditTrailTable.logicalName,
-  trustLedgerTable.logicalName,
-]);
+export { appendOnlyTables };
 
 /** One deployed table together with the definition it was built from. */
 export interface DeployedTable {
@@ -39,9 +38,12 @@ function attribute(key: KeyAttribute): dynamodb.Attribute {
  */
 export class Tables extends Construct {
   readonly all: readonly DeployedTable[];
+  /** The stack's data key (infra/data-key.ts): every table is encrypted with it. */
+  readonly encryptionKey: kms.Key;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    this.encryptionKey = dataKey(this);
     this.all = deployedTables.map((definition) => ({
       definition,
       table: new dynamodb.TableV2(this, definition.logicalName, {
@@ -56,6 +58,9 @@ export class Tables extends Construct {
         ...(definition.stream === 'NEW_IMAGE' ? { dynamoStream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // The data key, set on the table's one replica below: TableEncryptionV2.customerManagedKey refuses a
+        // region-agnostic stack (it must name each replica's region). The top-level SSESpecification is the same
+        // (SSE with KMS) either way.
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
         removalPolicy: RemovalPolicy.RETAIN,
         // RETAIN keeps a table when the stack is deleted; deletion protection also refuses a DeleteTable
@@ -65,6 +70,12 @@ export class Tables extends Construct {
         deletionProtection: true,
       }),
     }));
+    for (const { table } of this.all) {
+      (table.node.defaultChild as dynamodb.CfnGlobalTable).addPropertyOverride(
+        'Replicas.0.SSESpecification.KMSMasterKeyId',
+        this.encryptionKey.keyArn,
+      );
+    }
   }
 
   /** The deployed table built from `definition`. */
@@ -83,57 +94,58 @@ export class Tables extends Construct {
 
   /**
    * Read-only: dynamodb:Query on one table and the named indexes of it (each must be one of its definition's),
-   * nothing else, for a function that only lists (the audit sealer: the `heads` index).
+   * nothing else, for a function that only lists (the audit sealer: the `heads` index); and decryption with
+   * the tables' key.
    */
   grantQuery(grantee: iam.IGrantable, definition: TableDefinition, indexNames: readonly string[]): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: this.arnsOf(definition, indexNames),
+    });
+    grantKeyUse(this.encryptionKey, grantee, 'read');
+  }
+
+  /**
+   * What one function's declaration (functions/config/table-access.ts) says it needs: per table its actions
+   * (tableActionsFor: reads, writes, deletes except on the append-only tables, a scan only where declared) on
+   * the table and on each index it names, never `index/*`; nothing on a table it does not list. Tables with
+   * the same actions share one statement, to keep the role's policy small. With them the key: decrypt for
+   * reads, encrypt too where it writes.
+   */
+  grantDeclared(grantee: iam.IGrantable, access: FunctionTableAccess): void {
+    const byActions = new Map<string, { actions: string[]; resources: string[] }>();
+    for (const [name, grant] of Object.entries(access) as [string, TableGrant][]) {
+      const definition = this.definitionNamed(name);
+      const actions = tableActionsFor(name, grant);
+      const key = actions.join(' ');
+      const statement = byActions.get(key) ?? { actions, resources: [] };
+      byActions.set(key, statement);
+      statement.resources.push(...this.arnsOf(definition, grant.indexes ?? []));
+    }
+    for (const { actions, resources } of byActions.values()) {
+      iam.Grant.addToPrincipal({ grantee, actions, resourceArns: resources });
+    }
+    const grants = Object.values(access) as TableGrant[];
+    if (grants.length > 0) {
+      const writes = grants.some((grant) => grant.access === 'readWrite');
+      grantKeyUse(this.encryptionKey, grantee, writes ? 'readWrite' : 'read');
+    }
+  }
+
+  private definitionNamed(logicalName: string): TableDefinition {
+    const found = this.all.find(({ definition }) => definition.logicalName === logicalName);
+    if (!found) throw new Error(`Table ${logicalName} is not deployed`);
+    return found.definition;
+  }
+
+  /** The table's ARN and its named indexes' (each must be one of its definition's). */
+  private arnsOf(definition: TableDefinition, indexNames: readonly string[]): string[] {
     const table = this.tableOf(definition);
     const known = (definition.globalSecondaryIndexes ?? []).map((index) => index.indexName);
     for (const name of indexNames) {
       if (!known.includes(name)) throw new Error(`Table ${definition.logicalName} has no index ${name}`);
     }
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:Query'],
-      resourceArns: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
-    });
-  }
-
-  /**
-   * Skeleton policy: every function gets read/write on every table (the handlers are still being written,
-   * and DynamoDB Local does not enforce IAM, so a too-narrow guess would only fail in AWS). Narrow it per
-   * function once the handlers settle. One exception already: the audit trail is append-only (PRODUCT.md,
-   * principle 8), so nobody may delete from it (no DeleteItem, no BatchWriteItem, which can delete):
-   * entries and the stream head are written with conditional PutItem/UpdateItem, possibly in a
-   * TransactWriteItems (which IAM checks per contained action).
-   * Three statements for all tables rather than CDK's two per table: keeps the role's inline policy small.
-   */
-  grantReadWriteAll(grantee: iam.IGrantable): void {
-    const arns = (tables: readonly DeployedTable[]) => tables.map(({ table }) => table.tableArn);
-    const mutable = this.all.filter(({ definition }) => !appendOnlyTables.has(definition.logicalName));
-    const withIndexes = this.all.filter(
-      ({ definition }) => (definition.globalSecondaryIndexes ?? []).length > 0,
-    );
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DescribeTable',
-      ],
-      resourceArns: [...arns(this.all), ...arns(withIndexes).map((arn) => `${arn}/index/*`)],
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      resourceArns: arns(this.all),
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-      resourceArns: arns(mutable),
-    });
+    return [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)];
   }
 }

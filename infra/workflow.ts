@@ -13,6 +13,7 @@ import {
   policyChangeWorkflow,
   type WorkflowTask,
 } from '../functions/config/workflows.ts';
+import { dataKey, grantKeyUse } from './data-key.ts';
 import { repoRoot } from './functions.ts';
 
 /** What infra needs of a workflow's one description (functions/config/workflows.ts). */
@@ -143,7 +144,11 @@ export class WorkflowStateMachine<Task extends string> extends Construct {
       ),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS }),
+        // Execution data (ALL, with inputs and outputs) names partners: encrypted with the data key.
+        destination: new logs.LogGroup(this, 'Logs', {
+          retention: logs.RetentionDays.THREE_MONTHS,
+          encryptionKey: dataKey(this),
+        }),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
@@ -233,6 +238,10 @@ export class WorkflowStateMachine<Task extends string> extends Construct {
         resources: [bucket.arnForObjects('*')],
       }),
     );
+    // A bucket encrypted with a customer-managed key: the map reads (and writes) through it.
+    if (bucket.encryptionKey) {
+      grantKeyUse(bucket.encryptionKey, stateMachine.role, writesS3 ? 'readWrite' : 'read');
+    }
     acknowledge(
       `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(bucket)}.Arn>/*]`,
       "The manifest's key and the results' prefix come from the state input at run time: the objects of " +

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -219,8 +220,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       { events: stores.events, bus: new WebhookBus(webhookUrl), clock: clock },
       new Logger({ serviceName, logLevel: options.logLevel ?? 'WARN' }),
     );
-    // Stands in for the Events table's stream: a commit that wrote events starts a publisher run.
-    triggerOnEvents(productClient, tables.events, () => publisher.kick());
+    // Stands in for the Events table's stream: a commit that wrote events starts a publisher run. The run is
+    // the publisher's own (its own function in AWS, infra/events.ts), not the committing step's: it runs in the
+    // async context of the start-up, not of the request or task whose commit woke it.
+    const outsideCaller = AsyncLocalStorage.snapshot();
+    triggerOnEvents(productClient, tables.events, () => outsideCaller(() => publisher.kick()));
     const secretsFile = dataDir ? join(dataDir, 'secrets.json') : undefined;
     const secrets = await loadLocalSecrets(secretsFile, clock.now());
     const linkKeys = localLinkKeyStore(secrets, secretsFile);

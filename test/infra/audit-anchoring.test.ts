@@ -36,6 +36,8 @@ interface Grant {
   in: string;
   /** The roles an identity policy is attached to (JSON of each); empty for a resource policy. */
   roles: string[];
+  /** A KMS key policy's statement (`in` is the key). */
+  keyPolicy?: boolean;
 }
 
 /** Does an IAM action pattern (`s3:*`, `kms:Get*`, `*`) cover `action`? IAM matches case-insensitively. */
@@ -56,10 +58,10 @@ function covers(pattern: string, action: string): boolean {
  */
 function allowStatements(resources: Record<string, Resource>): Grant[] {
   const grants: Grant[] = [];
-  const add = (id: string, statements: Statement[] | undefined, roles: unknown[] = []) => {
+  const add = (id: string, statements: Statement[] | undefined, roles: unknown[] = [], keyPolicy = false) => {
     for (const statement of statements ?? [])
       if (statement.Effect === 'Allow')
-        grants.push({ statement, in: id, roles: roles.map((role) => JSON.stringify(role)) });
+        grants.push({ statement, in: id, roles: roles.map((role) => JSON.stringify(role)), keyPolicy });
   };
   for (const [id, resource] of Object.entries(resources)) {
     const properties = resource.Properties ?? {};
@@ -68,19 +70,26 @@ function allowStatements(resources: Record<string, Resource>): Grant[] {
     if (resource.Type === 'AWS::IAM::Role')
       for (const policy of properties.Policies ?? []) add(id, policy.PolicyDocument.Statement, [{ Ref: id }]);
     if (resource.Type === 'AWS::S3::BucketPolicy') add(id, properties.PolicyDocument.Statement);
-    if (resource.Type === 'AWS::KMS::Key') add(id, properties.KeyPolicy.Statement);
+    if (resource.Type === 'AWS::KMS::Key') add(id, properties.KeyPolicy.Statement, [], true);
   }
   return grants;
 }
 
-/** The grants whose actions cover `action` on a resource that is `*` or mentions `resourceMention`. */
+/**
+ * The grants whose actions cover `action` on a resource that is `*` or mentions `resourceMention`. In a key
+ * policy `*` is that key alone: another key's policy (the data key's, infra/data-key.ts) grants nothing here.
+ */
 function grantsOf(grants: Grant[], action: string, resourceMention: string): Grant[] {
   return grants.filter(
-    ({ statement }) =>
-      [statement.Action].flat().some((pattern) => covers(pattern, action)) &&
-      [statement.Resource]
+    (grant) =>
+      [grant.statement.Action].flat().some((pattern) => covers(pattern, action)) &&
+      [grant.statement.Resource]
         .flat()
-        .some((resource) => resource === '*' || JSON.stringify(resource).includes(resourceMention)),
+        .some(
+          (resource) =>
+            (resource === '*' && !(grant.keyPolicy && grant.in !== resourceMention)) ||
+            JSON.stringify(resource).includes(resourceMention),
+        ),
   );
 }
 
@@ -276,12 +285,21 @@ describe('audit anchoring', () => {
         .map(({ statement }) => statement)
         // Tracing (X-Ray accepts no resource but `*`), as every function of the app has.
         .filter((statement) => !JSON.stringify(statement.Action).includes('xray:'));
+      const dataKeyArn = { 'Fn::GetAtt': [logicalIdAt('DataKey'), 'Arn'] };
       expect(statements).toEqual([
+        // Its own log group's streams (infra/functions.ts).
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalIdAt('AuditAnchoring/SealAuditDigestLogs'), 'Arn'] },
+        },
         {
           Effect: 'Allow',
           Action: 'dynamodb:Query',
           Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/heads']] }],
         },
+        // The audit table is encrypted with the data key: reading it decrypts, nothing more.
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn },
         {
           Effect: 'Allow',
           Action: ['s3:GetObject', 's3:PutObject'],

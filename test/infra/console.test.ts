@@ -134,8 +134,15 @@ describe('staff console hosting', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
+      // The stack's data key (infra/data-key.ts).
       expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
-        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: {
+            SSEAlgorithm: 'aws:kms',
+            KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
+          },
+        },
       ]);
       expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       expect(bucket.WebsiteConfiguration).toBeUndefined();

@@ -209,7 +209,7 @@ describe('policy-change workflow on AWS', () => {
   });
 
   describe('manifest bucket', () => {
-    it('is private, TLS only, S3-encrypted, unversioned, expires objects after 400 days, retained, access-logged', () => {
+    it('is private, TLS only, encrypted with the data key, unversioned, expires objects after 400 days, retained, access-logged', () => {
       const bucket = resources[bucketId()]!;
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -218,7 +218,15 @@ describe('policy-change workflow on AWS', () => {
         RestrictPublicBuckets: true,
       });
       expect(bucket.Properties.BucketEncryption).toEqual({
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
+            },
+          },
+        ],
       });
       expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
       expect(POLICY_MANIFEST_RETENTION_DAYS).toBe(400);

@@ -15,7 +15,17 @@ import {
   deployedTables,
   eventsTable,
   type KeyAttribute,
+  trustLedgerTable,
 } from '../../functions/adapters/dynamodb/table-definitions.ts';
+import {
+  type FunctionTableAccess,
+  handlerTableAccess,
+  mergeTableAccess,
+  sesMailerTableAccess,
+  type TableGrant,
+  tableActionsFor,
+  taskTableAccess,
+} from '../../functions/config/table-access.ts';
 import { noticeLifecycleWorkflow, policyChangeWorkflow } from '../../functions/config/workflows.ts';
 import { userGroups } from '../../infra/api.ts';
 import { EVENT_ARCHIVE_RETENTION_DAYS, STREAM_RETRY_ATTEMPTS } from '../../infra/events.ts';
@@ -69,6 +79,23 @@ const emailTasks = [
   .filter((task) => task.sendsEmail)
   .map((task) => task.id);
 
+/** A function's declared table access (functions/config/table-access.ts), with SES delivery's if it emails. */
+function declaredAccessOf(id: FunctionId): FunctionTableAccess {
+  if (id === 'HttpApiHandler') return mergeTableAccess(handlerTableAccess.httpApi, sesMailerTableAccess);
+  if (id === 'StartPendingWorkflows') {
+    return mergeTableAccess(handlerTableAccess.startPendingWorkflows, sesMailerTableAccess);
+  }
+  const tasks = { ...noticeLifecycleWorkflow.tasks, ...policyChangeWorkflow.tasks };
+  const found = (
+    Object.entries(tasks) as [keyof typeof taskTableAccess, { id: string; sendsEmail: boolean }][]
+  ).find(([, task]) => task.id === id);
+  if (!found) throw new Error(`No declared table access for ${id}`);
+  const [placeholder, task] = found;
+  return task.sendsEmail
+    ? mergeTableAccess(taskTableAccess[placeholder], sesMailerTableAccess)
+    : taskTableAccess[placeholder];
+}
+
 /** A product rule: `/dev/...` endpoints exist in local mode only, never in the deployed API. */
 function devRouteKeys(template: Template): string[] {
   return routeKeys(template).filter((key) => /\/dev\b/i.test(key));
@@ -103,6 +130,7 @@ describe('PartnerChangeNotice stack', () => {
   const functionLogicalId = (id: FunctionId) => logicalIdAt(id);
   const tableLogicalId = (logicalName: string) => logicalIdAt(`Tables/${logicalName}`);
   const stateMachineLogicalId = () => logicalIdAt('NoticeLifecycle/StateMachine');
+  const dataKeyId = () => logicalIdAt('DataKey');
 
   function functionProperties(id: FunctionId) {
     return resources[functionLogicalId(id)]!.Properties;
@@ -146,7 +174,7 @@ describe('PartnerChangeNotice stack', () => {
     });
 
     it.each(deployedTables.map((definition) => [definition.logicalName, definition] as const))(
-      '%s: key schema, GSIs, TTL, on-demand, PITR, AWS-managed encryption, retained and deletion-protected',
+      '%s: key schema, GSIs, TTL, on-demand, PITR, encrypted with the data key, retained and deletion-protected',
       (logicalName, definition) => {
         const table = resources[tableLogicalId(logicalName)]!;
         const indexes = definition.globalSecondaryIndexes ?? [];
@@ -179,6 +207,7 @@ describe('PartnerChangeNotice stack', () => {
           expect.objectContaining({
             PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
             DeletionProtectionEnabled: true,
+            SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [dataKeyId(), 'Arn'] } },
           }),
         ]);
         expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
@@ -201,17 +230,107 @@ describe('PartnerChangeNotice stack', () => {
       }
     });
 
-    it('lets nobody delete from the append-only audit trail', () => {
-      const auditTable = tableLogicalId(auditTrailTable.logicalName);
+    it('grants each function exactly the tables, indexes and actions its declaration lists, on named ARNs', () => {
       for (const id of functionIds) {
-        const statements = statementsOf(id);
-        expect(allows(statements, 'dynamodb:PutItem', auditTable), id).toBe(true);
-        expect(allows(statements, 'dynamodb:Query', auditTable), id).toBe(true);
-        expect(allows(statements, 'dynamodb:DeleteItem', auditTable), id).toBe(false);
-        expect(allows(statements, 'dynamodb:BatchWriteItem', auditTable), id).toBe(false);
+        const granted: Record<string, string[]> = {};
+        for (const statement of statementsOf(id)) {
+          const actions = [statement.Action].flat().filter((action) => action.startsWith('dynamodb:'));
+          if (actions.length === 0) continue;
+          for (const resource of [statement.Resource].flat()) {
+            // No `*`, no `index/*`: each table by its ARN, each index by its name.
+            const text = JSON.stringify(resource);
+            expect(text, id).not.toContain('*');
+            const tableId = /"Fn::GetAtt":\["(\w+)","Arn"\]/.exec(text)?.[1];
+            const index = /\/index\/(\w+)/.exec(text)?.[1];
+            const key = `${tableId}${index ? `/index/${index}` : ''}`;
+            granted[key] = [...new Set([...(granted[key] ?? []), ...actions])].sort();
+          }
+        }
+        const expected: Record<string, string[]> = {};
+        for (const [table, grant] of Object.entries(declaredAccessOf(id)) as [string, TableGrant][]) {
+          const actions = tableActionsFor(table, grant);
+          expected[tableLogicalId(table)] = actions;
+          for (const index of grant.indexes ?? [])
+            expected[`${tableLogicalId(table)}/index/${index}`] = actions;
+        }
+        expect(granted, id).toEqual(expected);
       }
-      const changes = tableLogicalId('Changes');
-      expect(allows(statementsOf('HttpApiHandler'), 'dynamodb:DeleteItem', changes)).toBe(true);
+    });
+
+    it('lets nobody delete from the append-only tables (the audit trail, the trust ledger)', () => {
+      for (const definition of [auditTrailTable, trustLedgerTable]) {
+        const table = tableLogicalId(definition.logicalName);
+        for (const id of allFunctionIds) {
+          const statements = statementsOf(id);
+          expect(allows(statements, 'dynamodb:DeleteItem', table), id).toBe(false);
+          expect(allows(statements, 'dynamodb:BatchWriteItem', table), id).toBe(false);
+        }
+      }
+      expect(allows(statementsOf('HttpApiHandler'), 'dynamodb:PutItem', tableLogicalId('AuditTrail'))).toBe(
+        true,
+      );
+      expect(allows(statementsOf('HttpApiHandler'), 'dynamodb:DeleteItem', tableLogicalId('Changes'))).toBe(
+        true,
+      );
+    });
+  });
+
+  describe('the data key', () => {
+    it('is customer-managed, rotated, retained, and lets CloudWatch Logs use it for this account’s log groups only', () => {
+      const key = resources[dataKeyId()]!;
+      expect(key.Type).toBe('AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+      const logsStatement = (key.Properties.KeyPolicy.Statement as Record<string, unknown>[]).find(
+        (statement) => statement.Sid === 'CloudWatchLogsOfThisAccount',
+      );
+      expect(JSON.stringify(logsStatement?.Principal)).toContain('logs.');
+      expect(JSON.stringify(logsStatement?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
+    });
+
+    it('encrypts every log group, the manifest and console buckets, the dead-letter queue and the secret', () => {
+      const keyArn = { 'Fn::GetAtt': [dataKeyId(), 'Arn'] };
+      const logGroups = Object.values(resources).filter(
+        (resource) => resource.Type === 'AWS::Logs::LogGroup',
+      );
+      expect(logGroups.length).toBeGreaterThanOrEqual(allFunctionIds.length);
+      for (const group of logGroups) expect(group.Properties.KmsKeyId).toEqual(keyArn);
+      for (const path of ['PolicyManifests/Bucket', 'Console/Bucket']) {
+        expect(
+          resources[logicalIdAt(path)]!.Properties.BucketEncryption.ServerSideEncryptionConfiguration,
+          path,
+        ).toEqual([
+          expect.objectContaining({
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+          }),
+        ]);
+      }
+      // S3 server access log delivery writes only to SSE-S3 buckets; the digests keep their own settings.
+      for (const path of [
+        'PolicyManifests/AccessLogs',
+        'Console/AccessLogs',
+        'AuditAnchoring/DigestBucket',
+      ]) {
+        expect(
+          resources[logicalIdAt(path)]!.Properties.BucketEncryption.ServerSideEncryptionConfiguration,
+          path,
+        ).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+      }
+      expect(
+        resources[logicalIdAt('LifecycleEvents/PublisherDeadLetters')]!.Properties.KmsMasterKeyId,
+      ).toEqual(keyArn);
+      expect(resources[logicalIdAt('AckLinkSecret')]!.Properties.KmsKeyId).toEqual(keyArn);
+    });
+
+    it('lets a function use the key only as its access needs: decrypt, and encrypt where it writes, never ReEncrypt', () => {
+      for (const id of functionIds) {
+        const keyActions = statementsOf(id)
+          .filter((statement) => JSON.stringify(statement.Resource).includes(dataKeyId()))
+          .flatMap((statement) => [statement.Action].flat());
+        expect(new Set(keyActions), id).toEqual(
+          new Set(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
+        );
+      }
     });
   });
 
@@ -398,8 +517,12 @@ describe('PartnerChangeNotice stack', () => {
     it('lets every step write its events with its audit entry, and streams the Events table’s new items', () => {
       const table = tableLogicalId(eventsTable.logicalName);
       expect(resources[table]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
-      for (const id of functionIds)
-        expect(allows(statementsOf(id), 'dynamodb:PutItem', table), id).toBe(true);
+      // Each step that commits events with its audit entries (its declaration says which), and only those.
+      for (const id of functionIds) {
+        const writesEvents = declaredAccessOf(id).Events?.access === 'readWrite';
+        expect(allows(statementsOf(id), 'dynamodb:PutItem', table), id).toBe(writesEvents);
+      }
+      expect(allows(statementsOf('SendNotice'), 'dynamodb:PutItem', table)).toBe(true);
     });
 
     it('has one bus, an archive of every event kept for a year, and the example rule to a log group', () => {
