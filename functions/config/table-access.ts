@@ -136,7 +136,6 @@ export const handlerTableAccess = {
     Changes: { access: 'readWrite' },
     Partners: { access: 'read' },
     AuditTrail: { access: 'readWrite' },
-    Events: { access: 'readWrite' },
   },
 } as const satisfies Record<string, FunctionTableAccess>;
 
