@@ -85,6 +85,9 @@ function declaredAccessOf(id: FunctionId): FunctionTableAccess {
   if (id === 'StartPendingWorkflows') {
     return mergeTableAccess(handlerTableAccess.startPendingWorkflows, sesMailerTableAccess);
   }
+  if (id === 'EmailFeedback/Handler') {
+    return mergeTableAccess(handlerTableAccess.emailFeedback, sesMailerTableAccess);
+  }
   const tasks = { ...noticeLifecycleWorkflow.tasks, ...policyChangeWorkflow.tasks };
   const found = (
     Object.entries(tasks) as [keyof typeof taskTableAccess, { id: string; sendsEmail: boolean }][]
