@@ -24,6 +24,7 @@ import { AuditAnchoring } from './audit-anchoring.ts';
 import { Console, consoleLocalCallbacksContextKey } from './console.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
+import { Operations } from './operations.ts';
 import { PolicyManifests } from './policy-manifests.ts';
 import { Tables } from './tables.ts';
 import { mapBatchingOf, policyChangeDefinitionPath, WorkflowStateMachine } from './workflow.ts';
@@ -292,6 +293,12 @@ export class PartnerChangeNoticeStack extends Stack {
     answerTaskTokens(policyChangeWorkflow.tasks, policyTaskFunctions, policyStateMachine);
 
     const lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { tables });
+    // Last: its alarms cover every function built above (infra/operations.ts).
+    new Operations(this, 'Operations', {
+      tables,
+      workflows: [workflow, policyWorkflow],
+      deadLetterQueues: [lifecycleEvents.deadLetters],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.endpoint, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });

@@ -9,6 +9,7 @@ import {
   type TableDefinition,
   trustLedgerTable,
 } from '../functions/adapters/dynamodb/table-definitions.ts';
+import { stageOf } from './operations.ts';
 
 /**
  * Tables whose items are never deleted: nobody gets DeleteItem/BatchWriteItem on them. The trust ledger is
@@ -42,6 +43,9 @@ export class Tables extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const stage = stageOf(this);
+    const retained = (definition: TableDefinition) =>
+      stage === 'prod' || definition.logicalName === auditTrailTable.logicalName;
     this.all = deployedTables.map((definition) => ({
       definition,
       table: new dynamodb.TableV2(this, definition.logicalName, {
@@ -57,12 +61,14 @@ export class Tables extends Construct {
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-        removalPolicy: RemovalPolicy.RETAIN,
         // RETAIN keeps a table when the stack is deleted; deletion protection also refuses a DeleteTable
         // from anyone (console, CLI, a script), until it is deliberately turned off. Above all for the audit
-        // trail, the evidence the signed digests (infra/audit-anchoring.ts) vouch for, and as much for the
-        // rest of the stack's data, which is never deleted with it either.
-        deletionProtection: true,
+        // trail, the evidence the signed digests (infra/audit-anchoring.ts) vouch for, kept whatever the stage;
+        // in prod (the default stage, infra/operations.ts) as much for the rest of the stack's data. Only a
+        // stack asked for as dev may delete its other tables with it.
+        ...(retained(definition)
+          ? { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true }
+          : { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false }),
       }),
     }));
   }
