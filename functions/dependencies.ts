@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -186,7 +185,6 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
   );
   const s3Client = traced(createS3Client(environment[env.s3Endpoint]));
   let kmsSigner: KmsDigestSigner | undefined;
-  let secrets: SecretsProvider | undefined;
   const signer = () => {
     kmsSigner ??= new KmsDigestSigner(
       traced(new KMSClient({})),
@@ -233,8 +231,7 @@ export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = pro
     emailPace: realTimePace(policyEmailRateFrom(environment[env.policyEmailRate])),
     acknowledgementLinkSecret: async () => {
       if (!secretArn) return required(environment, env.ackLinkSecret);
-      secrets ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
-      const secret = await secrets.get(secretArn, { maxAge: 300 });
+      const secret = await getSecret(secretArn, { maxAge: 300 });
       if (typeof secret !== 'string') throw new MissingSetting('Acknowledgement link secret is not a string');
       return secret;
     },
