@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { serviceName } from '../functions/config/environment.ts';
@@ -101,14 +101,13 @@ export interface OperationsProps {
   tables: Tables;
   /** The workflows' state machines, with the failed-executions alarm each already has (infra/workflow.ts). */
   workflows: readonly { stateMachine: sfn.StateMachine; failedAlarm: cloudwatch.Alarm }[];
-  deadLetterQueues: readonly sqs.IQueue[];
 }
 
 /**
  * Operating the stack: every alarm to one KMS-encrypted SNS topic (and an email subscription when
  * `alarmEmail` is given), a dashboard of the product's counts and the alarms, and a monthly cost budget.
- * Built last in the stack: it alarms on every Lambda function of the app found in it (each NodejsFunction),
- * so a function added later is covered without a change here.
+ * Built last in the stack: it alarms on every Lambda function of the app found in it (each NodejsFunction)
+ * and every SQS queue (all dead-letter queues), so one added later is covered without a change here.
  */
 export class Operations extends Construct {
   readonly topic: sns.Topic;
@@ -273,20 +272,24 @@ export class Operations extends Construct {
       );
     }
 
-    props.deadLetterQueues.forEach((queue, index) => {
+    // Every queue of the stack is a dead-letter queue (the app has no work queues): the events publisher's, and
+    // any added later, found as the functions are.
+    const queues = stack.node
+      .findAll()
+      .filter((construct): construct is sqs.Queue => construct instanceof sqs.Queue);
+    for (const queue of queues) {
       alarm(
-        `DeadLetters${index + 1}Alarm`,
+        `${idOf(stack, queue)}Alarm`,
         queue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
         {
-          alarmDescription:
-            'Events the publisher could not publish after its retries are in the dead-letter queue: the sweep retries them; look at why.',
+          alarmDescription: `Messages in the dead-letter queue ${idOf(stack, queue)}: what its consumer could not handle after its retries. Look at why, then redrive or purge.`,
           threshold: 1,
         },
       );
-    });
+    }
 
     for (const created of this.alarms) {
       created.addAlarmAction(action);

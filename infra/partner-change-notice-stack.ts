@@ -293,11 +293,10 @@ export class PartnerChangeNoticeStack extends Stack {
     answerTaskTokens(policyChangeWorkflow.tasks, policyTaskFunctions, policyStateMachine);
 
     const lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { tables });
-    // Last: its alarms cover every function built above (infra/operations.ts).
+    // Last: its alarms cover every function and queue built above (infra/operations.ts).
     new Operations(this, 'Operations', {
       tables,
       workflows: [workflow, policyWorkflow],
-      deadLetterQueues: [lifecycleEvents.deadLetters],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.endpoint, description: 'HTTP API endpoint' });

@@ -190,13 +190,16 @@ describe('operations (prod, the default stage)', () => {
       ).toHaveLength(1);
     });
 
-    it("alarms on any message in the events publisher's dead-letter queue", () => {
-      const queue = logicalIdAt(resources, 'LifecycleEvents/PublisherDeadLetters');
-      expect(alarmsMentioning(queue, 'ApproximateNumberOfMessagesVisible')).toEqual([
-        expect.objectContaining({
-          Properties: expect.objectContaining({ Threshold: 1, Statistic: 'Maximum' }),
-        }),
-      ]);
+    it("alarms on any message in every dead-letter queue (the events publisher's among them)", () => {
+      const queues = ofType(resources, 'AWS::SQS::Queue').map(([id]) => id);
+      expect(queues).toContain(logicalIdAt(resources, 'LifecycleEvents/PublisherDeadLetters'));
+      for (const queue of queues) {
+        expect(alarmsMentioning(queue, 'ApproximateNumberOfMessagesVisible'), queue).toEqual([
+          expect.objectContaining({
+            Properties: expect.objectContaining({ Threshold: 1, Statistic: 'Maximum' }),
+          }),
+        ]);
+      }
     });
   });
 
