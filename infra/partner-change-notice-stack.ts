@@ -34,6 +34,7 @@ import { EmailFeedback } from './email.ts';
 import { LifecycleEvents } from './events.ts';
 import { handlerFunction, repoRoot } from './functions.ts';
 import { LinkKeyRotation } from './link-keys.ts';
+import { Operations } from './operations.ts';
 import { PolicyManifests } from './policy-manifests.ts';
 import { Tables } from './tables.ts';
 import { mapBatchingOf, policyChangeDefinitionPath, WorkflowStateMachine } from './workflow.ts';
@@ -326,6 +327,11 @@ export class PartnerChangeNoticeStack extends Stack {
     answerTaskTokens(policyChangeWorkflow.tasks, policyTaskFunctions, policyStateMachine);
 
     const lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { tables });
+    // Last: its alarms cover every function and queue built above (infra/operations.ts).
+    new Operations(this, 'Operations', {
+      tables,
+      workflows: [workflow, policyWorkflow],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.endpoint, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  auditTrailTable,
   deployedTables,
   type KeyAttribute,
   type TableDefinition,
@@ -15,6 +16,7 @@ import {
   tableActionsFor,
 } from '../functions/config/table-access.ts';
 import { dataKey, grantKeyUse } from './data-key.ts';
+import { stageOf } from './operations.ts';
 
 export { appendOnlyTables };
 
@@ -44,6 +46,9 @@ export class Tables extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.encryptionKey = dataKey(this);
+    const stage = stageOf(this);
+    const retained = (definition: TableDefinition) =>
+      stage === 'prod' || definition.logicalName === auditTrailTable.logicalName;
     this.all = deployedTables.map((definition) => ({
       definition,
       table: new dynamodb.TableV2(this, definition.logicalName, {
@@ -62,12 +67,14 @@ export class Tables extends Construct {
         // region-agnostic stack (it must name each replica's region). The top-level SSESpecification is the same
         // (SSE with KMS) either way.
         encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-        removalPolicy: RemovalPolicy.RETAIN,
         // RETAIN keeps a table when the stack is deleted; deletion protection also refuses a DeleteTable
         // from anyone (console, CLI, a script), until it is deliberately turned off. Above all for the audit
-        // trail, the evidence the signed digests (infra/audit-anchoring.ts) vouch for, and as much for the
-        // rest of the stack's data, which is never deleted with it either.
-        deletionProtection: true,
+        // trail, the evidence the signed digests (infra/audit-anchoring.ts) vouch for, kept whatever the stage;
+        // in prod (the default stage, infra/operations.ts) as much for the rest of the stack's data. Only a
+        // stack asked for as dev may delete its other tables with it.
+        ...(retained(definition)
+          ? { removalPolicy: RemovalPolicy.RETAIN, deletionProtection: true }
+          : { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false }),
       }),
     }));
     for (const { table } of this.all) {
