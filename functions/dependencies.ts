@@ -3,7 +3,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuditStore } from './adapters/dynamodb/audit-store.ts';
 import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
