@@ -12,13 +12,15 @@
  *   bundles in turn, so the machine's load falls on all of them alike.
  * - What dominates each bundle: esbuild's metafile, bytes in the output by package (or app folder).
  *
- * `node --import tsx bench/lambda-bundles.ts [--runs N]` prints the table alone; `npm run bench` includes it.
+ * `node --import tsx bench/lambda-bundles.ts [--runs N] [--root DIR] [--json]` prints the table alone (DIR: a
+ * directory holding another commit's functions/, e.g. from `git archive`, for a before/after in the same
+ * node_modules); `npm run bench` includes it.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { esbuildOptionsOf, repoRoot } from '../infra/functions.ts';
@@ -47,14 +49,14 @@ export interface LambdaBundleFigures {
 const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 
 /** Every Lambda entry: the handler files that export `handler` (each is one function in infra/). */
-export function lambdaEntries(): string[] {
-  const dir = join(repoRoot, 'functions/handlers');
+export function lambdaEntries(root = repoRoot): string[] {
+  const dir = join(root, 'functions/handlers');
   return readdirSync(dir)
     .filter((file) => file.endsWith('.ts'))
     .filter((file) =>
       /^export (const|async function|function) handler\b/m.test(readFileSync(join(dir, file), 'utf8')),
     )
-    .map((file) => `functions/handlers/${file}`)
+    .map((file) => relative(repoRoot, join(dir, file)))
     .sort();
 }
 
@@ -143,12 +145,14 @@ const median = (values: readonly number[]) => {
 
 export async function measureLambdaBundles(options: {
   runs: number;
+  /** Where the handler entries are (a checkout of another commit's functions/, for a before/after); the repository by default. */
+  root?: string;
   onProgress?: (label: string, done: number, total: number) => void;
 }): Promise<LambdaBundleFigures> {
   const { runs, onProgress = () => undefined } = options;
   const outDir = await mkdtemp(join(tmpdir(), 'pcn-lambda-bundles-'));
   try {
-    const entries = ['bench/fixtures/floor-handler.ts', ...lambdaEntries()];
+    const entries = ['bench/fixtures/floor-handler.ts', ...lambdaEntries(options.root)];
     const built: Built[] = [];
     for (const entry of entries) {
       built.push(await bundle(entry, outDir));
@@ -241,8 +245,10 @@ export function largestLines(figures: LambdaBundleFigures): string[] {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const runsIndex = process.argv.indexOf('--runs');
   const runs = runsIndex >= 0 ? Number(process.argv[runsIndex + 1]) : 11;
+  const rootIndex = process.argv.indexOf('--root');
   const figures = await measureLambdaBundles({
     runs,
+    ...(rootIndex >= 0 ? { root: resolve(process.argv[rootIndex + 1] ?? '.') } : {}),
     onProgress: (label, done, total) => {
       if (!process.stderr.isTTY) return;
       process.stderr.write(`\r  ${label} ${done}/${total}   `);
