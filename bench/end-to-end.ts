@@ -27,6 +27,9 @@
  *   DynamoDB writes per partner, the state transitions AWS would bill and their cost, and peak RSS.
  * - The audit trail (bench/audit-trail.ts, each size in a child process): verification throughput beside a raw
  *   Query of the same items and raw SHA-256 of the same bytes, and the export's throughput and peak RSS.
+ * - The Lambda functions' cold start (bench/lambda-bundles.ts, first, while nothing else runs): each handler
+ *   bundled as CDK bundles it, its size and the median cold import() time of fresh node processes, beside a
+ *   minimal bundled-SDK DynamoDB handler built the same way; the largest contributors of each bundle.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -57,6 +60,12 @@ import { startWebhookReceiver } from '../test/support/webhook-receiver.ts';
 import type { AuditFigures } from './audit-trail.ts';
 import { type BundleFigures, measureConsoleBundle } from './console-bundle.ts';
 import { type Cost, costOf, describeCost, listPrices, type Usage } from './cost.ts';
+import {
+  type LambdaBundleFigures,
+  lambdaBundleRows,
+  largestLines,
+  measureLambdaBundles,
+} from './lambda-bundles.ts';
 import type { FanOutFigures } from './policy-fan-out.ts';
 import { batchPut, figuresFromChild, meterDynamoDb, meterTasks } from './support.ts';
 
@@ -68,6 +77,8 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? (small ? 40 : 200));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RAW_TRANSACTIONS = Number(process.env.BENCH_RAW_WRITES ?? (small ? 200 : 1000));
 const FLOOR_CALLS = small ? 200 : 1000;
+/** Fresh node processes per Lambda bundle (each with and without --enable-source-maps); the figure is their median. */
+const COLD_IMPORT_RUNS = small ? 5 : 11;
 const PARTNERS = 20;
 const PUBLISHED_EVENTS = small ? 1000 : 5000;
 /** A partner's ledger for the trust-score figure: the issue's 10,000 events at every size (they load in seconds). */
@@ -247,7 +258,9 @@ async function main() {
   console.log(
     `Partner Change Notice — local benchmark (${small ? 'small' : 'full'} size: ${CHANGES} changes, ${CONCURRENCY} concurrent clients)`,
   );
-  // First, while nothing else runs: each fan-out starts its own local system.
+  // First, while nothing else runs: cold imports are timed in fresh processes, then each fan-out starts its
+  // own local system.
+  const lambdaBundles = await measureLambdaBundles({ runs: COLD_IMPORT_RUNS, onProgress: progress });
   const fanOuts: FanOutFigures[] = [];
   for (const partners of POLICY_SIZES) fanOuts.push(await policyFanOut(partners));
   const audits: AuditFigures[] = [];
@@ -465,6 +478,7 @@ async function main() {
         portfolioShareOfRawScans: portfolio.routeMs / portfolio.rawMs,
       },
       console: await measureConsoleBundle(),
+      lambdaBundles,
       policyFanOut: {
         baseline: fanOuts[0]!,
         measured: fanOuts[1]!,
@@ -482,6 +496,8 @@ async function main() {
       ? (JSON.parse(await readFile(JSON_FILE, 'utf8')) as Partial<typeof figures>)
       : undefined;
     printTable(figures, previous);
+    console.log('\nLambda bundles, largest contributors (kB in the bundle):');
+    for (const line of largestLines(lambdaBundles)) console.log(line);
     await mkdir(dirname(JSON_FILE), { recursive: true });
     await writeFile(JSON_FILE, `${JSON.stringify({ ...figures, at: new Date().toISOString() }, null, 2)}\n`);
     console.log(
@@ -734,6 +750,7 @@ function printTable(
       portfolioShareOfRawScans: number;
     };
     console: BundleFigures;
+    lambdaBundles: LambdaBundleFigures;
     policyFanOut: {
       baseline: FanOutFigures;
       measured: FanOutFigures;
@@ -892,6 +909,7 @@ function printTable(
       `× ${fixed(figures.trust.portfolioShareOfRawScans)} the raw reads`,
       before('trust.portfolioMs'),
     ],
+    ...lambdaBundleRows(figures.lambdaBundles, fixed, before),
     ...fanOutRows(figures.policyFanOut, fixed, before),
     ...auditRows(figures.auditTrail, fixed, before),
     ['local system boot, s', fixed(figures.bootSeconds), '', '', before('bootSeconds')],

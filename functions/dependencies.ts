@@ -1,9 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuditStore } from './adapters/dynamodb/audit-store.ts';
 import { ChangeStore } from './adapters/dynamodb/change-store.ts';
 import { createDocumentClient } from './adapters/dynamodb/document-client.ts';
@@ -14,18 +11,11 @@ import { PolicyRecipientStore } from './adapters/dynamodb/policy-recipient-store
 import { StaffStore } from './adapters/dynamodb/staff-store.ts';
 import { type TableNames, tableNamesFromEnvironment } from './adapters/dynamodb/table-names.ts';
 import { TrustStore } from './adapters/dynamodb/trust-store.ts';
-import { countingFailures } from './adapters/email/counting-mailer.ts';
 import type { NoticeMailer } from './adapters/email/notice-mailer.ts';
-import { SesMailer } from './adapters/email/ses-mailer.ts';
-import { type DigestArchive, S3DigestArchive } from './adapters/s3/digest-archive.ts';
-import { createS3Client, type ManifestStore, S3ManifestStore } from './adapters/s3/manifest-store.ts';
-import { LINK_KEYRING_MAX_AGE_SECONDS, linkKeyringSource } from './adapters/secrets/link-keyring-source.ts';
-import { type DigestSigner, KmsDigestSigner } from './adapters/signing/digest-signer.ts';
-import {
-  createStepFunctionsClient,
-  StepFunctionsWorkflowGateway,
-  type WorkflowGateway,
-} from './adapters/step-functions/workflow-gateway.ts';
+import type { DigestArchive } from './adapters/s3/digest-archive.ts';
+import type { ManifestStore } from './adapters/s3/manifest-store.ts';
+import type { DigestSigner } from './adapters/signing/digest-signer.ts';
+import type { WorkflowGateway } from './adapters/step-functions/workflow-gateway.ts';
 import { changeKinds } from './change-kinds.ts';
 import { environmentVariables as env, serviceName } from './config/environment.ts';
 import { type Clock, systemClock } from './domain/clock.ts';
@@ -33,7 +23,7 @@ import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle
 import type { LinkKeyring } from './domain/link-keys.ts';
 import type { ProductMetrics } from './domain/product-metrics.ts';
 import type { ChangeKinds } from './notices/change-kind.ts';
-import { flushLambdaMetrics, lambdaObservability } from './observability.ts';
+import { flushLambdaMetrics, type LambdaObservability, lambdaObservability } from './observability.ts';
 import { type Pace, realTimePace } from './policy-changes/sending.ts';
 
 /** Everything a use case needs from the outside world; AWS and the local runtime each build one. */
@@ -101,7 +91,7 @@ export class MissingSetting extends Error {
   override readonly name = 'MissingSetting';
 }
 
-function required(environment: NodeJS.ProcessEnv, name: string): string {
+export function required(environment: NodeJS.ProcessEnv, name: string): string {
   const value = environment[name];
   if (!value) throw new MissingSetting(`Environment variable ${name} is not set`);
   return value;
@@ -165,88 +155,104 @@ export function lifecyclePolicyFrom(
   return policy;
 }
 
-/** The Lambda composition: real AWS clients, configuration from the function's environment. */
-export function dependenciesFromEnvironment(environment: NodeJS.ProcessEnv = process.env): Dependencies {
+/**
+ * What every function builds (composeDependencies): configuration, the DynamoDB stores, the logger, metrics and
+ * the tracer; the pieces build their clients on it.
+ */
+export interface CoreDependencies {
+  environment: NodeJS.ProcessEnv;
+  documentClient: DynamoDBDocumentClient;
+  tables: TableNames;
+  logger: Logger;
+  metrics: ProductMetrics;
+  /** Captures a client's calls with the Powertools Tracer (functions/observability.ts). */
+  traced: LambdaObservability['traced'];
+}
+
+/** One part of the Lambda composition that needs a client of its own (functions/composition/). */
+export type Piece<Key extends keyof Dependencies> = (core: CoreDependencies) => Pick<Dependencies, Key>;
+
+/**
+ * The parts a function may be composed with, each in a module of its own (functions/composition/) so that a
+ * handler entry importing only the pieces it uses bundles only their clients: a function that never sends
+ * email bundles no SES or Secrets Manager client. Which function gets which mirrors its IAM grants and
+ * environment (infra/partner-change-notice-stack.ts): a piece it is not composed with it could not use in
+ * AWS anyway.
+ */
+export interface Pieces {
+  /** SES, and the link-signing keys from Secrets Manager (functions/composition/email.ts). */
+  email: Piece<'mailer' | 'acknowledgementLinkKeys'>;
+  /** Step Functions: starting and resuming both workflows (functions/composition/workflows.ts). */
+  workflows: Piece<'workflow' | 'policyWorkflow'>;
+  /** S3: the policy rounds' manifests (functions/composition/manifests.ts). */
+  manifests: Piece<'manifests'>;
+  /** S3 Object Lock and KMS: the audit digests and their signer (functions/composition/audit-anchoring.ts). */
+  anchoring: Piece<'digests' | 'digestSigner'>;
+}
+
+/** A function was asked for what it was not composed with: a wiring mistake, loud at the first call. */
+export class NotComposed extends Error {
+  override readonly name = 'NotComposed';
+}
+
+function notComposed(piece: keyof Pieces): () => never {
+  return () => {
+    throw new NotComposed(
+      `This function was not composed with the ${piece} piece (functions/dependencies.ts)`,
+    );
+  };
+}
+
+/** What a function built without a piece gets in its place: every call fails with NotComposed. */
+const standIns: Pieces = {
+  email: () => ({ mailer: { send: notComposed('email') }, acknowledgementLinkKeys: notComposed('email') }),
+  workflows: () => {
+    const gateway = { start: notComposed('workflows'), resume: notComposed('workflows') };
+    return { workflow: gateway, policyWorkflow: gateway };
+  },
+  manifests: () => ({
+    manifests: {
+      get bucket(): string {
+        return notComposed('manifests')();
+      },
+      writeLines: notComposed('manifests'),
+      readJson: notComposed('manifests'),
+    },
+  }),
+  anchoring: () => {
+    const fail = notComposed('anchoring');
+    return {
+      digests: { append: fail, all: fail, latest: fail },
+      digestSigner: { keyId: fail, sign: fail, publicKeyPem: fail },
+    };
+  },
+};
+
+/**
+ * The Lambda composition: configuration from the function's environment, the DynamoDB stores, logger, metrics
+ * and tracer every function uses, and the pieces given (the rest stand-ins that fail with NotComposed). Each
+ * handler entry passes the pieces it uses; functions/composition/all.ts passes them all.
+ */
+export function composeDependencies(
+  pieces: Partial<Pieces>,
+  environment: NodeJS.ProcessEnv = process.env,
+): Dependencies {
   const service = environment[env.serviceName] ?? serviceName;
   const { metrics, traced } = lambdaObservability(service);
   const documentClient = traced(createDocumentClient(environment[env.dynamodbEndpoint]));
   const tables = tableNamesFromEnvironment(environment);
-  const secretArn = environment[env.ackLinkSecretArn];
-  // Read lazily: a function that never starts a workflow (the task handlers) need not be given the ARN,
-  // but one that does fails loudly instead of calling Step Functions with a placeholder.
-  const stepFunctionsClient = traced(createStepFunctionsClient(environment[env.stepFunctionsEndpoint]));
   const logger = new Logger({ serviceName: service });
-  const correlationId = () => logger.getCorrelationId();
-  const workflow = new StepFunctionsWorkflowGateway(
-    environment[env.stateMachineArn] ?? '',
-    stepFunctionsClient,
-    'changeId',
-    correlationId,
-  );
-  const policyWorkflow = new StepFunctionsWorkflowGateway(
-    environment[env.policyStateMachineArn] ?? '',
-    stepFunctionsClient,
-    'policyChangeId',
-    correlationId,
-  );
-  const s3Client = traced(createS3Client(environment[env.s3Endpoint]));
-  let kmsSigner: KmsDigestSigner | undefined;
-  const signer = () => {
-    kmsSigner ??= new KmsDigestSigner(
-      traced(new KMSClient({})),
-      required(environment, env.auditSigningKeyId),
-    );
-    return kmsSigner;
-  };
+  const core: CoreDependencies = { environment, documentClient, tables, logger, metrics, traced };
   return {
     clock: systemClock,
     documentClient,
     tables,
     ...storesFor(documentClient, tables),
-    mailer: countingFailures(
-      new SesMailer(
-        documentClient,
-        tables.changes,
-        environment[env.noticeSenderEmail] ?? 'partner-notices@example.com',
-        {
-          ses: traced(new SESv2Client({ maxAttempts: 1 })),
-          ...(environment[env.sesConfigurationSet]
-            ? { configurationSetName: environment[env.sesConfigurationSet] }
-            : {}),
-          // Only the policy rounds' senders are given a rate: they pace and retry each send themselves.
-          ...(environment[env.policyEmailRate] ? { throttleAttempts: 1 } : {}),
-        },
-      ),
-      metrics,
-    ),
-    workflow: {
-      start: (changeId, attempt) => {
-        required(environment, env.stateMachineArn);
-        return workflow.start(changeId, attempt);
-      },
-      resume: (token, output) => workflow.resume(token, output),
-    },
-    policyWorkflow: {
-      start: (policyChangeId, attempt) => {
-        required(environment, env.policyStateMachineArn);
-        return policyWorkflow.start(policyChangeId, attempt);
-      },
-      resume: (token, output) => policyWorkflow.resume(token, output),
-    },
-    manifests: new S3ManifestStore(s3Client, environment[env.policyManifestBucket] ?? ''),
-    digests: new S3DigestArchive(s3Client, environment[env.auditDigestBucket] ?? ''),
-    // Built on first use: only the sealing and verifying functions are given the key.
-    digestSigner: {
-      keyId: () => signer().keyId(),
-      sign: (bytes) => signer().sign(bytes),
-      publicKeyPem: () => signer().publicKeyPem(),
-    },
+    ...(pieces.email ?? standIns.email)(core),
+    ...(pieces.workflows ?? standIns.workflows)(core),
+    ...(pieces.manifests ?? standIns.manifests)(core),
+    ...(pieces.anchoring ?? standIns.anchoring)(core),
     emailPace: realTimePace(policyEmailRateFrom(environment[env.policyEmailRate])),
-    acknowledgementLinkKeys: linkKeyringSource(async (forceFetch) =>
-      secretArn
-        ? getSecret(secretArn, { maxAge: LINK_KEYRING_MAX_AGE_SECONDS, forceFetch })
-        : required(environment, env.ackLinkSecret),
-    ),
     publicBaseUrl: (environment[env.publicBaseUrl] ?? '').replace(/\/$/, ''),
     policy: lifecyclePolicyFrom(environment[env.lifecyclePolicy], environment[env.trustForecastThreshold]),
     kinds: changeKinds,

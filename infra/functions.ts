@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { environmentVariables, serviceName } from '../functions/config/environment.ts';
 import { dataKey } from './data-key.ts';
 
@@ -17,6 +18,55 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
  */
 const createRequireBanner =
   "import { createRequire as __pcnCreateRequire } from 'node:module'; const require = __pcnCreateRequire(import.meta.url);";
+
+/** The runtime every function of the app runs on. */
+export const lambdaRuntime = lambda.Runtime.NODEJS_22_X;
+
+/**
+ * How every function is bundled (NodejsFunction's local esbuild). The one definition: the functions use it,
+ * and bench/lambda-bundles.ts builds each handler with it (through esbuildOptionsOf) to measure its size and
+ * cold import time.
+ */
+export const lambdaBundling = {
+  format: nodejs.OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  // The map without the sources' text: stack traces still resolve to file, line and column, and the map is a
+  // third of the size, which is what --enable-source-maps parses at every cold start (bench/lambda-bundles.ts:
+  // record-failure's import 312 → 238 ms with it, about the time without source maps at all).
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: createRequireBanner,
+  // Bundle everything, the AWS SDK included (the default for Node 18+ would leave `@aws-sdk/*` to the
+  // runtime's copy): the functions then run exactly the SDK versions pinned in package-lock.json, that
+  // the tests and local mode exercise, instead of whatever version the Lambda runtime ships that day.
+  // Each handler entry builds only the clients it uses (functions/dependencies.ts), so a function bundles
+  // only those; bench/lambda-bundles.ts measures each bundle beside a minimal DynamoDB handler.
+  externalModules: [],
+} satisfies nodejs.BundlingOptions;
+
+/**
+ * The esbuild build options NodejsFunction derives from `lambdaBundling` and the runtime: the flags
+ * aws-cdk-lib's Bundling.buildEsbuildArgs passes (`--bundle --target=node22 --platform=node --format=esm
+ * --minify --sourcemap --sources-content=false --banner:js=… --main-fields=module,main`, no externals).
+ */
+export function esbuildOptionsOf(
+  bundling: typeof lambdaBundling = lambdaBundling,
+  runtime: lambda.Runtime = lambdaRuntime,
+): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: runtime.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
+    format: bundling.format === nodejs.OutputFormat.ESM ? 'esm' : 'cjs',
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap,
+    sourcesContent: bundling.sourcesContent,
+    mainFields: [...bundling.mainFields],
+    banner: { js: bundling.banner },
+    external: [...bundling.externalModules],
+  };
+}
 
 export interface HandlerFunctionProps {
   /** Path of the entry file relative to the repository root; it must export `handler`. */
@@ -66,7 +116,7 @@ export function handlerFunction(
     description: props.description,
     projectRoot: repoRoot,
     depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambdaRuntime,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 512,
     timeout: props.timeout ?? Duration.seconds(30),
@@ -81,18 +131,7 @@ export function handlerFunction(
       NODE_OPTIONS: '--enable-source-maps',
       ...props.environment,
     },
-    bundling: {
-      format: nodejs.OutputFormat.ESM,
-      minify: true,
-      sourceMap: true,
-      mainFields: ['module', 'main'],
-      banner: createRequireBanner,
-      // Bundle everything, the AWS SDK included (the default for Node 18+ would leave `@aws-sdk/*` to the
-      // runtime's copy): the functions then run exactly the SDK versions pinned in package-lock.json, that
-      // the tests and local mode exercise, instead of whatever version the Lambda runtime ships that day.
-      // Tree-shaken and minified, the clients we use add little to cold starts.
-      externalModules: [],
-    },
+    bundling: lambdaBundling,
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',

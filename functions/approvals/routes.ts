@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from '../http/outcomes.ts';
 import { json } from '../http/responses.ts';
 import { type Route, route } from '../http/router.ts';

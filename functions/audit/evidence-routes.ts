@@ -7,7 +7,6 @@ import { clientErrors } from '../notices/routes.ts';
 import { changeIdParams } from '../notices/schemas.ts';
 import { evidenceOf, evidencePackSchema } from './evidence.ts';
 import { mayReadEvidence } from './evidence-access.ts';
-import { evidencePdf } from './evidence-pdf.ts';
 
 const roles = ['compliance', 'finance', 'approver'] as const;
 
@@ -62,8 +61,11 @@ export const evidenceRoutes: readonly Route[] = [
       ...refusals,
     },
     handle: (deps, { params, caller }) =>
-      evidenceOrProblem(deps, params.changeId, caller, async (pack) =>
-        binary(200, await evidencePdf(pack), 'application/pdf', `${pack.changeId}.evidence.pdf`),
-      ),
+      evidenceOrProblem(deps, params.changeId, caller, async (pack) => {
+        // Imported on the first PDF asked for: in the HTTP API's single-file bundle esbuild then runs pdf-lib's
+        // module code (its fonts among it) at that call rather than at every cold start.
+        const { evidencePdf } = await import('./evidence-pdf.ts');
+        return binary(200, await evidencePdf(pack), 'application/pdf', `${pack.changeId}.evidence.pdf`);
+      }),
   }),
 ];

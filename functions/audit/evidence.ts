@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoredChange, StoredNotice } from '../adapters/dynamodb/change-store.ts';
 import { auditStreamOf } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditStreamOf } from '../adapters/dynamodb/change-store.ts';
 import { type AuditEntry, auditEntryTypes, verifyChain } from '../domain/audit-chain.ts';
 import { decodeCursor, encodeCursor } from '../http/outcomes.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { StoredChange } from '../adapters/dynamodb/change-store.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { addDays, parseIsoDate, startOfUtcDay, toIsoDate } from '../domain/calendar.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the console reads at start from `/config.json`, beside its own files: where the API is and how people

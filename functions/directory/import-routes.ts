@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, encodeCursor } from '../http/outcomes.ts';
 import { json, problem, unissuedCursor } from '../http/responses.ts';
 import { type Route, route, type TextMediaType } from '../http/router.ts';

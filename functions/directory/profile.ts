@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import type { Partner, PartnerProfile } from '../domain/partner.ts';
 import { scopeKeyOf } from '../domain/rate-schedule.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import type { Partner } from '../domain/partner.ts';
 import { ALL_SCOPE, rateInForce } from '../domain/rate-schedule.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from '../http/outcomes.ts';
 import { concernPage, invalidPageInput, problemPage } from '../http/pages.ts';
 import { json } from '../http/responses.ts';

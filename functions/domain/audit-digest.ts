@@ -1,5 +1,5 @@
 import { createHash, createVerify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './canonical-json.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry, AuditEntryType } from './audit-chain.ts';
 import { changeStatuses } from './lifecycle.ts';
 import { relationshipStages } from './relationship-stage.ts';

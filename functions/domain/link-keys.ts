@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DAY_MS } from './calendar.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 import { MAX_EFFECTIVE_YEARS } from './submission-rules.ts';

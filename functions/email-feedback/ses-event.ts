@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The part of an SES event-publishing record (a configuration set's event destination, here EventBridge:

@@ -1,4 +1,5 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { sesEmail } from '../composition/email.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { type FeedbackOutcome, recordEmailFeedback } from '../email-feedback/record-feedback.ts';
 
 /**
@@ -13,4 +14,7 @@ export function createEmailFeedbackHandler(deps: Dependencies) {
   };
 }
 
-export const handler = lazyHandler(() => createEmailFeedbackHandler(dependenciesFromEnvironment()));
+/** The clients this function is composed with: it emails the fallback contacts of a bounced notice. */
+export const pieces: Partial<Pieces> = { email: sesEmail };
+
+export const handler = lazyHandler(() => createEmailFeedbackHandler(composeDependencies(pieces)));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { dependenciesFromEnvironment } from '../composition/all.ts';
+import { lazyHandler } from '../dependencies.ts';
 import { createHttpApi } from '../http/api.ts';
 import type { HttpResponse } from '../http/responses.ts';
 

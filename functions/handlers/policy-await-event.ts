@@ -1,4 +1,5 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { stepFunctionsWorkflows } from '../composition/workflows.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { awaitPolicyEventInputSchema } from '../policy-changes/task-schemas.ts';
 import { awaitPolicyEvent } from '../policy-changes/workflow.ts';
 import { taskHandler } from './task-input.ts';
@@ -10,4 +11,7 @@ export function createAwaitPolicyEventTask(deps: Dependencies) {
   }));
 }
 
-export const handler = lazyHandler(() => createAwaitPolicyEventTask(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = { workflows: stepFunctionsWorkflows };
+
+export const handler = lazyHandler(() => createAwaitPolicyEventTask(composeDependencies(pieces)));

@@ -1,4 +1,5 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { s3Manifests } from '../composition/manifests.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { policyTaskInputSchema } from '../policy-changes/task-schemas.ts';
 import { planPolicyRound } from '../policy-changes/workflow.ts';
 import { taskHandler } from './task-input.ts';
@@ -10,4 +11,7 @@ export function createPlanPolicyRoundTask(deps: Dependencies) {
   );
 }
 
-export const handler = lazyHandler(() => createPlanPolicyRoundTask(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = { manifests: s3Manifests };
+
+export const handler = lazyHandler(() => createPlanPolicyRoundTask(composeDependencies(pieces)));

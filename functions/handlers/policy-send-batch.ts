@@ -1,4 +1,5 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { sesEmail } from '../composition/email.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { policyBatchInputSchema } from '../policy-changes/task-schemas.ts';
 import { sendPolicyBatch } from '../policy-changes/workflow.ts';
 import { taskHandler } from './task-input.ts';
@@ -8,4 +9,7 @@ export function createSendPolicyBatchTask(deps: Dependencies) {
   return taskHandler(deps, policyBatchInputSchema, sendPolicyBatch);
 }
 
-export const handler = lazyHandler(() => createSendPolicyBatchTask(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = { email: sesEmail };
+
+export const handler = lazyHandler(() => createSendPolicyBatchTask(composeDependencies(pieces)));

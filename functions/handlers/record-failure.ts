@@ -1,4 +1,4 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { recordWorkflowFailure } from '../notices/failure.ts';
 import { failureInputSchema } from '../notices/schemas.ts';
 import { taskHandler } from './task-input.ts';
@@ -8,4 +8,7 @@ export function createRecordFailureTask(deps: Dependencies) {
   return taskHandler(deps, failureInputSchema, recordWorkflowFailure);
 }
 
-export const handler = lazyHandler(() => createRecordFailureTask(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = {};
+
+export const handler = lazyHandler(() => createRecordFailureTask(composeDependencies(pieces)));

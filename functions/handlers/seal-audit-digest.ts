@@ -1,5 +1,6 @@
 import { sealAuditDigest } from '../audit/anchoring.ts';
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { s3AndKmsAnchoring } from '../composition/audit-anchoring.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 
 /** Scheduled (EventBridge): seals every audit stream's head into the next signed digest in the Object Lock bucket. */
 export function createSealAuditDigestHandler(deps: Dependencies) {
@@ -15,4 +16,7 @@ export function createSealAuditDigestHandler(deps: Dependencies) {
   };
 }
 
-export const handler = lazyHandler(() => createSealAuditDigestHandler(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = { anchoring: s3AndKmsAnchoring };
+
+export const handler = lazyHandler(() => createSealAuditDigestHandler(composeDependencies(pieces)));

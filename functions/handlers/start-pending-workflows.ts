@@ -1,4 +1,6 @@
-import { type Dependencies, dependenciesFromEnvironment, lazyHandler } from '../dependencies.ts';
+import { sesEmail } from '../composition/email.ts';
+import { stepFunctionsWorkflows } from '../composition/workflows.ts';
+import { composeDependencies, type Dependencies, lazyHandler, type Pieces } from '../dependencies.ts';
 import { startPendingWorkflows } from '../notices/start-pending-workflows.ts';
 import { startPendingPolicyWorkflows } from '../policy-changes/workflow.ts';
 
@@ -15,4 +17,7 @@ export function createStartPendingWorkflowsHandler(deps: Dependencies) {
   };
 }
 
-export const handler = lazyHandler(() => createStartPendingWorkflowsHandler(dependenciesFromEnvironment()));
+/** The clients this function is composed with (its IAM grants allow no other; a test checks the two agree). */
+export const pieces: Partial<Pieces> = { email: sesEmail, workflows: stepFunctionsWorkflows };
+
+export const handler = lazyHandler(() => createStartPendingWorkflowsHandler(composeDependencies(pieces)));

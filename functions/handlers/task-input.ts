@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Dependencies } from '../dependencies.ts';
 
 /** Workflow task inputs are external input too: parsed, and refused with the field and reason. */

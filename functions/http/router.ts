@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Role } from '../config/roles.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { type Caller, callerOf } from './caller.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIsoDate } from '../domain/calendar.ts';
 
 /** The building blocks every feature's schemas use; each external input is parsed with zod. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { roles } from '../config/roles.ts';
 import { changeStatuses } from '../domain/lifecycle.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';

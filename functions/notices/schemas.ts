@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeStatuses } from '../domain/lifecycle.ts';
 import { calendarDate, idText, prose } from '../http/schemas.ts';
 

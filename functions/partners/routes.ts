@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { partnerRecord, versionTag } from '../directory/routes.ts';
 import { startOfUtcDay, toIsoDate } from '../domain/calendar.ts';
 import { ALL_SCOPE, rateForBooking, rateInForce } from '../domain/rate-schedule.ts';

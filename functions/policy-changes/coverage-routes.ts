@@ -1,5 +1,5 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PolicyChange } from '../adapters/dynamodb/policy-change-store.ts';
 import {
   type PolicyRecipient,

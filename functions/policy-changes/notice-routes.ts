@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { escapeHtml, humanDate } from '../domain/notice.ts';
 import { card, invalidPageInputFor, page, problemPage, readableInstant } from '../http/pages.ts';
 import { html, json, problem } from '../http/responses.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PolicyChange } from '../adapters/dynamodb/policy-change-store.ts';
 import { refused } from '../http/outcomes.ts';
 import { json, problem } from '../http/responses.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PolicyChange, PolicyChangeStore } from '../adapters/dynamodb/policy-change-store.ts';
 import { decodeCursor, encodeCursor, refused } from '../http/outcomes.ts';
 import { json, problem, unissuedCursor } from '../http/responses.ts';

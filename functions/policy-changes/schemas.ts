@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { externalPartnerId } from '../directory/profile.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { calendarDate, idText, prose } from '../http/schemas.ts';

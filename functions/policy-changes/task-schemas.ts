@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { allianceManagerSchema, contactSchema } from '../directory/profile.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { idText } from '../http/schemas.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idText, prose } from '../http/schemas.ts';
 import { changeEnvelopeSchema } from '../notices/schemas.ts';
 

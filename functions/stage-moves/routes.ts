@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeStatuses } from '../domain/lifecycle.ts';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { json, problem } from '../http/responses.ts';

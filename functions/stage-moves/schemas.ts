@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { changeEnvelopeSchema } from '../notices/schemas.ts';
 

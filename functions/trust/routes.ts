@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Dependencies } from '../dependencies.ts';
 import { DAY_MS, parseIsoDate, startOfUtcDay } from '../domain/calendar.ts';
 import { isDisputeOpen } from '../domain/change.ts';

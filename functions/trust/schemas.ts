@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { relationshipStages } from '../domain/relationship-stage.ts';
 import { trustRuleSet, trustRuleSets } from '../domain/trust-rules.ts';
 import { calendarDate } from '../http/schemas.ts';
