@@ -164,7 +164,7 @@ describe('PartnerChangeNotice stack', () => {
   beforeAll(() => {
     ({ app, template } = synthesize());
     resources = template.toJSON().Resources;
-  }, 180_000);
+  }, 300_000);
 
   describe('tables', () => {
     it('builds exactly one table per deployed definition, none for local-only ones', () => {

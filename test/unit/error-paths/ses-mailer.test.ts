@@ -23,8 +23,8 @@ import {
   SES_THROTTLE_BASE_DELAY_MS,
   SesMailer,
 } from '../../../functions/adapters/email/ses-mailer.ts';
+import { dependenciesFromEnvironment } from '../../../functions/composition/all.ts';
 import { environmentVariables as env } from '../../../functions/config/environment.ts';
-import { dependenciesFromEnvironment } from '../../../functions/dependencies.ts';
 
 const TABLE = 'Changes';
 const dynamo = mockClient(DynamoDBDocumentClient);
