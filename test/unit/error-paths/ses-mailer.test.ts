@@ -16,6 +16,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allTables } from '../../../functions/adapters/dynamodb/table-definitions.ts';
+import type { CountingMailer } from '../../../functions/adapters/email/counting-mailer.ts';
 import { emailTagNames, messageIdFromTags } from '../../../functions/adapters/email/email-tags.ts';
 import type { OutgoingEmail } from '../../../functions/adapters/email/notice-mailer.ts';
 import {
@@ -214,12 +215,17 @@ describe('SesMailer', () => {
       allTables.map((table) => [table.environmentVariable, table.logicalName]),
     );
     const mailerOf = (environment: Record<string, string>) =>
-      dependenciesFromEnvironment({ ...tables, AWS_REGION: 'us-east-1', ...environment }).mailer as SesMailer;
-    expect(mailerOf({ [env.sesConfigurationSet]: 'pcn-notices' }).options).toEqual({
-      configurationSetName: 'pcn-notices',
-    });
-    expect(
-      mailerOf({ [env.sesConfigurationSet]: 'pcn-notices', [env.policyEmailRate]: '14' }).options,
-    ).toEqual({ configurationSetName: 'pcn-notices', throttleAttempts: 1 });
+      (
+        dependenciesFromEnvironment({ ...tables, AWS_REGION: 'us-east-1', ...environment })
+          .mailer as CountingMailer
+      ).counted as SesMailer;
+    // Beside them the (traced) SES client the composition gives it.
+    const { ses: _notice, ...notice } = mailerOf({ [env.sesConfigurationSet]: 'pcn-notices' }).options;
+    expect(notice).toEqual({ configurationSetName: 'pcn-notices' });
+    const { ses: _policy, ...policy } = mailerOf({
+      [env.sesConfigurationSet]: 'pcn-notices',
+      [env.policyEmailRate]: '14',
+    }).options;
+    expect(policy).toEqual({ configurationSetName: 'pcn-notices', throttleAttempts: 1 });
   });
 });
