@@ -12,23 +12,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditTrailTable } from '../../functions/adapters/dynamodb/table-definitions.ts';
 import { AUDIT_DIGEST_RETENTION_DAYS } from '../../infra/audit-anchoring.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
+import {
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  STACK,
+  type TemplateStatement as Statement,
+  synthesize,
+} from '../support/cdk-app.ts';
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-}
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
 /** An Allow statement and where it is: an identity policy (with the roles it is attached to) or a resource's. */
 interface Grant {
   statement: Statement;
@@ -122,13 +114,7 @@ describe('audit anchoring', () => {
   let app: App;
 
   /** Logical id of the resource a construct path (below the stack) points at. */
-  function logicalIdAt(path: string): string {
-    const found = Object.entries(resources).filter(
-      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
-    );
-    expect(found, `resource at ${path}`).toHaveLength(1);
-    return found[0]![0];
-  }
+  const logicalIdAt = (path: string) => resourceAt(resources, `${path}/Resource`);
   const bucketId = () => logicalIdAt('AuditAnchoring/DigestBucket');
   const keyId = () => logicalIdAt('AuditAnchoring/SigningKey');
   const sealFunctionId = () => logicalIdAt('AuditAnchoring/SealAuditDigest');

@@ -23,15 +23,15 @@ import {
 } from '../../functions/config/console-config.ts';
 import { Auth, cognitoDomainPrefixContextKey } from '../../infra/api.ts';
 import { Console, consoleLocalCallbacksContextKey, localConsoleOrigin } from '../../infra/console.ts';
-import { consoleDistFixture, SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
+import {
+  consoleDistFixture,
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  STACK,
+  synthesize,
+} from '../support/cdk-app.ts';
 
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  DependsOn?: string[];
-  Metadata?: { 'aws:cdk:path'?: string };
-}
 interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action: string | string[];
@@ -89,13 +89,7 @@ describe('staff console hosting', () => {
   let template: Template;
   let resources: Record<string, Resource>;
 
-  function logicalIdAt(path: string): string {
-    const found = Object.entries(resources).filter(
-      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}`,
-    );
-    expect(found, `resource at ${path}`).toHaveLength(1);
-    return found[0]![0];
-  }
+  const logicalIdAt = (path: string) => resourceAt(resources, path);
   const bucketId = () => logicalIdAt('Console/Bucket/Resource');
   const distributionId = () => logicalIdAt('Console/Distribution/Resource');
   const consoleClientId = () => logicalIdAt('Auth/UserPool/ConsoleClient/Resource');

@@ -15,19 +15,13 @@ import {
   FEEDBACK_FUNCTION_RETRIES,
   FEEDBACK_MAX_EVENT_AGE,
 } from '../../infra/email.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
-
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
+import {
+  type TemplateResource as Resource,
+  SKIP_BUNDLING,
+  STACK,
+  type TemplateStatement as Statement,
+  synthesize,
+} from '../support/cdk-app.ts';
 
 let app: App;
 let template: Template;

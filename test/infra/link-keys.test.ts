@@ -8,20 +8,14 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LINK_KEY_ROTATION_INTERVAL } from '../../infra/link-keys.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-}
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
+import {
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  STACK,
+  type TemplateStatement as Statement,
+  synthesize,
+} from '../support/cdk-app.ts';
 
 /** Does an IAM action pattern (`secretsmanager:*`, `*`) cover `action`? IAM matches case-insensitively. */
 function covers(pattern: string, action: string): boolean {
@@ -59,13 +53,7 @@ describe('link-signing key rotation', () => {
   let template: Template;
   let resources: Record<string, Resource>;
 
-  function logicalIdAt(path: string): string {
-    const found = Object.entries(resources).filter(
-      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}`,
-    );
-    expect(found, `resource at ${path}`).toHaveLength(1);
-    return found[0]![0];
-  }
+  const logicalIdAt = (path: string) => resourceAt(resources, path);
   const secretId = () => logicalIdAt('AckLinkSecret/Resource');
   const rotationFunctionId = () => logicalIdAt('LinkKeyRotation/RotateLinkKeys/Resource');
   const rotationRoleId = () => resources[rotationFunctionId()]!.Properties.Role['Fn::GetAtt'][0] as string;

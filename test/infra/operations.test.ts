@@ -9,15 +9,12 @@ import { auditTrailTable, deployedTables } from '../../functions/adapters/dynamo
 import { serviceName } from '../../functions/config/environment.ts';
 import { PRODUCT_METRICS_NAMESPACE, productMetricNames } from '../../functions/domain/product-metrics.ts';
 import { alarmEmailContextKey, monthlyBudgetContextKey, stageContextKey } from '../../infra/operations.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
-
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  DeletionPolicy?: string;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
+import {
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  synthesize,
+} from '../support/cdk-app.ts';
 
 const ALARM_EMAIL = 'ops@example.com';
 const BUDGET_USD = 250;
@@ -30,13 +27,8 @@ function ofType(resources: Record<string, Resource>, type: string): [string, Res
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
 }
 
-function logicalIdAt(resources: Record<string, Resource>, path: string): string {
-  const found = Object.entries(resources).filter(
-    ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
-  );
-  expect(found, `resource at ${path}`).toHaveLength(1);
-  return found[0]![0];
-}
+const logicalIdAt = (resources: Record<string, Resource>, path: string) =>
+  resourceAt(resources, `${path}/Resource`);
 
 describe('operations (prod, the default stage)', () => {
   let resources: Record<string, Resource>;

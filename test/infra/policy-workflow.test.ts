@@ -30,21 +30,15 @@ import {
   policyChangeDefinitionPath,
   WorkflowStateMachine,
 } from '../../infra/workflow.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
+import {
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  STACK,
+  type TemplateStatement as Statement,
+  synthesize,
+} from '../support/cdk-app.ts';
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
 interface AslState {
   Type: string;
   Resource?: string;
@@ -73,13 +67,7 @@ describe('policy-change workflow on AWS', () => {
   let template: Template;
   let resources: Record<string, Resource>;
 
-  function logicalIdAt(path: string): string {
-    const found = Object.entries(resources).filter(
-      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
-    );
-    expect(found, `resource at ${path}`).toHaveLength(1);
-    return found[0]![0];
-  }
+  const logicalIdAt = (path: string) => resourceAt(resources, `${path}/Resource`);
   const stateMachineId = () => logicalIdAt('PolicyChange/StateMachine');
   const bucketId = () => logicalIdAt('PolicyManifests/Bucket');
   const stateMachine = () => resources[stateMachineId()]!.Properties;

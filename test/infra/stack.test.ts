@@ -31,21 +31,14 @@ import { userGroups } from '../../infra/api.ts';
 import { EVENT_ARCHIVE_RETENTION_DAYS, STREAM_RETRY_ATTEMPTS } from '../../infra/events.ts';
 import { defaultNoticeSenderEmail } from '../../infra/partner-change-notice-stack.ts';
 import { noticeLifecycleDefinitionPath } from '../../infra/workflow.ts';
-import { SKIP_BUNDLING, STACK, synthesize } from '../support/cdk-app.ts';
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-interface Resource {
-  Type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-  Properties: Record<string, any>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  Metadata?: { 'aws:cdk:path'?: string };
-}
+import {
+  type TemplateResource as Resource,
+  logicalIdAt as resourceAt,
+  SKIP_BUNDLING,
+  STACK,
+  type TemplateStatement as Statement,
+  synthesize,
+} from '../support/cdk-app.ts';
 
 /** The workflows' task functions (from their one description) and the two others: construct ids in the stack. */
 const taskIds = Object.values(noticeLifecycleWorkflow.tasks).map((task) => task.id);
@@ -123,13 +116,7 @@ describe('PartnerChangeNotice stack', () => {
   let resources: Record<string, Resource>;
 
   /** Logical id of the resource a construct path (below the stack) points at. */
-  function logicalIdAt(path: string): string {
-    const found = Object.entries(resources).filter(
-      ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
-    );
-    expect(found, `resource at ${path}`).toHaveLength(1);
-    return found[0]![0];
-  }
+  const logicalIdAt = (path: string) => resourceAt(resources, `${path}/Resource`);
   const functionLogicalId = (id: FunctionId) => logicalIdAt(id);
   const tableLogicalId = (logicalName: string) => logicalIdAt(`Tables/${logicalName}`);
   const stateMachineLogicalId = () => logicalIdAt('NoticeLifecycle/StateMachine');

@@ -25,3 +25,32 @@ export function synthesize(
   const stack = new PartnerChangeNoticeStack(app, STACK, { consoleDistDir: consoleDistFixture, ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+/** A resource of a synthesized template, as the template tests read it. */
+export interface TemplateResource {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  DependsOn?: string[];
+  Metadata?: { 'aws:cdk:path'?: string };
+}
+
+/** An IAM policy statement of a synthesized template (identity or resource policy). */
+export interface TemplateStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+}
+
+/** The logical id of the one resource at the construct path `<STACK>/<path>` (path metadata is on). */
+export function logicalIdAt(resources: Record<string, TemplateResource>, path: string): string {
+  const found = Object.entries(resources).filter(
+    ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}`,
+  );
+  if (found.length !== 1) throw new Error(`${found.length} resources at ${STACK}/${path}, expected one`);
+  return found[0]![0];
+}
