@@ -1,7 +1,9 @@
 /**
  * The Lambda functions' cold start: each handler entry bundled exactly as CDK bundles it (lambdaBundling and
  * esbuildOptionsOf in infra/functions.ts), beside a minimal handler built the same way in the same run
- * (bench/fixtures/floor-handler.ts: one DynamoDB GetCommand through the bundled SDK), the floor.
+ * (bench/fixtures/floor-handler.ts: one DynamoDB GetCommand through the bundled SDK), the floor; and beside a
+ * second one, the same handler with the libraries the house asks every function to carry (zod, Powertools
+ * Logger, Metrics and Tracer: bench/fixtures/house-floor-handler.ts), to tell a handler's own weight from theirs.
  *
  * - Size: the minified bundle (index.mjs), without its source map (a separate file Lambda never loads unless
  *   --enable-source-maps asks for it).
@@ -43,6 +45,8 @@ export interface BundleFigure {
 export interface LambdaBundleFigures {
   runs: number;
   floor: BundleFigure;
+  /** The floor with zod and Powertools Logger, Metrics and Tracer. */
+  houseFloor: BundleFigure;
   functions: BundleFigure[];
 }
 
@@ -152,7 +156,11 @@ export async function measureLambdaBundles(options: {
   const { runs, onProgress = () => undefined } = options;
   const outDir = await mkdtemp(join(tmpdir(), 'pcn-lambda-bundles-'));
   try {
-    const entries = ['bench/fixtures/floor-handler.ts', ...lambdaEntries(options.root)];
+    const entries = [
+      'bench/fixtures/floor-handler.ts',
+      'bench/fixtures/house-floor-handler.ts',
+      ...lambdaEntries(options.root),
+    ];
     const built: Built[] = [];
     for (const entry of entries) {
       built.push(await bundle(entry, outDir));
@@ -180,7 +188,7 @@ export async function measureLambdaBundles(options: {
         importMsWithoutSourceMaps: median(figure.without),
       };
     });
-    return { runs, floor: figures[0]!, functions: figures.slice(1) };
+    return { runs, floor: figures[0]!, houseFloor: figures[1]!, functions: figures.slice(2) };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
@@ -194,7 +202,7 @@ export function lambdaBundleRows(
   fixed: (value: number) => string,
   before: (path: string) => string,
 ): Row[] {
-  const { floor } = figures;
+  const { floor, houseFloor } = figures;
   const verdict = (ratio: number) => `× ${ratio.toFixed(2)}${ratio <= TARGET_FLOOR_FACTOR ? '' : ' NOT met'}`;
   const worst = (pick: (figure: BundleFigure) => number) =>
     Math.max(...figures.functions.map((figure) => pick(figure) / pick(floor)));
@@ -209,6 +217,13 @@ export function lambdaBundleRows(
       previousPair(before, 'lambdaBundles.floor'),
     ],
     [
+      '  floor with zod and Powertools Logger, Metrics, Tracer',
+      `${fixed(houseFloor.sizeKb)} / ${fixed(houseFloor.importMs)}`,
+      `× ${(houseFloor.sizeKb / floor.sizeKb).toFixed(2)} size, × ${(houseFloor.importMs / floor.importMs).toFixed(2)} import of the floor`,
+      '',
+      previousPair(before, 'lambdaBundles.houseFloor'),
+    ],
+    [
       '  floor without --enable-source-maps, ms',
       fixed(floor.importMsWithoutSourceMaps),
       `map ${fixed(floor.mapKb)} kB`,
@@ -221,7 +236,7 @@ export function lambdaBundleRows(
       return [
         `  ${figure.name}`,
         `${fixed(figure.sizeKb)} / ${fixed(figure.importMs)}`,
-        `${fixed(figure.importMsWithoutSourceMaps)} ms without source maps; map ${fixed(figure.mapKb)} kB`,
+        `× ${(figure.sizeKb / houseFloor.sizeKb).toFixed(2)} / × ${(figure.importMs / houseFloor.importMs).toFixed(2)} of the second floor; ${fixed(figure.importMsWithoutSourceMaps)} ms without maps`,
         `size ${verdict(sizeRatio)}, import ${verdict(importRatio)}`,
         previousPair(before, `lambdaBundles.functions.${index}`),
       ];
@@ -236,7 +251,7 @@ function previousPair(before: (path: string) => string, path: string): string {
 
 /** The largest contributors of each bundle, one line each: what a smaller bundle would have to cut. */
 export function largestLines(figures: LambdaBundleFigures): string[] {
-  return [figures.floor, ...figures.functions].map(
+  return [figures.floor, figures.houseFloor, ...figures.functions].map(
     (figure) =>
       `  ${figure.name}: ${figure.largest.map((largest) => `${largest.source} ${largest.kb}`).join(', ')}`,
   );
