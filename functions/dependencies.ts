@@ -23,7 +23,7 @@ import { defaultLifecyclePolicy, type LifecyclePolicy } from './domain/lifecycle
 import type { LinkKeyring } from './domain/link-keys.ts';
 import type { ProductMetrics } from './domain/product-metrics.ts';
 import type { ChangeKinds } from './notices/change-kind.ts';
-import { flushLambdaMetrics, type LambdaObservability, lambdaObservability } from './observability.ts';
+import type { LambdaObservability } from './observability.ts';
 import { type Pace, realTimePace } from './policy-changes/sending.ts';
 
 /** Everything a use case needs from the outside world; AWS and the local runtime each build one. */
@@ -238,7 +238,7 @@ export function composeDependencies(
   environment: NodeJS.ProcessEnv = process.env,
 ): Dependencies {
   const service = environment[env.serviceName] ?? serviceName;
-  const { metrics, traced } = lambdaObservability(service);
+  const { metrics, traced } = observabilityFor(service);
   const documentClient = traced(createDocumentClient(environment[env.dynamodbEndpoint]));
   const tables = tableNamesFromEnvironment(environment);
   const logger = new Logger({ serviceName: service });
@@ -262,20 +262,43 @@ export function composeDependencies(
 }
 
 /**
- * Builds the handler on first invocation (not at import), so tests and the local runtime import freely; flushes
- * the invocation's metrics after each call.
+ * Lambda's metrics and tracer (functions/observability.ts), loaded by lazyHandler on a function's first
+ * invocation, never at import: the Tracer's X-Ray SDK enables an async hook as it loads (cls-hooked), which makes
+ * every `await` of the process several times slower (measured: 2 million awaits 0.2 s without it, 2.2–4.5 s
+ * with it), so the tests and the local system, which import the handler modules, must not load it.
+ */
+let observability: typeof import('./observability.ts') | undefined;
+
+/** Outside a Lambda invocation (a test composing the Lambda dependencies): nothing counted, nothing traced. */
+const untracedObservability: LambdaObservability = {
+  metrics: { count: () => undefined },
+  traced: (client) => client,
+};
+
+/** The observability of the Lambda composition: Powertools' once lazyHandler has loaded it. */
+export function observabilityFor(service: string): LambdaObservability {
+  return observability?.lambdaObservability(service) ?? untracedObservability;
+}
+
+/**
+ * Builds the handler on first invocation (not at import), so tests and the local runtime import freely; loads
+ * the metrics and tracer first, and flushes the invocation's metrics after each call.
  */
 export function lazyHandler<Event, Result>(
   build: () => (event: Event) => Promise<Result>,
 ): (event: Event) => Promise<Result> {
-  let built: ((event: Event) => Promise<Result>) | undefined;
+  let built: Promise<(event: Event) => Promise<Result>> | undefined;
   return async (event) => {
-    built ??= build();
+    built ??= import('./observability.ts').then((loaded) => {
+      observability = loaded;
+      return build();
+    });
+    const handler = await built;
     try {
-      return await built(event);
+      return await handler(event);
     } finally {
       // Whether the invocation succeeded or not: what it counted (an email refused) is still true.
-      flushLambdaMetrics();
+      observability?.flushLambdaMetrics();
     }
   };
 }

@@ -8,11 +8,10 @@ import { EventStore } from '../adapters/dynamodb/event-store.ts';
 import { eventsTable } from '../adapters/dynamodb/table-definitions.ts';
 import { createEventBridgeClient, EventBridgeBus } from '../adapters/events/eventbridge-bus.ts';
 import { environmentVariables as env, serviceName } from '../config/environment.ts';
-import { MissingSetting } from '../dependencies.ts';
+import { lazyHandler, MissingSetting, observabilityFor } from '../dependencies.ts';
 import { systemClock } from '../domain/clock.ts';
 import { EVENT_SOURCE, EVENT_VERSION, integrationEventTypes } from '../domain/lifecycle-events.ts';
 import { type PublisherDependencies, publishEvents, publishPendingEvents } from '../events/publish.ts';
-import { lambdaObservability } from '../observability.ts';
 
 /** The sweep leaves the newest events to the stream trigger: only those logged this long ago or more. */
 export const SWEEP_GRACE_MS = 2 * 60_000;
@@ -77,22 +76,18 @@ export function createPublishEventsHandler(deps: PublisherDependencies, logger: 
   };
 }
 
-export const handler = (() => {
-  let built: ReturnType<typeof createPublishEventsHandler> | undefined;
-  return (event: DynamoDBStreamEvent | { source?: string }) => {
-    const service = process.env[env.serviceName] ?? serviceName;
-    const { traced } = lambdaObservability(service);
-    built ??= createPublishEventsHandler(
-      {
-        events: new EventStore(
-          traced(createDocumentClient(process.env[env.dynamodbEndpoint])),
-          required(process.env, eventsTable.environmentVariable),
-        ),
-        bus: new EventBridgeBus(traced(createEventBridgeClient()), required(process.env, env.eventBusName)),
-        clock: systemClock,
-      },
-      new Logger({ serviceName: service }),
-    );
-    return built(event);
-  };
-})();
+export const handler = lazyHandler(() => {
+  const service = process.env[env.serviceName] ?? serviceName;
+  const { traced } = observabilityFor(service);
+  return createPublishEventsHandler(
+    {
+      events: new EventStore(
+        traced(createDocumentClient(process.env[env.dynamodbEndpoint])),
+        required(process.env, eventsTable.environmentVariable),
+      ),
+      bus: new EventBridgeBus(traced(createEventBridgeClient()), required(process.env, env.eventBusName)),
+      clock: systemClock,
+    },
+    new Logger({ serviceName: service }),
+  );
+});
