@@ -11,7 +11,7 @@ import { DAY_MS } from '../../functions/domain/calendar.ts';
 import { createEmailFeedbackHandler } from '../../functions/handlers/email-feedback.ts';
 import { createStartPendingWorkflowsHandler } from '../../functions/handlers/start-pending-workflows.ts';
 import { type LocalSystem, startLocalSystem } from '../../local/system.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, isoDateAfter, realRationale } from '../support/api-client.ts';
 import { StepFunctionsOutage, TaskFaults } from '../support/faults.ts';
 import { acknowledgeAsPartner, createRegionPartners, policyRequest } from '../support/policy.ts';
 import { sesBounce } from '../support/ses-events.ts';
@@ -63,7 +63,21 @@ afterAll(async () => {
 
 /** A cut for Northwind (transactional: 30 days' notice), one product each so they run side by side. */
 async function cut(product: string): Promise<string> {
-  return (await api.approvedCut(finance, 'northwind-resellers', 12, 31, { products: [product] })).changeId;
+  const response = await api.request<{ changeId: string }>('POST', '/api/commission-changes', {
+    token: finance,
+    json: {
+      partnerId: 'northwind-resellers',
+      currentRatePct: 12,
+      newRatePct: 11,
+      effectiveDate: isoDateAfter(await api.now(), 31),
+      rationale: realRationale,
+      scope: { products: [product] },
+    },
+  });
+  expect(response.status, response.text).toBe(201);
+  // Approved, not waited on: while Step Functions refuses, the change stays for the sweep.
+  await api.approve(response.body.changeId);
+  return response.body.changeId;
 }
 
 async function link(changeId: string): Promise<URL> {

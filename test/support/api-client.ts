@@ -96,16 +96,9 @@ export class ApiClient {
 
   /**
    * A commission cut of one point submitted by `submitter` (a finance token) for `days` ahead and approved: its
-   * notice is out. Returns the change and the notice's link, as the partner's email holds it. A scope of its own
-   * (`products`) lets several run for one partner side by side (one pending change per scope).
+   * notice is out. Returns the change and the notice's link, as the partner's email holds it.
    */
-  async approvedCut(
-    submitter: string,
-    partnerId: string,
-    currentRatePct: number,
-    days: number,
-    scope?: { products: string[] },
-  ) {
+  async approvedCut(submitter: string, partnerId: string, currentRatePct: number, days: number) {
     const submitted = await this.request<{ changeId: string }>('POST', '/api/commission-changes', {
       token: submitter,
       json: {
@@ -114,7 +107,6 @@ export class ApiClient {
         newRatePct: currentRatePct - 1,
         effectiveDate: isoDateAfter(await this.now(), days),
         rationale: realRationale,
-        ...(scope ? { scope } : {}),
       },
     });
     if (submitted.status !== 201) throw new Error(`submit: ${submitted.status} ${submitted.text}`);
