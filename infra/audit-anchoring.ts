@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { auditTrailTable } from '../functions/adapters/dynamodb/table-definitions.ts';
 import { environmentVariables as env } from '../functions/config/environment.ts';
 import { handlerFunction } from './functions.ts';
+import { keyAdministration } from './key-administration.ts';
 import { grantObjectAccess } from './object-grants.ts';
 import type { Tables } from './tables.ts';
 
@@ -92,28 +93,7 @@ export class AuditAnchoring extends Construct {
       // half can still be fetched and trusted). KMS's lockout check requires kms:PutKeyPolicy to stay, so an
       // administrator could add it back, deliberately and in CloudTrail; deletion then still waits 7–30 days.
       policy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'AdministerWithoutDeletion',
-            principals: [account],
-            actions: [
-              'kms:Create*',
-              'kms:Describe*',
-              'kms:Enable*',
-              'kms:List*',
-              'kms:Put*',
-              'kms:Update*',
-              'kms:Revoke*',
-              'kms:Disable*',
-              'kms:Get*',
-              'kms:DeleteAlias',
-              'kms:TagResource',
-              'kms:UntagResource',
-              'kms:CancelKeyDeletion',
-            ],
-            resources: ['*'],
-          }),
-        ],
+        statements: [keyAdministration('AdministerWithoutDeletion', account, ['kms:DeleteAlias'])],
       }),
     });
 

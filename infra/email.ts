@@ -101,19 +101,6 @@ export class EmailFeedback extends Construct {
       description: 'SES bounces and complaints: marks the recipient unreachable, tells the fallback contacts',
       environment: { ...environment, ...this.environment() },
     });
-    // What every function of the app has (infra/functions.ts), acknowledged as in infra/audit-anchoring.ts.
-    for (const [findingId, reason] of [
-      [
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'Writes its own logs only (CreateLogStream/PutLogEvents), as every function of the app.',
-      ],
-      ['AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: PutTraceSegments accepts no narrower resource.'],
-      [
-        'AwsSolutions-L1',
-        'Node.js 22, like every function of the app: the runtime the tests and the local mode run on.',
-      ],
-    ] as const)
-      Validations.of(fn).acknowledge({ id: findingId, reason });
     fn.configureAsyncInvoke({
       retryAttempts: FEEDBACK_FUNCTION_RETRIES,
       maxEventAge: FEEDBACK_MAX_EVENT_AGE,

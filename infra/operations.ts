@@ -17,6 +17,7 @@ import {
   type ProductMetricName,
   productMetricNames,
 } from '../functions/domain/product-metrics.ts';
+import { keyAdministration } from './key-administration.ts';
 import type { Tables } from './tables.ts';
 
 /** CDK context: `-c stage=dev` or `-c stage=prod` (the default). */
@@ -130,25 +131,7 @@ export class Operations extends Construct {
       // the account administers the key, and the two services that publish may use it to encrypt.
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'Administer',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: [
-              'kms:Create*',
-              'kms:Describe*',
-              'kms:Enable*',
-              'kms:List*',
-              'kms:Put*',
-              'kms:Update*',
-              'kms:Revoke*',
-              'kms:Disable*',
-              'kms:Get*',
-              'kms:TagResource',
-              'kms:UntagResource',
-              'kms:CancelKeyDeletion',
-            ],
-            resources: ['*'],
-          }),
+          keyAdministration('Administer', new iam.AccountRootPrincipal()),
           new iam.PolicyStatement({
             sid: 'PublishersEncrypt',
             principals: [
