@@ -67,7 +67,7 @@ import {
   measureLambdaBundles,
 } from './lambda-bundles.ts';
 import type { FanOutFigures } from './policy-fan-out.ts';
-import { batchPut, figuresFromChild, meterDynamoDb, meterTasks } from './support.ts';
+import { batchPut, figuresFromChild, meterDynamoDb, meterHandlers } from './support.ts';
 
 const args = process.argv.slice(2);
 const small = args.includes('--small');
@@ -266,8 +266,8 @@ async function main() {
   const audits: AuditFigures[] = [];
   for (const entries of AUDIT_SIZES) audits.push(await auditTrailFigures(entries));
   // Each task invocation and each API request, timed in its handler: on AWS each is a billed Lambda invocation.
-  const tasks = meterTasks();
-  const httpApi = meterTasks();
+  const tasks = meterHandlers();
+  const httpApi = meterHandlers();
   const boot = await timed(() =>
     startLocalSystem({
       frozenAt: new Date('2026-11-23T09:00:00.000Z'),

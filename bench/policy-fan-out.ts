@@ -24,7 +24,7 @@ import { ApiClient, isoDateAfter, realRationale } from '../test/support/api-clie
 import { executionHistory, historyLogBytes } from '../test/support/executions.ts';
 import { inParallel } from '../test/support/reliability.ts';
 import { listPrices, type Usage } from './cost.ts';
-import { countItems, meterDynamoDb, meterTasks } from './support.ts';
+import { countItems, meterDynamoDb, meterHandlers } from './support.ts';
 
 /** Items in one raw floor transaction: a notice batch's (25 recipients, the counters, audit head and entry). */
 const FLOOR_ITEMS = 28;
@@ -95,8 +95,8 @@ export async function measureFanOut(
   onProgress?: (text: string) => void,
 ): Promise<FanOutFigures> {
   // Each batch, round and API request timed in its handler: on AWS each is a billed Lambda invocation.
-  const tasks = meterTasks();
-  const httpApi = meterTasks();
+  const tasks = meterHandlers();
+  const httpApi = meterHandlers();
   const system = await startLocalSystem({
     frozenAt: new Date('2026-11-23T09:00:00.000Z'),
     longLived: true,

@@ -94,10 +94,10 @@ export function meterDynamoDb(
   };
   documentClient.middlewareStack.add(
     (next, context) => async (request) => {
+      if (!enabled) return next(request);
       const input = (request as { input: Record<string, unknown> }).input;
+      if (tablesOf(input).every(isLocal)) return next(request);
       const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      const tables = tablesOf(input);
-      if (!enabled || tables.every(isLocal)) return next(request);
       usage.requests.set(command, (usage.requests.get(command) ?? 0) + 1);
       const marked = tag?.(command, input);
       if (marked) usage.tagged.set(marked, (usage.tagged.get(marked) ?? 0) + 1);
@@ -183,7 +183,7 @@ const jsonBytes = (value: unknown) => (value === undefined ? 0 : Buffer.byteLeng
  * Invocations of, and time in, handlers (workflow tasks, the HTTP API): on AWS each call is one billed Lambda
  * invocation, billed for the time its handler runs.
  */
-export function meterTasks() {
+export function meterHandlers() {
   let totals: HandlerTotals = { invocations: 0, milliseconds: 0, inputBytes: 0, outputBytes: 0 };
   return {
     wrap:
